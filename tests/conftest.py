@@ -1,0 +1,116 @@
+"""Fixtures: a real SQLite file always, and a real PostgreSQL schema when
+TRACKER_TEST_POSTGRES_URL is set (each test gets its own schema, dropped afterwards)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracker import clock
+from tracker.store.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+PLANS = ROOT / "plans"
+SHARED = ROOT.parent / "shared"
+POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+ENGINES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """No test touches the user's data folder, database or clock."""
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path / "data"))
+    for name in ("TRACKER_DB", "TRACKER_TODAY", "TRACKER_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    clock.pin(None)
+    yield
+    clock.pin(None)
+
+
+def _postgres_schema_url(schema: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(POSTGRES_URL)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=ENGINES)
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tracker.sqlite3'}"
+        return
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin_url = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield _postgres_schema_url(schema)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def db(db_url):
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def loaded_db(db):
+    from tracker.loading import load_paths
+
+    load_paths(db, [PLANS])
+    return db
+
+
+class Cli:
+    """Runs the real `tracker` command in-process against one database."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, env: dict | None = None, today: str | None = None):
+        from tracker.cli import cli
+
+        environment = dict(env or {})
+        if today:
+            environment["TRACKER_TODAY"] = today
+        return self.runner.invoke(cli, ["--db", self.url, *args], env=environment, catch_exceptions=True)
+
+
+@pytest.fixture
+def tracker_cli(db_url):
+    return Cli(db_url)
+
+
+def snapshot(url: str) -> tuple:
+    """Everything a database holds, to compare before and after a refused command:
+    every row of every table, and for SQLite the bytes of the file itself."""
+    from sqlalchemy import inspect, text
+
+    engine = Database(url, migrate=False).engine.execution_options(tracker_read_only=True)
+    rows = {}
+    with engine.connect() as conn:
+        for table in sorted(inspect(conn).get_table_names()):
+            rows[table] = sorted(map(repr, conn.execute(text(f'SELECT * FROM "{table}"')).all()))
+    file_hash = None
+    if engine.dialect.name == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(engine.url.database) as raw:
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        file_hash = hashlib.sha256(Path(engine.url.database).read_bytes()).hexdigest()
+    engine.dispose()
+    return file_hash, rows

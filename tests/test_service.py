@@ -1,0 +1,175 @@
+"""The service layer: task queries under a pinned clock, status updates, permissions, conflicts."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from tracker import clock, service
+from tracker.errors import Conflict, NotFound, PermissionDenied, TrackerError
+from tracker.store.models import StatusUpdate
+
+QINGDAO = "qingdao-2020-service-clusters"
+JILIN = "jilin-2021-cluster-upgrade"
+YEARLY = "qingdao-2024-municipal-clusters"
+
+
+def unit(session, name, jurisdiction=None):
+    return service.find_unit(session, name, jurisdiction)
+
+
+def test_find_unit_by_alias_and_jurisdiction(loaded_db):
+    with loaded_db.reading() as session:
+        assert unit(session, "青岛市发展和改革委员会").name == "市发展改革委"
+        with pytest.raises(TrackerError, match="several jurisdictions"):
+            unit(session, "市发展和改革委员会")
+        assert unit(session, "青岛市商务局").jurisdiction.name == "青岛市"
+        with pytest.raises(TrackerError, match="several jurisdictions"):
+            unit(session, "市商务局")
+        assert unit(session, "市商务局", "吉林市").jurisdiction.name == "吉林市"
+        with pytest.raises(NotFound, match="closest known names: 市发展改革委"):
+            unit(session, "市发展改革局", "青岛市")
+
+
+def test_tasks_by_role(loaded_db):
+    with loaded_db.reading() as session:
+        ndrc = unit(session, "市发改委", "青岛市")
+        lead = service.unit_tasks(session, ndrc, role="lead", today=date(2021, 1, 1))
+        assert [r.key for r in lead] == ["3.1.2", "3.5.1", "3.6.3", "3.6.5", "3.7.1", "3.7.4", "3.7.5"]
+        assert all(r.role == "lead" for r in lead)
+        responsible = service.unit_tasks(session, ndrc, role="responsible", today=date(2021, 1, 1))
+        assert [r.key for r in responsible] == ["3.1.1", "3.2.1", "3.5.2", "3.6.1"]
+        first = responsible[0]
+        assert first.lead == ["市自然资源和规划局"] and first.responsible == ["市发展改革委"]
+
+
+def test_overdue_and_due_within_follow_the_clock(loaded_db):
+    with loaded_db.transaction() as session:
+        commerce = unit(session, "市商务局", "青岛市")
+        before = service.unit_tasks(session, commerce, overdue=True, today=date(2022, 12, 31))
+        assert before == []
+        after = service.unit_tasks(session, commerce, overdue=True, today=date(2023, 1, 1))
+        assert [r.key for r in after] == ["3.2.1", "3.3.2", "3.4.1", "3.5.1", "3.5.3", "3.5.5"]
+        assert all(r.overdue and r.days_left == -1 for r in after)
+        soon = service.unit_tasks(session, commerce, due_within=14, today=date(2022, 12, 20))
+        assert len(soon) == 6 and soon[0].days_left == 11
+        assert service.unit_tasks(session, commerce, due_within=5, today=date(2022, 12, 20)) == []
+        service.record_status(session, plan_key=QINGDAO, task_key="3.3.2", unit=commerce, status="done")
+        after = service.unit_tasks(session, commerce, overdue=True, today=date(2023, 1, 1))
+        assert "3.3.2" not in [r.key for r in after]
+
+
+def test_yearly_rule_is_due_on_its_next_occurrence(loaded_db):
+    with loaded_db.reading() as session:
+        bureau = unit(session, "市南区发展改革局")
+        row, = service.unit_tasks(session, bureau, today=date(2025, 3, 1))
+        assert row.deadline_kind == "rule" and row.due_on == date(2026, 2, 28)
+        assert row.final_due_on == date(2027, 2, 28) and not row.overdue
+        leap, = service.unit_tasks(session, bureau, today=date(2028, 1, 1))
+        assert leap.due_on == date(2027, 2, 28) and leap.overdue  # the plan ended; never reported done
+        soon = service.unit_tasks(session, bureau, due_within=14, today=date(2026, 2, 20))
+        assert [r.due_on for r in soon] == [date(2026, 2, 28)]
+
+
+def test_record_status_appends_history(loaded_db):
+    with loaded_db.transaction() as session:
+        ndrc = unit(session, "市发改委", "吉林市")
+        service.record_status(session, plan_key=JILIN, task_key="4.2.1", unit=ndrc, status="in_progress",
+                              percent=30, note="起草规划", by="刘慧")
+        service.record_status(session, plan_key=JILIN, task_key="4.2.1", unit=ndrc, status="behind",
+                              percent=35, note="等待省级布局规划", by="刘慧")
+    with loaded_db.reading() as session:
+        entries = service.history(session, JILIN, "4.2.1")
+        assert [(e.status, e.percent, e.author) for e in entries] == [("in_progress", 30, "刘慧"), ("behind", 35, "刘慧")]
+        row = next(r for r in service.unit_tasks(session, unit(session, "市发改委", "吉林市")) if r.key == "4.2.1")
+        assert (row.status, row.percent, row.version) == ("behind", 35, 2)
+
+
+@pytest.mark.parametrize("status,percent,note,message", [
+    ("behind", 10, None, "note is required"),
+    ("in_progress", 101, None, "between 0 and 100"),
+    ("in_progress", -1, None, "between 0 and 100"),
+    ("finished", None, None, "unknown status"),
+])
+def test_invalid_updates_are_refused(loaded_db, status, percent, note, message):
+    with pytest.raises(TrackerError, match=message):
+        with loaded_db.transaction() as session:
+            service.record_status(session, plan_key=JILIN, task_key="4.2.1", unit=unit(session, "市发改委", "吉林市"),
+                                  status=status, percent=percent, note=note)
+    with loaded_db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(StatusUpdate)) == 0
+
+
+def test_only_own_unit_or_coordinator_may_update(loaded_db):
+    with pytest.raises(PermissionDenied, match="may not update"):
+        with loaded_db.transaction() as session:
+            service.record_status(session, plan_key=QINGDAO, task_key="3.3.2", unit=unit(session, "市商务局", "青岛市"),
+                                  status="done", acting_unit=unit(session, "市财政局", "青岛市"))
+    with pytest.raises(PermissionDenied, match="not assigned"):
+        with loaded_db.transaction() as session:
+            service.record_status(session, plan_key=QINGDAO, task_key="3.3.2", unit=unit(session, "市财政局", "青岛市"),
+                                  status="done")
+    # the plan's coordinating unit (市发展改革委) may update any of the plan's assignments
+    with loaded_db.transaction() as session:
+        entry = service.record_status(session, plan_key=QINGDAO, task_key="3.3.2",
+                                      unit=unit(session, "市商务局", "青岛市"), status="in_progress",
+                                      acting_unit=unit(session, "市发展改革委", "青岛市"), by="王敏")
+        assert entry.unit == "市商务局"
+
+
+def test_stale_view_is_a_conflict_not_a_lost_update(loaded_db):
+    with loaded_db.reading() as session:
+        seen = next(r for r in service.unit_tasks(session, unit(session, "市统计局")) if r.key == "5.3.1")
+    with loaded_db.transaction() as session:
+        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"),
+                              status="in_progress", percent=50, by="苏秀兰", expected_version=seen.version)
+    with pytest.raises(Conflict) as raised:
+        with loaded_db.transaction() as session:
+            service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"),
+                                  status="done", by="另一位联络员", expected_version=seen.version)
+    assert raised.value.newer.author == "苏秀兰" and raised.value.newer.percent == 50
+    with loaded_db.reading() as session:
+        assert [e.author for e in service.history(session, JILIN, "5.3.1")] == ["苏秀兰"]
+
+
+def test_undo_is_a_new_entry(loaded_db):
+    with loaded_db.transaction() as session:
+        stats = unit(session, "市统计局")
+        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress", percent=20, by="苏秀兰")
+        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="done", by="苏秀兰")
+        undo = service.undo_last(session, plan_key=JILIN, task_key="5.3.1", unit=stats, by="苏秀兰")
+        assert (undo.status, undo.percent) == ("in_progress", 20)
+    with loaded_db.reading() as session:
+        entries = service.history(session, JILIN, "5.3.1")
+        assert [e.status for e in entries] == ["in_progress", "done", "in_progress"]
+        assert entries[-1].undoes_id == entries[1].id
+
+
+def test_history_rows_are_never_rewritten(loaded_db):
+    """No service path updates or deletes a status update row."""
+    from sqlalchemy import event
+
+    writes = []
+
+    def watch(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith(("UPDATE STATUS_UPDATE", "DELETE FROM STATUS_UPDATE")):
+            writes.append(statement)
+
+    event.listen(loaded_db.engine, "before_cursor_execute", watch)
+    with loaded_db.transaction() as session:
+        stats = unit(session, "市统计局")
+        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress", by="苏秀兰")
+        service.undo_last(session, plan_key=JILIN, task_key="5.3.1", unit=stats, by="苏秀兰")
+    from tracker.loading import load_paths
+    from .conftest import PLANS
+    load_paths(loaded_db, [PLANS])
+    event.remove(loaded_db.engine, "before_cursor_execute", watch)
+    assert writes == []
+
+
+def test_pinned_clock_from_environment(monkeypatch):
+    monkeypatch.setenv("TRACKER_TODAY", "2026-11-23")
+    assert clock.today() == date(2026, 11, 23)
+    monkeypatch.setenv("TRACKER_TODAY", "23/11/2026")
+    with pytest.raises(TrackerError, match="TRACKER_TODAY"):
+        clock.today()

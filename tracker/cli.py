@@ -1,0 +1,332 @@
+"""The `tracker` command.
+
+Commands import their heavy machinery (Textual, icalendar, openpyxl, Jinja2) only when they run,
+so `tracker tasks` stays quick. Command groups that live in their own modules are listed in
+LAZY_COMMANDS and imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .config import Settings
+from .errors import TrackerError
+
+# name → "module:attribute" of a click command defined elsewhere
+LAZY_COMMANDS: dict[str, str] = {}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx, name):
+        if name in LAZY_COMMANDS and name not in self.commands:
+            module, attr = LAZY_COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+
+class App:
+    """What every command needs: settings, and the database opened on first use."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._db = None
+
+    @property
+    def lang(self) -> str:
+        return self.settings.lang
+
+    @property
+    def db(self):
+        if self._db is None:
+            from .store.db import Database
+
+            self._db = Database(self.settings.database_url)
+            if self._db.created and self.settings.is_embedded_default:
+                from .loading import load_bundled
+
+                load_bundled(self._db)
+        return self._db
+
+    def unit(self, session, name: str, jurisdiction: str | None = None):
+        from .service import find_unit
+
+        return find_unit(session, name, jurisdiction)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "database_url", envvar="TRACKER_DB", help="Database URL (default: a SQLite file in your data folder).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), envvar="TRACKER_LANG", default="zh", show_default=True,
+              help="Language of the output.")
+@click.version_option(package_name="tracker")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None, lang: str) -> None:
+    """tracker: the key tasks of action plans, their lead and supporting units, deadlines and status."""
+    settings = Settings()
+    if database_url:
+        settings.database_url = database_url
+    settings.lang = lang
+    ctx.obj = App(settings)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(summary)
+
+
+@cli.command()
+@pass_app
+def summary(app: App) -> None:
+    """A short summary of what the database holds."""
+    from .service import list_plans
+
+    with app.db.reading() as session:
+        plans = list_plans(session)
+    zh = app.lang == "zh"
+    click.echo(("数据库: " if zh else "database: ") + app.db.engine.url.render_as_string(hide_password=True))
+    if not plans:
+        click.echo("还没有加载任何计划。运行 tracker plan load plans/" if zh else "No plans loaded yet. Run: tracker plan load plans/")
+        return
+    for plan in plans:
+        click.echo(f"  {plan.key}  {plan.title}  {plan.document_number or ''}  "
+                   + (f"{plan.tasks}项任务" if zh else f"{plan.tasks} tasks"))
+    click.echo("试试: tracker tasks --unit 市发展改革委 --jurisdiction 青岛市" if zh
+               else "Try: tracker tasks --unit 市发展改革委 --jurisdiction 青岛市")
+
+
+@cli.command()
+@pass_app
+def init(app: App) -> None:
+    """Create (or migrate) the database; the embedded default gets the bundled plans."""
+    db = app.db
+    click.echo(("数据库已就绪: " if app.lang == "zh" else "database ready: ")
+               + db.engine.url.render_as_string(hide_password=True))
+
+
+# ---------------------------------------------------------------------- plans
+
+
+@cli.group()
+def plan() -> None:
+    """Plan files: load, list (and parse published texts)."""
+
+
+@plan.command("load")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@pass_app
+def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool) -> None:
+    """Load the unit registry (units.toml) and plan files; a folder loads all of them."""
+    from .loading import load_paths
+
+    report, changes = load_paths(app.db, list(paths), dry_run=dry_run)
+    zh = app.lang == "zh"
+    if dry_run:
+        click.echo("(试运行,未写入)" if zh else "(dry run: nothing written)")
+    if report:
+        click.echo((f"单位: {report['units']} 个" if zh else f"units: {report['units']}")
+                   + (f"(新增 {report['new_units']})" if zh else f" ({report['new_units']} new)"))
+    for change in changes:
+        if change.new_plan:
+            click.echo(("新计划 " if zh else "new plan ") + change.plan)
+        elif not change.changed:
+            click.echo(change.plan + (": 无变化" if zh else ": unchanged"))
+        else:
+            parts = []
+            for label_zh, label_en, keys in (("新增", "added", change.added), ("更新", "updated", change.updated),
+                                             ("归档", "archived", change.archived), ("恢复", "restored", change.restored)):
+                if keys:
+                    parts.append(f"{label_zh if zh else label_en} {len(keys)}: {', '.join(keys)}")
+            click.echo(f"{change.plan}: " + "; ".join(parts or ["assignments changed"]))
+        for warning in change.warnings:
+            click.echo(("  注意: " if zh else "  note: ") + warning, err=True)
+
+
+@plan.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def plan_list(app: App, as_json: bool) -> None:
+    """The plans in the database."""
+    from .service import list_plans
+
+    with app.db.reading() as session:
+        plans = list_plans(session)
+    if as_json:
+        echo_json([p.__dict__ for p in plans])
+        return
+    from .display import table
+
+    rows = [[p.key, p.title, p.document_number or "", p.jurisdiction, str(p.tasks),
+             f"{p.period_start or ''}—{p.period_end or ''}"] for p in plans]
+    headers = ["计划", "标题", "文号", "地区", "任务", "期限"] if app.lang == "zh" else \
+        ["plan", "title", "number", "jurisdiction", "tasks", "period"]
+    click.echo(table(headers, rows, [None, 40, None, None, None, None]))
+
+
+# ---------------------------------------------------------------------- units and tasks
+
+
+@cli.command()
+@click.option("--jurisdiction", "-j", help="Only this jurisdiction (青岛市, 吉林市, …).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def units(app: App, jurisdiction: str | None, as_json: bool) -> None:
+    """The unit registry as loaded: units, aliases, groups and their members."""
+    from .service import list_units
+
+    with app.db.reading() as session:
+        found = list_units(session, jurisdiction)
+    if jurisdiction and not found:
+        raise TrackerError(f"no units in jurisdiction {jurisdiction!r}")
+    if as_json:
+        echo_json([u.__dict__ for u in found])
+        return
+    for u in found:
+        line = f"{u.jurisdiction}  {u.name}"
+        if u.full_name:
+            line += f"  ({u.full_name})"
+        if u.members:
+            line += ("  → " + "、".join(u.members))
+        click.echo(line)
+
+
+ROLE_CHOICE = click.Choice(["lead", "responsible"])
+
+
+@cli.command()
+@click.option("--unit", "-u", "unit_name", required=True, help="Unit name, short name or alias.")
+@click.option("--jurisdiction", "-j", help="Needed when the name exists in several jurisdictions.")
+@click.option("--plan", "plan_key", help="Only this plan.")
+@click.option("--role", type=ROLE_CHOICE, help="lead: tasks it leads; responsible: tasks it supports.")
+@click.option("--overdue", is_flag=True, help="Only overdue tasks.")
+@click.option("--due-within", type=click.IntRange(min=0), metavar="DAYS", help="Only tasks due within DAYS.")
+@click.option("--stale", type=click.IntRange(min=1), metavar="DAYS", help="Only tasks not updated for DAYS.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within, stale, as_json) -> None:
+    """A unit's tasks, soonest deadline first."""
+    from .i18n import role_label, status_label, t
+    from .service import get_plan, unit_tasks
+
+    with app.db.reading() as session:
+        unit = app.unit(session, unit_name, jurisdiction)
+        if plan_key:
+            get_plan(session, plan_key)
+        rows = unit_tasks(session, unit, role=role, plan_key=plan_key, overdue=overdue,
+                          due_within=due_within, stale_days=stale)
+    if as_json:
+        echo_json([r.to_json(app.lang) for r in rows])
+        return
+    if not rows:
+        click.echo(t("no_tasks", app.lang))
+        return
+    from .display import table
+
+    lang = app.lang
+    out = []
+    for r in rows:
+        if r.deadline_kind == "ongoing":
+            due = t("ongoing_deadline", lang)
+        else:
+            due = r.due_on.isoformat() if r.due_on else ""
+            if r.overdue:
+                due += " " + t("days_overdue", lang, n=-(r.days_left or 0))
+        status = status_label(r.status, lang) + (f" {r.percent}%" if r.percent is not None else "")
+        out.append([r.plan_key, r.key, role_label(r.role, lang), due, status, r.title])
+    headers = ["计划", "编号", "角色", "截止", "状态", "任务"] if lang == "zh" else \
+        ["plan", "key", "role", "deadline", "status", "task"]
+    click.echo(table(headers, out, [None, None, None, None, None, 48]))
+    click.echo(f"共 {len(rows)} 项" if lang == "zh" else f"{len(rows)} task" + ("s" if len(rows) != 1 else ""))
+
+
+# ---------------------------------------------------------------------- status and history
+
+
+@cli.group()
+def status() -> None:
+    """Record progress on a task."""
+
+
+@status.command("set")
+@click.argument("task_key")
+@click.option("--plan", "plan_key", required=True)
+@click.option("--unit", "-u", "unit_name", required=True, help="Whose assignment this update is for.")
+@click.option("--jurisdiction", "-j")
+@click.option("--status", "status_text", required=True, help="未启动 推进中 已完成 滞后 长期坚持 (or their English codes).")
+@click.option("--percent", type=int)
+@click.option("--note")
+@click.option("--by", "liaison", help="The liaison recording it.")
+@click.option("--as", "acting", help="The unit whose liaison records it (default: --unit); the plan's coordinator may update any.")
+@pass_app
+def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_text, percent, note, liaison, acting) -> None:
+    """Append a status update to a unit's assignment on a task."""
+    from .i18n import parse_status, status_label
+    from .service import record_status
+
+    code = parse_status(status_text)
+    with app.db.transaction() as session:
+        unit = app.unit(session, unit_name, jurisdiction)
+        acting_unit = app.unit(session, acting, jurisdiction or unit.jurisdiction.name) if acting else None
+        entry = record_status(session, plan_key=plan_key, task_key=task_key, unit=unit, status=code,
+                              percent=percent, note=note, by=liaison, acting_unit=acting_unit)
+    click.echo(f"{plan_key} {task_key} {entry.unit}: {status_label(entry.status, app.lang)}"
+               + (f" {entry.percent}%" if entry.percent is not None else ""))
+
+
+@cli.command()
+@click.argument("task_key")
+@click.option("--plan", "plan_key", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
+    """Every status update on a task, oldest first."""
+    from .i18n import role_label, status_label
+    from .service import history as task_history
+
+    with app.db.reading() as session:
+        entries = task_history(session, plan_key, task_key)
+    if as_json:
+        echo_json([e.to_json(app.lang) for e in entries])
+        return
+    if not entries:
+        click.echo("尚无进展记录。" if app.lang == "zh" else "No updates yet.")
+    for e in entries:
+        when = e.recorded_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        percent = f" {e.percent}%" if e.percent is not None else ""
+        click.echo(f"{when}  {e.unit}({role_label(e.role, app.lang)})  {status_label(e.status, app.lang)}{percent}"
+                   f"  {e.author or ''}  {e.note or ''}".rstrip())
+
+
+def main(argv: list[str] | None = None) -> None:
+    from .i18n import t
+
+    lang = "en" if "--lang=en" in sys.argv or ("--lang" in sys.argv and "en" in sys.argv) else "zh"
+    try:
+        cli.main(args=argv, prog_name="tracker", standalone_mode=True)
+    except TrackerError as exc:
+        click.echo(f"{t('error', lang)}: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        from sqlalchemy.exc import DBAPIError
+
+        if not isinstance(exc, DBAPIError):
+            raise
+        # the database refused (gone away, locked past the busy timeout, disk full): one line, not a traceback
+        click.echo(f"{t('error', lang)}: database: {str(exc.orig).splitlines()[0]}", err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""Text columns for terminals where a Chinese character takes two cells.
+
+Cells are padded by display width and cut with an ellipsis, never in the middle of a character.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
+def fit(text: str, cells: int) -> str:
+    """`text` cut to at most `cells` display cells, ending in … when cut."""
+    text = " ".join(text.split())
+    if width(text) <= cells:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = width(ch)
+        if used + w > cells - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def pad(text: str, cells: int) -> str:
+    text = fit(text, cells)
+    return text + " " * (cells - width(text))
+
+
+def table(headers: list[str], rows: list[list[str]], widths: list[int | None]) -> str:
+    """Rows laid out in columns; a width of None lets that column take what it needs."""
+    resolved = [w if w is not None else max([width(h) for h in [headers[i]]] + [width(r[i]) for r in rows])
+                for i, w in enumerate(widths)]
+    lines = ["  ".join(pad(h, w) for h, w in zip(headers, resolved)).rstrip()]
+    lines += ["  ".join(pad(c, w) for c, w in zip(row, resolved)).rstrip() for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,31 @@
+"""The one exception type users see: a clear message that names where the problem is."""
+
+
+class TrackerError(Exception):
+    """Bad input or a refused command. The CLI prints the message and exits non-zero."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, where: str | None = None):
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class NotFound(TrackerError):
+    """A unit, plan or task that does not exist."""
+
+
+class PermissionDenied(TrackerError):
+    """A liaison tried to update an assignment that is not theirs."""
+
+    exit_code = 4
+
+
+class Conflict(TrackerError):
+    """Someone else recorded an update since the caller last looked."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, *, newer=None):
+        self.newer = newer
+        super().__init__(message)

@@ -1,0 +1,66 @@
+"""`tracker plan load`: read and validate the unit registry and plan files, then load them in
+one transaction. Every file is checked before anything is written; any error leaves the
+database exactly as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import BUNDLED_PLANS
+from .errors import TrackerError
+from .planfile import plan_files_in, read_plan
+from .store.db import Database
+from .store.sync import PlanChanges, load_plan, sync_registry, validate_plan_units
+from .units import Registry
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back after computing its changes."""
+
+
+def _registry_for(registry_path: Path | None, plan_paths: list[Path]) -> Registry:
+    if registry_path is None:
+        beside = [p.parent / "units.toml" for p in plan_paths if (p.parent / "units.toml").exists()]
+        registry_path = beside[0] if beside else BUNDLED_PLANS / "units.toml"
+    if not registry_path.exists():
+        raise TrackerError("no unit registry (units.toml) beside the plan files or given on the command line",
+                           where=str(plan_paths[0]) if plan_paths else None)
+    return Registry.load(registry_path)
+
+
+def load_paths(db: Database, paths: list[Path], *, dry_run: bool = False) -> tuple[dict, list[PlanChanges]]:
+    registry_path, plan_paths = plan_files_in(paths)
+    registry = _registry_for(registry_path, plan_paths)
+    plans, errors = [], []
+    for path in plan_paths:
+        try:
+            plans.append(read_plan(path))
+        except TrackerError as exc:
+            errors.append(exc)
+    seen: dict[str, Path] = {}
+    for plan in plans:
+        errors.extend(validate_plan_units(plan, registry))
+        if plan.key in seen:
+            errors.append(TrackerError(f"plan key {plan.key!r} is also used by {seen[plan.key]}", where=str(plan.path)))
+        seen[plan.key] = plan.path
+    if errors:
+        raise TrackerError("nothing was loaded:\n  " + "\n  ".join(str(e) for e in errors))
+
+    report: dict = {}
+    changes: list[PlanChanges] = []
+    try:
+        with db.transaction() as session:
+            report = sync_registry(session, registry)
+            changes = [load_plan(session, plan, registry) for plan in plans]
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report, changes
+
+
+def load_bundled(db: Database) -> list[PlanChanges]:
+    """First run of the embedded default: load the plans that ship with tracker."""
+    if not (BUNDLED_PLANS / "units.toml").exists():
+        return []
+    return load_paths(db, [BUNDLED_PLANS])[1]

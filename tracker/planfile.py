@@ -1,0 +1,390 @@
+"""Plan files: the reviewed, version-controlled truth of a plan (TOML), read, validated, written.
+
+A plan file holds the plan's metadata, its sections, its tasks with stable keys, lead and
+responsible units by name, deadlines and targets. Every error names the file and line.
+
+    [plan]            key, title, document_number, issuer, jurisdiction, coordinator,
+                      written_on, published_on, period_start, period_end, source, source_sha256
+    [[sections]]      key = "3.1", title
+    [[tasks]]         key = "3.1.2", section, text, lead = [...], responsible = [...],
+                      inherited_responsible = [...], deadline, deadline_phrase, title
+    [[targets]]       indicator, comparator, value, measure, year, due_on, task
+
+A deadline is a TOML date, the string "ongoing", an inline table {rrule = "FREQ=YEARLY;..."},
+or absent (the plan's end).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .errors import TrackerError
+
+KEY_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
+COMPARATORS = ("以上", "左右", "不低于", "不少于", "以内", "以下", "突破", "达到", "增长", "超过")
+
+
+@dataclass
+class Deadline:
+    kind: str  # "date" | "rule" | "ongoing" | "plan_end"
+    due_on: date | None = None
+    rule: str | None = None
+    phrase: str | None = None
+
+    def to_json(self):
+        """The shape of the reference labels: ISO date, {"rrule": ...}, "ongoing" or null."""
+        if self.kind == "date":
+            return self.due_on.isoformat()
+        if self.kind == "rule":
+            return {"rrule": self.rule}
+        if self.kind == "ongoing":
+            return "ongoing"
+        return None
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    line: int = 0
+
+    @property
+    def parent_key(self) -> str | None:
+        return self.key.rsplit(".", 1)[0] if "." in self.key else None
+
+
+@dataclass
+class Task:
+    key: str
+    text: str
+    section: str | None = None
+    title: str | None = None
+    lead: list[str] = field(default_factory=list)
+    responsible: list[str] = field(default_factory=list)
+    inherited_responsible: list[str] = field(default_factory=list)
+    deadline: Deadline = field(default_factory=lambda: Deadline("plan_end"))
+    line: int = 0
+
+    @property
+    def short_title(self) -> str:
+        return self.title or derive_title(self.text)
+
+
+@dataclass
+class Target:
+    indicator: str
+    value: float | None = None
+    comparator: str | None = None
+    measure: str | None = None
+    year: int | None = None
+    due_on: date | None = None
+    task: str | None = None
+    line: int = 0
+
+
+@dataclass
+class PlanFile:
+    key: str
+    title: str
+    jurisdiction: str
+    document_number: str | None = None
+    issuer: str | None = None
+    coordinator: str | None = None
+    written_on: date | None = None
+    published_on: date | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    timezone: str = "Asia/Shanghai"
+    source: str | None = None
+    source_sha256: str | None = None
+    sections: list[Section] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    path: Path | None = None
+
+
+def derive_title(text: str, limit: int = 24) -> str:
+    """A task's short title: its first clause, cut at `limit` characters."""
+    first = re.split(r"[,。;:!?,;]", text, maxsplit=1)[0].strip()
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------- reading
+
+
+class _Lines:
+    """Finds the line a value was written on, so errors can name it (tomllib keeps no positions)."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+        self.table_lines = {name: [i + 1 for i, line in enumerate(self.lines) if line.strip() == f"[[{name}]]"]
+                            for name in ("sections", "tasks", "targets")}
+
+    def table(self, name: str, index: int) -> int:
+        found = self.table_lines[name]
+        return found[index] if index < len(found) else 0
+
+    def value(self, start: int, needle: str) -> int:
+        """The first line at or after `start` that contains `needle`, within the same table."""
+        for number in range(max(start, 1), len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if number > start and line.strip().startswith("[["):
+                break
+            if needle in line:
+                return number
+        return start
+
+
+def read_plan(path: str | Path) -> PlanFile:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TrackerError(f"cannot read plan file: {exc.strerror}", where=str(path)) from None
+    except UnicodeDecodeError:
+        raise TrackerError("not a UTF-8 text file", where=str(path)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"{path}:{line}" if line else str(path)
+        raise TrackerError(f"TOML syntax error: {getattr(exc, 'msg', exc)}", where=where) from None
+    plan = _build(data, _Lines(text), str(path))
+    plan.path = path
+    return plan
+
+
+def _date(value, where: str, what: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise TrackerError(f"{what} must be a date like 2022-12-31, not {value!r}", where=where)
+
+
+def _names(value, where: str, what: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise TrackerError(f"{what} must be a list of unit names", where=where)
+    return [v.strip() for v in value]
+
+
+def parse_deadline(value, phrase: str | None, where: str) -> Deadline:
+    if value is None:
+        return Deadline("plan_end", phrase=phrase)
+    if isinstance(value, date):
+        return Deadline("date", due_on=value, phrase=phrase)
+    if value == "ongoing":
+        return Deadline("ongoing", phrase=phrase)
+    if isinstance(value, dict) and isinstance(value.get("rrule"), str):
+        rule = value["rrule"].strip()
+        try:
+            from dateutil.rrule import rrulestr
+
+            rrulestr(rule, dtstart=date(2000, 1, 1))
+        except (ValueError, TypeError) as exc:
+            raise TrackerError(f"deadline rule {rule!r} is not a valid RRULE: {exc}", where=where) from None
+        return Deadline("rule", rule=rule, phrase=phrase)
+    if isinstance(value, str):
+        try:
+            return Deadline("date", due_on=date.fromisoformat(value), phrase=phrase)
+        except ValueError:
+            pass
+    raise TrackerError(f"deadline must be a date like 2022-12-31, \"ongoing\" or {{rrule = \"...\"}}, not {value!r}",
+                       where=where)
+
+
+def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
+    meta = data.get("plan")
+    if not isinstance(meta, dict):
+        raise TrackerError("missing the [plan] table", where=name)
+    meta_line = next((i + 1 for i, l in enumerate(lines.lines) if l.strip() == "[plan]"), 1)
+    for required in ("key", "title", "jurisdiction"):
+        if not isinstance(meta.get(required), str) or not meta[required].strip():
+            raise TrackerError(f"[plan] needs {required} = \"...\"", where=f"{name}:{meta_line}")
+    if not KEY_PATTERN.match(meta["key"]):
+        raise TrackerError(f"plan key {meta['key']!r} may hold only letters, digits, '.', '-' and '_'",
+                           where=f"{name}:{lines.value(meta_line, 'key')}")
+
+    def at(field_name: str) -> str:
+        return f"{name}:{lines.value(meta_line, field_name)}"
+
+    plan = PlanFile(
+        key=meta["key"], title=meta["title"], jurisdiction=meta["jurisdiction"],
+        document_number=meta.get("document_number"), issuer=meta.get("issuer"),
+        coordinator=meta.get("coordinator"),
+        written_on=_date(meta.get("written_on"), at("written_on"), "written_on"),
+        published_on=_date(meta.get("published_on"), at("published_on"), "published_on"),
+        period_start=_date(meta.get("period_start"), at("period_start"), "period_start"),
+        period_end=_date(meta.get("period_end"), at("period_end"), "period_end"),
+        timezone=meta.get("timezone", "Asia/Shanghai"),
+        source=meta.get("source"), source_sha256=meta.get("source_sha256"),
+    )
+    if plan.period_start and plan.period_end and plan.period_end < plan.period_start:
+        raise TrackerError("period_end is before period_start", where=at("period_end"))
+
+    section_keys: set[str] = set()
+    for index, entry in enumerate(data.get("sections", [])):
+        line = lines.table("sections", index)
+        where = f"{name}:{line}"
+        key = entry.get("key")
+        if not isinstance(key, str) or not KEY_PATTERN.match(key):
+            raise TrackerError(f"section key must be like \"3.1\", not {key!r}", where=where)
+        if key in section_keys:
+            raise TrackerError(f"duplicate section key {key!r}", where=where)
+        section_keys.add(key)
+        plan.sections.append(Section(key, str(entry.get("title", "")), line))
+
+    task_keys: set[str] = set()
+    for index, entry in enumerate(data.get("tasks", [])):
+        line = lines.table("tasks", index)
+        where = f"{name}:{line}"
+        key = entry.get("key")
+        if not isinstance(key, str) or not KEY_PATTERN.match(key):
+            raise TrackerError(f"task key must be like \"3.1.2\", not {key!r}", where=where)
+        if key in task_keys:
+            raise TrackerError(f"duplicate task key {key!r}", where=f"{name}:{lines.value(line, key)}")
+        task_keys.add(key)
+        text = entry.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise TrackerError(f"task {key}: text = \"...\" is required", where=where)
+        section = entry.get("section")
+        if section is not None and section not in section_keys:
+            raise TrackerError(f"task {key}: unknown section {section!r}", where=f"{name}:{lines.value(line, 'section')}")
+        deadline = parse_deadline(entry.get("deadline"), entry.get("deadline_phrase"),
+                                  f"{name}:{lines.value(line, 'deadline')}")
+        plan.tasks.append(Task(
+            key=key, text=text.strip(), section=section, title=entry.get("title"),
+            lead=_names(entry.get("lead"), f"{name}:{lines.value(line, 'lead')}", "lead"),
+            responsible=_names(entry.get("responsible"), f"{name}:{lines.value(line, 'responsible')}", "responsible"),
+            inherited_responsible=_names(entry.get("inherited_responsible"),
+                                         f"{name}:{lines.value(line, 'inherited_responsible')}", "inherited_responsible"),
+            deadline=deadline, line=line,
+        ))
+
+    for index, entry in enumerate(data.get("targets", [])):
+        line = lines.table("targets", index)
+        where = f"{name}:{line}"
+        if not isinstance(entry.get("indicator"), str):
+            raise TrackerError("target needs indicator = \"...\"", where=where)
+        value = entry.get("value")
+        if value is not None and not isinstance(value, (int, float)):
+            raise TrackerError(f"target value must be a number, not {value!r}", where=f"{name}:{lines.value(line, 'value')}")
+        task = entry.get("task")
+        if task is not None and task not in task_keys:
+            raise TrackerError(f"target names unknown task {task!r}", where=f"{name}:{lines.value(line, 'task')}")
+        year = entry.get("year")
+        if year is not None and not isinstance(year, int):
+            raise TrackerError(f"target year must be a number like 2022, not {year!r}", where=f"{name}:{lines.value(line, 'year')}")
+        plan.targets.append(Target(
+            indicator=entry["indicator"], value=value, comparator=entry.get("comparator"),
+            measure=entry.get("measure"), year=year,
+            due_on=_date(entry.get("due_on"), f"{name}:{lines.value(line, 'due_on')}", "due_on"),
+            task=task, line=line,
+        ))
+    return plan
+
+
+def plan_files_in(paths: list[Path]) -> tuple[Path | None, list[Path]]:
+    """Split command-line paths into the unit registry (units.toml) and plan files; folders are expanded."""
+    registry: Path | None = None
+    plans: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            if (path / "units.toml").exists():
+                registry = path / "units.toml"
+            plans.extend(sorted(p for p in path.glob("*.toml") if p.name != "units.toml"))
+        elif path.name == "units.toml":
+            registry = path
+        elif path.exists():
+            plans.append(path)
+        else:
+            raise TrackerError("no such file or folder", where=str(path))
+    return registry, plans
+
+
+# ---------------------------------------------------------------------- writing
+
+
+def _toml_string(value: str) -> str:
+    # JSON's escapes are a subset of TOML basic-string escapes; keep Chinese readable.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {value!r} to TOML")
+
+
+def _deadline_value(deadline: Deadline):
+    if deadline.kind == "date":
+        return deadline.due_on
+    if deadline.kind == "rule":
+        return {"rrule": deadline.rule}
+    if deadline.kind == "ongoing":
+        return "ongoing"
+    return None
+
+
+def dump_plan(plan: PlanFile, header: str | None = None) -> str:
+    """The plan as a TOML plan file, laid out for people to review and diff."""
+    out: list[str] = []
+    if header:
+        out.extend(f"# {line}".rstrip() for line in header.splitlines())
+        out.append("")
+
+    def emit(table: str, pairs: list[tuple[str, object]]) -> None:
+        out.append(table)
+        for k, v in pairs:
+            if v is None or v == []:
+                continue
+            out.append(f"{k} = {_toml_value(v)}")
+        out.append("")
+
+    emit("[plan]", [
+        ("key", plan.key), ("title", plan.title), ("document_number", plan.document_number),
+        ("issuer", plan.issuer), ("jurisdiction", plan.jurisdiction), ("coordinator", plan.coordinator),
+        ("written_on", plan.written_on), ("published_on", plan.published_on),
+        ("period_start", plan.period_start), ("period_end", plan.period_end),
+        ("timezone", plan.timezone if plan.timezone != "Asia/Shanghai" else None),
+        ("source", plan.source), ("source_sha256", plan.source_sha256),
+    ])
+    for section in plan.sections:
+        emit("[[sections]]", [("key", section.key), ("title", section.title)])
+    for task in plan.tasks:
+        emit("[[tasks]]", [
+            ("key", task.key), ("section", task.section), ("title", task.title), ("text", task.text),
+            ("lead", task.lead), ("responsible", task.responsible),
+            ("inherited_responsible", task.inherited_responsible),
+            ("deadline", _deadline_value(task.deadline)), ("deadline_phrase", task.deadline.phrase),
+        ])
+    for target in plan.targets:
+        emit("[[targets]]", [
+            ("indicator", target.indicator), ("comparator", target.comparator), ("value", target.value),
+            ("measure", target.measure), ("year", target.year), ("due_on", target.due_on), ("task", target.task),
+        ])
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,282 @@
+"""The responsibility model: plans, sections, tasks, units, assignments, status history, targets.
+
+Typed declarative SQLAlchemy 2.x models. The schema itself is owned by the Alembic migrations
+in `migrations/`; a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Jurisdiction(Base):
+    __tablename__ = "jurisdiction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+
+    units: Mapped[list[Unit]] = relationship(back_populates="jurisdiction")
+
+
+class Unit(Base):
+    __tablename__ = "unit"
+    __table_args__ = (
+        UniqueConstraint("jurisdiction_id", "name"),
+        CheckConstraint("kind in ('department', 'district', 'zone', 'agency', 'group')", name="unit_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"))
+    name: Mapped[str] = mapped_column(String(128))
+    full_name: Mapped[str | None] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(16))
+    # groups only: a person must choose among the members (各相关…)
+    choose: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship(back_populates="units")
+    aliases: Mapped[list[UnitAlias]] = relationship(back_populates="unit", cascade="all, delete-orphan")
+    members: Mapped[list[Unit]] = relationship(
+        secondary="group_member",
+        primaryjoin="Unit.id == group_member.c.group_id",
+        secondaryjoin="Unit.id == group_member.c.member_id",
+    )
+    liaisons: Mapped[list[Liaison]] = relationship(back_populates="unit")
+
+
+class UnitAlias(Base):
+    """Every other way a unit is written (市发展和改革委员会 = 市发改委), folded to half-width."""
+
+    __tablename__ = "unit_alias"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"))
+    alias: Mapped[str] = mapped_column(String(256))
+
+    unit: Mapped[Unit] = relationship(back_populates="aliases")
+
+
+class GroupMember(Base):
+    __tablename__ = "group_member"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Liaison(Base):
+    """A unit's contact person (联络员), who records status updates."""
+
+    __tablename__ = "liaison"
+    __table_args__ = (UniqueConstraint("unit_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(128))
+    contact: Mapped[str | None] = mapped_column(String(128))
+    email: Mapped[str | None] = mapped_column(String(256))
+
+    unit: Mapped[Unit] = relationship(back_populates="liaisons")
+
+
+class Plan(Base):
+    __tablename__ = "plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    title: Mapped[str] = mapped_column(String(512))
+    document_number: Mapped[str | None] = mapped_column(String(128))
+    issuer: Mapped[str | None] = mapped_column(String(256))
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"))
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    written_on: Mapped[date | None] = mapped_column(Date)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    source_file: Mapped[str | None] = mapped_column(String(512))
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    coordinator: Mapped[Unit | None] = relationship()
+    sections: Mapped[list[Section]] = relationship(back_populates="plan", order_by="Section.position")
+    tasks: Mapped[list[Task]] = relationship(back_populates="plan", order_by="Task.position")
+    targets: Mapped[list[Target]] = relationship(back_populates="plan")
+
+
+class Section(Base):
+    """一、 → (一) → 1.: a heading of the plan; `key` like "3.1", parent "3"."""
+
+    __tablename__ = "section"
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+
+    plan: Mapped[Plan] = relationship(back_populates="sections")
+
+
+class Task(Base):
+    __tablename__ = "task"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "key"),
+        CheckConstraint("deadline_kind in ('date', 'rule', 'ongoing', 'plan_end')", name="task_deadline_kind"),
+        Index("ix_task_due_on", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(256))
+    text: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+    # date: due_on; plan_end: due_on is the plan's end; rule: deadline_rule (RRULE), due_on its
+    # last occurrence in the plan period; ongoing: no due date.
+    deadline_kind: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    deadline_rule: Mapped[str | None] = mapped_column(String(256))
+    deadline_phrase: Mapped[str | None] = mapped_column(String(256))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # when the task's text, units or deadline last changed, and how often the deadline or title
+    # did: calendar feeds derive DTSTAMP and SEQUENCE from these
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+    plan: Mapped[Plan] = relationship(back_populates="tasks")
+    section: Mapped[Section | None] = relationship()
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="task")
+
+
+class Assignment(Base):
+    """Task × unit × role. `source`: written in the plan, inherited from a carry-forward clause,
+    or expanded from a group (`via_group_id`). The latest status is kept here as well as in the
+    history so lists need no per-row history query; `version` guards against lost updates."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("task_id", "unit_id", "role"),
+        CheckConstraint("role in ('lead', 'responsible')", name="assignment_role"),
+        CheckConstraint("source in ('written', 'inherited', 'expanded')", name="assignment_source"),
+        Index("ix_assignment_unit", "unit_id", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    via_group_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # the plan no longer names this unit for this task; its history stays
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="not_started")
+    percent: Mapped[int | None] = mapped_column(Integer)
+    status_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    task: Mapped[Task] = relationship(back_populates="assignments")
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    via_group: Mapped[Unit | None] = relationship(foreign_keys=[via_group_id])
+    updates: Mapped[list[StatusUpdate]] = relationship(back_populates="assignment", order_by="StatusUpdate.id")
+
+
+class StatusUpdate(Base):
+    """Append-only history: who reported what, when. Never updated, never deleted."""
+
+    __tablename__ = "status_update"
+    __table_args__ = (
+        CheckConstraint("status in ('not_started', 'in_progress', 'done', 'behind', 'ongoing')", name="status_code"),
+        CheckConstraint("percent is null or (percent >= 0 and percent <= 100)", name="status_percent"),
+        Index("ix_status_update_assignment", "assignment_id", "id"),
+        Index("ix_status_update_recorded_at", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    percent: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    liaison_id: Mapped[int | None] = mapped_column(ForeignKey("liaison.id"))
+    # the unit whose liaison recorded it (the assignment's own unit, or the plan's coordinator)
+    recorded_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    author: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # an undo is a new entry that restores the state before `undoes_id`
+    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("status_update.id"))
+
+    assignment: Mapped[Assignment] = relationship(back_populates="updates")
+    liaison: Mapped[Liaison | None] = relationship()
+
+
+class Target(Base):
+    """A quantitative target: 省级以上服务业集聚区达到15家以上 → indicator, 以上, 15, 家, 2022."""
+
+    __tablename__ = "target"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    indicator: Mapped[str] = mapped_column(String(256))
+    comparator: Mapped[str | None] = mapped_column(String(16))
+    value: Mapped[float | None] = mapped_column(Float)
+    measure: Mapped[str | None] = mapped_column(String(32))
+    year: Mapped[int | None] = mapped_column(Integer)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    plan: Mapped[Plan] = relationship(back_populates="targets")
+
+
+class FeedToken(Base):
+    """A calendar subscription token for one unit. Only its SHA-256 is stored."""
+
+    __tablename__ = "feed_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DigestDelivery(Base):
+    """A weekly digest sent to a unit, so a second run for the same week sends nothing new."""
+
+    __tablename__ = "digest_delivery"
+    __table_args__ = (UniqueConstraint("unit_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    week: Mapped[str] = mapped_column(String(8))  # ISO week, 2026-W48
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recipients: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(256))
+
+
+class FeedState(Base):
+    """Per-feed bookkeeping for the subscription server: Last-Modified never moves backwards,
+    deletions included, so the time the feed's bytes last changed is remembered here."""
+
+    __tablename__ = "feed_state"
+
+    feed: Mapped[str] = mapped_column(String(256), primary_key=True)  # "unit:12", "plan:qingdao-..."
+    etag: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
