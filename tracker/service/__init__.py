@@ -4,6 +4,9 @@ The CLI, the TUI, calendar feeds, digests and the ledger all come through here; 
 writes SQL of its own. Rules kept here: who may update what (a unit its own assignments, the
 plan's coordinating unit any of the plan's), what overdue means (deadline passed, not done),
 and optimistic concurrency (an update made from a stale view is refused, not lost).
+
+This module holds the core queries and commands; the queries one consumer needs in bulk
+(feeds, digests, the ledger) live beside it in this package, so all SQL stays in one place.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from . import clock
-from .deadlines import is_overdue, next_due
-from .errors import Conflict, NotFound, PermissionDenied, TrackerError
-from .i18n import STATUSES, status_label
-from .store.models import (
+from .. import clock
+from ..deadlines import is_overdue, next_due
+from ..errors import Conflict, NotFound, PermissionDenied, TrackerError
+from ..i18n import STATUSES, status_label
+from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
-from .units import closest_names, normalise_name
+from ..units import closest_names, normalise_name
 
 # ---------------------------------------------------------------------- units
 
