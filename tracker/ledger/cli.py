@@ -81,3 +81,64 @@ def ledger_import_progress(app: App, file: Path, unit_name: str, plan_key: str |
         raise TrackerError((f"{len(result.refused)} 处问题,相关行未导入:" if zh
                             else f"{len(result.refused)} problem(s); those rows were not imported:")
                            + "\n  " + "\n  ".join(result.refused))
+
+
+@ledger.command("import-plan")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--jurisdiction", "-j", required=True, help="Where the plan's units are (青岛市, 吉林市, …).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="The plan file to write, plans/KEY.toml "
+              "(default: print it).")
+@click.option("--key", "plan_key", help="The plan's key (default: the output file's name).")
+@click.option("--title", help="The plan's title (default: from the sheet's title row).")
+@click.option("--document-number", help="发文字号 (default: from the sheet's title rows).")
+@click.option("--coordinator", help="The plan's coordinating unit.")
+@click.option("--period-start", type=click.DateTime(formats=["%Y-%m-%d"]), help="The plan period's first day.")
+@click.option("--period-end", type=click.DateTime(formats=["%Y-%m-%d"]), help="The plan period's last day: "
+              "tasks without a deadline of their own are due then.")
+@click.option("--registry", type=click.Path(path_type=Path), help="units.toml (default: the one beside the "
+              "output file, else the bundled one).")
+@click.option("--force", is_flag=True, help="Overwrite an existing plan file.")
+@pass_app
+def ledger_import_plan(app: App, file: Path, jurisdiction: str, output: Path | None, plan_key: str | None,
+                       title: str | None, document_number: str | None, coordinator: str | None, period_start,
+                       period_end, registry: Path | None, force: bool) -> None:
+    """Draft a plan file from a task breakdown table (任务分解表) for a person to review."""
+    from ..config import BUNDLED_PLANS
+    from ..planfile import dump_plan
+    from ..units import Registry
+    from .breakdown import draft_header, read_breakdown
+    from .files import write_atomically
+
+    zh = app.lang == "zh"
+    plan_key = plan_key or (output.stem if output else None)
+    if not plan_key:
+        raise TrackerError("请用 --key 指明计划编号,或用 -o plans/KEY.toml 写出计划文件" if zh
+                           else "name the plan with --key, or write it with -o plans/KEY.toml")
+    if output and output.exists() and not force:
+        raise TrackerError("文件已存在;核对过的计划文件不会被覆盖(确需覆盖请加 --force)" if zh
+                           else "the file exists; a reviewed plan file is not overwritten (add --force to)",
+                           where=str(output))
+    if registry is None:
+        beside = output.parent / "units.toml" if output else None
+        registry = beside if beside and beside.exists() else BUNDLED_PLANS / "units.toml"
+    draft = read_breakdown(file, jurisdiction=jurisdiction, key=plan_key, registry=Registry.load(registry),
+                           title=title, document_number=document_number, coordinator=coordinator,
+                           period_start=period_start.date() if period_start else None,
+                           period_end=period_end.date() if period_end else None, lang=app.lang)
+    text = dump_plan(draft.plan, header=draft_header(draft, file.name))
+    for note in draft.notes:
+        click.echo(("注意: " if zh else "note: ") + note, err=True)
+    if output:
+        write_atomically(output, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+        plan = draft.plan
+        click.echo(f"已生成计划草稿 {output}: {len(plan.sections)} 个部分, {len(plan.tasks)} 项任务;核对后用 "
+                   f"tracker plan load 加载" if zh else
+                   f"wrote the plan draft {output}: {len(plan.sections)} sections, {len(plan.tasks)} tasks; "
+                   f"review it, then tracker plan load")
+    else:
+        click.echo(text, nl=False)
+    if draft.unknown_units:
+        n = len(draft.unknown_units)
+        raise TrackerError((f"{n} 个单位名称未能识别(草稿已写出,修正后才能加载):" if zh else
+                            f"{n} unit name(s) not known (the draft is written; fix them before loading):")
+                           + "\n  " + "\n  ".join(draft.unknown_units))

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +28,7 @@ from ..i18n import STATUS_LABELS, STATUSES, status_label
 from ..service.ledger import Ledger, LedgerRow
 from . import columns as C
 from .cells import csv_text, looks_like_formula
+from .files import write_atomically
 
 DUE_SOON_DAYS = 14  # the TUI's and digests' "due soon" horizon
 
@@ -149,17 +148,8 @@ def export(ledger: Ledger, path: str | Path) -> Path:
     if suffix not in (".xlsx", ".csv"):
         raise TrackerError("the ledger is written as .xlsx or .csv; name the output file accordingly",
                            where=str(path))
-    if not path.parent.exists():
-        raise TrackerError("no such folder", where=str(path.parent))
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".ledger-", suffix=suffix)
-    os.close(handle)
-    try:
-        (write_xlsx if suffix == ".xlsx" else write_csv)(ledger, Path(temporary))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    write = write_xlsx if suffix == ".xlsx" else write_csv
+    return write_atomically(path, lambda temporary: write(ledger, temporary))
 
 
 def write_csv(ledger: Ledger, path: Path) -> None:
