@@ -9,7 +9,6 @@ from datetime import date
 
 import openpyxl
 import pytest
-from openpyxl.styles import PatternFill
 
 from tracker import clock, service
 from tracker.ledger.export import urgency
@@ -452,6 +451,30 @@ def test_the_whole_plan_shows_the_first_leads_status(cli, tmp_path):
     assert sheet.cell("3.5.5", "牵头单位").value == "市商务局、市地方金融监管局、市卫生健康委"
     assert (sheet.cell("3.5.5", "状态").value, sheet.cell("3.5.5", "完成进度").value) == ("已完成", 100)
     assert (sheet.cell("3.5.5", "进展情况").value, sheet.cell("3.5.5", "填报人").value) == ("综合性服务业集聚区已获批", "李青")
+
+
+def test_the_ledger_query_takes_the_same_statements_for_any_plan(loaded_db):
+    from sqlalchemy import event
+
+    from tracker.service.ledger import progress_states
+
+    seen = []
+    event.listen(loaded_db.engine, "before_cursor_execute", lambda *args: seen.append(1))
+    counts = {}
+    for plan in (QINGDAO, JILIN, "qingdao-2024-municipal-clusters"):
+        with loaded_db.reading() as session:  # a fresh session each time: nothing cached
+            before = len(seen)
+            table = ledger(session, plan, today=date(2022, 1, 1))
+            counts[plan] = (len(seen) - before, len(table.rows))
+        with loaded_db.reading() as session:
+            found = service.get_plan(session, plan)
+            before = len(seen)
+            progress_states(session, found, None)
+            counts[plan] += (len(seen) - before,)
+    assert len({rows for _, rows, _ in counts.values()}) == 3  # three plans of different sizes
+    assert len({(query, states) for query, _, states in counts.values()}) == 1, counts
+    query, _, states = counts[QINGDAO]
+    assert query <= 7 and states <= 4, counts
 
 
 # ---------------------------------------------------------------------- CSV and formula injection

@@ -116,7 +116,7 @@ def ledger_import_plan(app: App, file: Path, jurisdiction: str, output: Path | N
                            else "name the plan with --key, or write it with -o plans/KEY.toml")
     if output and output.exists() and not force:
         raise TrackerError("文件已存在;核对过的计划文件不会被覆盖(确需覆盖请加 --force)" if zh
-                           else "the file exists; a reviewed plan file is not overwritten (add --force to)",
+                           else "the file exists; a reviewed plan file is not overwritten (add --force to replace it)",
                            where=str(output))
     if registry is None:
         beside = output.parent / "units.toml" if output else None

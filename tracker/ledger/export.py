@@ -184,104 +184,88 @@ def _set(cell, value) -> None:
     cell.value = value
 
 
+class _Styles:
+    """The workbook's fonts, fills, borders and alignments, made once."""
+
+    def __init__(self):
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+        thin = Side(style="thin", color="808080")
+        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        self.body = Font(name=BODY_FONT, size=10)
+        self.heading = Font(name=HEAD_FONT, size=10)
+        self.title = Font(name=HEAD_FONT, size=16)
+        self.wrapped = Alignment(wrap_text=True, vertical="top")
+        self.centred = Alignment(horizontal="center", vertical="top", wrap_text=True)
+        self.header = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        self.middle = Alignment(vertical="center")
+        self.grey = PatternFill("solid", fgColor="D9D9D9")
+        self.light = PatternFill("solid", fgColor="F2F2F2")
+        self.urgency = {name: (PatternFill("solid", fgColor=fill), Font(name=BODY_FONT, size=10, color=font))
+                        for name, (fill, font) in FILLS.items()}
+
+
 def write_xlsx(ledger: Ledger, path: Path) -> None:
     from openpyxl import Workbook
-    from openpyxl.formatting.rule import CellIsRule
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
     ws = book.active
     ws.title = "台账"
-    last_col = get_column_letter(len(C.EXPORT_COLUMNS))
-    col = {name: get_column_letter(i) for i, name in enumerate(COLUMNS, start=1)}
-    thin = Side(style="thin", color="808080")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    body = Font(name=BODY_FONT, size=10)
-    wrap_top = Alignment(wrap_text=True, vertical="top")
-    centred = Alignment(horizontal="center", vertical="top", wrap_text=True)
-    grey = PatternFill("solid", fgColor="D9D9D9")
-    light = PatternFill("solid", fgColor="F2F2F2")
-
     table = lines(ledger)
-    first_task_row = last_row = 0
+    styles = _Styles()
+    header_row = first = last = 0
     for r, line in enumerate(table, start=1):
-        if line.kind == "title":
-            _set(ws.cell(r, 1), line.values[0])
-            ws.merge_cells(f"A{r}:{last_col}{r}")
-            ws.cell(r, 1).font = Font(name=HEAD_FONT, size=16)
-            ws.cell(r, 1).alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            ws.row_dimensions[r].height = 30
-        elif line.kind == "subtitle":
-            _set(ws.cell(r, 1), line.values[0])
-            ws.merge_cells(f"A{r}:{last_col}{r}")
-            ws.cell(r, 1).font = body
-            ws.cell(r, 1).alignment = Alignment(vertical="center")
-            ws.row_dimensions[r].height = 20
-        elif line.kind == "header":
-            header_row = r
-            for c, name in enumerate(line.values, start=1):
-                cell = ws.cell(r, c)
-                _set(cell, name)
-                cell.font = Font(name=HEAD_FONT, size=10)
-                cell.fill, cell.border = grey, border
-                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            ws.row_dimensions[r].height = 24
-        elif line.kind == "section":
-            # not merged and not wrapped: the heading flows over the empty cells to its right
-            _set(ws.cell(r, 1), line.values[0])
-            for c in range(1, len(C.EXPORT_COLUMNS) + 1):
-                ws.cell(r, c).fill, ws.cell(r, c).border = light, border
-            ws.cell(r, 1).font = Font(name=HEAD_FONT, size=10)
-            ws.cell(r, 1).alignment = Alignment(vertical="center")
-            ws.row_dimensions[r].height = 18
+        if line.kind == "task":
+            _task_row(ws, r, line, styles)
+            first, last = first or r, r
         else:
-            first_task_row = first_task_row or r
-            last_row = r
-            _task_row(ws, r, line, body=body, border=border, wrapped=wrap_top, centred=centred)
-
-    for name, letter in col.items():
-        ws.column_dimensions[letter].width = WIDTHS.get(name, 6)
-    ws.column_dimensions[col[C.VERSION]].hidden = True
-    ws.freeze_panes = f"A{header_row + 1}"
-    ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_row, header_row)}"
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.print_area = f"A1:{last_col}{max(last_row, header_row)}"
+            _other_row(ws, r, line, styles)
+            header_row = r if line.kind == "header" else header_row
+    _columns(ws, header_row, max(last, header_row))
     _page_setup(ws)
-
-    if first_task_row:
-        status_cells = f"{col[C.STATUS]}{first_task_row}:{col[C.STATUS]}{last_row}"
-        choices = ",".join(STATUS_LABELS["zh"][s] for s in STATUSES)
-        statuses = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=False, showDropDown=False,
-                                  showErrorMessage=True, errorTitle="状态", error=f"请从列表中选择:{choices}",
-                                  promptTitle="状态", prompt="从下拉列表中选择", showInputMessage=True)
-        statuses.add(status_cells)
-        percent = DataValidation(type="decimal", operator="between", formula1="0", formula2="100",
-                                 allow_blank=True, showErrorMessage=True, errorTitle="完成进度",
-                                 error="请填写 0 到 100 之间的数字")
-        percent.add(f"{col[C.PERCENT]}{first_task_row}:{col[C.PERCENT]}{last_row}")
-        ws.add_data_validation(statuses)
-        ws.add_data_validation(percent)
-        # a status changed to 已完成 in Excel turns green at once, over the fill it was exported with
-        fill, font = FILLS["done"]
-        ws.conditional_formatting.add(status_cells, CellIsRule(
-            operator="equal", formula=[f'"{STATUS_LABELS["zh"]["done"]}"'],
-            fill=PatternFill("solid", fgColor=fill, bgColor=fill), font=Font(color=font)))
+    if first:
+        _status_rules(ws, first, last)
     book.properties.title = table[0].values[0]
     book.properties.creator = "tracker"
     book.save(path)
 
 
-def _task_row(ws, r: int, line: Line, *, body, border, wrapped, centred) -> None:
-    from openpyxl.styles import Font, PatternFill
+def _other_row(ws, r: int, line: Line, styles: _Styles) -> None:
+    """The title, the line under it, the header, a section heading."""
+    width = len(C.EXPORT_COLUMNS)
+    first = ws.cell(r, 1)
+    if line.kind == "header":
+        for c, name in enumerate(line.values, start=1):
+            cell = ws.cell(r, c)
+            _set(cell, name)
+            cell.font, cell.fill, cell.border, cell.alignment = styles.heading, styles.grey, styles.border, styles.header
+        ws.row_dimensions[r].height = 24
+        return
+    _set(first, line.values[0])
+    if line.kind == "section":
+        # not merged and not wrapped: the heading flows over the empty cells to its right, and
+        # Excel can still sort and filter the table
+        for c in range(1, width + 1):
+            ws.cell(r, c).fill, ws.cell(r, c).border = styles.light, styles.border
+        first.font, first.alignment = styles.heading, styles.middle
+        ws.row_dimensions[r].height = 18
+        return
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
+    if line.kind == "title":
+        first.font, first.alignment = styles.title, styles.header
+        ws.row_dimensions[r].height = 30
+    else:
+        first.font, first.alignment = styles.body, styles.middle
+        ws.row_dimensions[r].height = 20
 
+
+def _task_row(ws, r: int, line: Line, styles: _Styles) -> None:
     heights = [1]
     for c, (name, value) in enumerate(zip(COLUMNS, line.values), start=1):
         cell = ws.cell(r, c)
         _set(cell, value)
-        cell.font, cell.border = body, border
-        cell.alignment = wrapped if name in WRAPPED else centred
+        cell.font, cell.border = styles.body, styles.border
+        cell.alignment = styles.wrapped if name in WRAPPED else styles.centred
         if name in WRAPPED and isinstance(value, str):
             heights.append(_lines_needed(value, WIDTHS[name]))
     ws.cell(r, COLUMNS.index(C.DEADLINE) + 1).number_format = "yyyy-mm-dd"
@@ -289,12 +273,51 @@ def _task_row(ws, r: int, line: Line, *, body, border, wrapped, centred) -> None
     ws.cell(r, COLUMNS.index(C.PERCENT) + 1).number_format = '0"%"'
     colour = urgency(line.row)
     if colour:
-        fill, font = FILLS[colour]
         status = ws.cell(r, COLUMNS.index(C.STATUS) + 1)
-        status.fill = PatternFill("solid", fgColor=fill)
-        status.font = Font(name=BODY_FONT, size=10, color=font)
+        status.fill, status.font = styles.urgency[colour]
     # Excel does not grow rows to fit wrapped text it did not type itself: size them here
     ws.row_dimensions[r].height = max(heights) * LINE_HEIGHT + 4
+
+
+def _columns(ws, header_row: int, last_row: int) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for c, name in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = WIDTHS.get(name, 6)
+    ws.column_dimensions[get_column_letter(COLUMNS.index(C.VERSION) + 1)].hidden = True
+    last_col = get_column_letter(len(C.EXPORT_COLUMNS))
+    ws.freeze_panes = f"A{header_row + 1}"
+    ws.auto_filter.ref = f"A{header_row}:{last_col}{last_row}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_area = f"A1:{last_col}{last_row}"
+
+
+def _status_rules(ws, first: int, last: int) -> None:
+    """The drop-down of statuses, the 0–100 check on 完成进度, and green as soon as 已完成 is picked."""
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    def cells(name: str) -> str:
+        letter = get_column_letter(COLUMNS.index(name) + 1)
+        return f"{letter}{first}:{letter}{last}"
+
+    choices = ",".join(STATUS_LABELS["zh"][s] for s in STATUSES)
+    statuses = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=False, showDropDown=False,
+                              showErrorMessage=True, errorTitle="状态", error=f"请从列表中选择:{choices}",
+                              promptTitle="状态", prompt="从下拉列表中选择", showInputMessage=True)
+    statuses.add(cells(C.STATUS))
+    percent = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
+                             showErrorMessage=True, errorTitle="完成进度", error="请填写 0 到 100 之间的数字")
+    percent.add(cells(C.PERCENT))
+    ws.add_data_validation(statuses)
+    ws.add_data_validation(percent)
+    # a status changed to 已完成 in Excel turns green at once, over the fill it was exported with
+    fill, font = FILLS["done"]
+    ws.conditional_formatting.add(cells(C.STATUS), CellIsRule(
+        operator="equal", formula=[f'"{STATUS_LABELS["zh"]["done"]}"'],
+        fill=PatternFill("solid", fgColor=fill, bgColor=fill), font=Font(color=font)))
 
 
 def _lines_needed(text: str, column_width: float) -> int:

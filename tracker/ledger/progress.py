@@ -55,7 +55,6 @@ class ImportResult:
     changes: list[Change] = field(default_factory=list)
     unchanged: int = 0
     refused: list[str] = field(default_factory=list)  # problems of rows left out by a partial import
-    written: bool = False
 
 
 @dataclass
@@ -76,14 +75,7 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key:
     plan's coordinating unit any row; the other rows must come back as they went out."""
     sources, title = _read(path, lang)
     name = Path(path).name
-    if plan_key and title.plan and plan_key != title.plan:
-        raise TrackerError(tr(lang, f"这是计划 {title.plan} 的台账,不是 {plan_key} 的",
-                              f"this is the ledger of plan {title.plan}, not of {plan_key}"), where=name)
-    plan_key = plan_key or title.plan
-    if not plan_key:
-        raise TrackerError(tr(lang, "文件中找不到计划编号(标题下方的“计划编号:…”);请用 --plan 指明计划",
-                              "the file does not say which plan it is for (no 计划编号: line above the header); "
-                              "name it with --plan"), where=name)
+    plan_key = _which_plan(title, plan_key, name, lang)
     with (db.reading() if dry_run else db.transaction()) as session:
         plan = get_plan(session, plan_key)
         acting = find_unit(session, unit_name, plan.jurisdiction.name)
@@ -114,8 +106,18 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key:
             record_status(session, plan_key=plan.key, task_key=change.task_key, unit=owner, status=change.status,
                           percent=change.percent, note=change.note, by=result.author, acting_unit=acting,
                           expected_version=change.before.version)
-        result.written = True
     return result
+
+
+def _which_plan(title: _Title, given: str | None, name: str, lang: str) -> str:
+    if given and title.plan and given != title.plan:
+        raise TrackerError(tr(lang, f"这是计划 {title.plan} 的台账,不是 {given} 的",
+                              f"this is the ledger of plan {title.plan}, not of {given}"), where=name)
+    if not (given or title.plan):
+        raise TrackerError(tr(lang, "文件中找不到计划编号(标题下方的“计划编号:…”);请用 --plan 指明计划",
+                              "the file does not say which plan it is for (no 计划编号: line above the header); "
+                              "name it with --plan"), where=name)
+    return given or title.plan
 
 
 def _author(session: Session, unit, by: str | None, lang: str) -> str:

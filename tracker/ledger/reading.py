@@ -65,12 +65,9 @@ class Problems:
     def __init__(self, lang: str):
         self.lang = lang
         self.lines: list[str] = []
-        self.rows: set[tuple[str | None, int]] = set()  # (sheet, row) of rows with a problem
 
     def add(self, sheet: Sheet, row: int | None, column: str | None, message: str) -> None:
         self.lines.append(f"{sheet.where(self.lang, row, column)}: {message}")
-        if row:
-            self.rows.add((sheet.name, row))
 
     def __bool__(self) -> bool:
         return bool(self.lines)
