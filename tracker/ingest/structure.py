@@ -1,0 +1,107 @@
+"""Headings into sections: 一、 > (一) > 1. / 1、 > (1).
+
+A heading is a line that starts with one of those markers. Its title is the rest of the line,
+or, when the heading runs on into its first sentence ((一)实施规划引领行动。将服务业…), the
+words before the first 。; the section's text starts after the title. Section keys are the
+numbers of the open headings: 三、 → "3", its (一) → "3.1"; labels keep the top numeral as
+written: "三.1" (the shape of the reference labels).
+
+The annex (附件…) is not part of the numbered structure: its tables are read on their own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .deadlines import cn_number
+
+_MARKERS = [
+    (1, re.compile(r"(?P<n>[一二三四五六七八九十]{1,3})、")),
+    (2, re.compile(r"[((](?P<n>[一二三四五六七八九十]{1,3})[))]")),
+    (3, re.compile(r"(?P<n>\d{1,2})(?:[.．](?!\d)|、)")),
+    (4, re.compile(r"[((](?P<n>\d{1,2})[))]")),
+]
+_ANNEX = re.compile(r"^附\s*件\s*(?:\d+|[一二三四五六七八九十]+)?\s*(?:[::]|$)")
+_TITLE_LIMIT = 40
+
+
+@dataclass
+class Heading:
+    key: str  # "3.1"
+    label: str  # "三.1"
+    title: str
+    rank: int
+    start: int  # where the heading line starts
+    title_start: int  # just after the marker (三、)
+    body_start: int  # where the section's own text starts (after the title)
+
+
+@dataclass
+class Structure:
+    headings: list[Heading]
+    annex_start: int  # where the annex begins (len(text) when there is none)
+
+    def heading_at(self, position: int) -> Heading | None:
+        """The innermost heading whose section holds `position`."""
+        found = None
+        for heading in self.headings:
+            if heading.start > position:
+                break
+            found = heading
+        return found if position < self.annex_start else None
+
+    def ancestors(self, key: str) -> list[Heading]:
+        by_key = {h.key: h for h in self.headings}
+        parts = key.split(".")
+        return [by_key[".".join(parts[:i])] for i in range(1, len(parts) + 1) if ".".join(parts[:i]) in by_key]
+
+
+def _title_and_body(rest: str, rest_start: int, line_end: int) -> tuple[str, int]:
+    stop = rest.find("。")
+    if 0 < stop <= _TITLE_LIMIT:
+        return rest[:stop].strip(), rest_start + stop + 1
+    if len(rest) <= _TITLE_LIMIT:
+        return rest.strip().rstrip("。:: "), line_end
+    # a long heading line is the start of its own text; its title is its first clause
+    from ..planfile import derive_title
+
+    return derive_title(rest), rest_start
+
+
+def read_structure(text: str) -> Structure:
+    headings: list[Heading] = []
+    stack: list[tuple[int, int, str]] = []  # (rank, number, numeral as written) of the open headings
+    used: set[str] = set()
+    part = 1
+    position = 0
+    annex_start = len(text)
+    for line in text.split("\n"):
+        line_start, line_end = position, position + len(line)
+        position = line_end + 1
+        if _ANNEX.match(line):
+            annex_start = line_start
+            break
+        for rank, marker in _MARKERS:
+            match = marker.match(line)
+            if not match or not line[match.end():].strip():
+                continue
+            try:
+                number = cn_number(match["n"])
+            except ValueError:
+                continue
+            while stack and stack[-1][0] >= rank:
+                stack.pop()
+            stack.append((rank, number, match["n"]))
+            key = ".".join(str(n) for _, n, _ in stack)
+            if key in used and len(stack) == 1:
+                part += 1  # numbering restarts: a second document (the plan after its notice)
+            if part > 1:
+                key = f"{part}-{key}"
+            used.add(key)
+            label = ".".join([stack[0][2]] + [str(n) for _, n, _ in stack[1:]])
+            title, body_start = _title_and_body(line[match.end():], line_start + match.end(), line_end)
+            headings.append(Heading(key, label, title, rank, line_start, line_start + match.end(), body_start))
+            break
+    return Structure(headings, annex_start)
+
