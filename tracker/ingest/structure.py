@@ -71,9 +71,8 @@ def _title_and_body(rest: str, rest_start: int, line_end: int) -> tuple[str, int
 
 def read_structure(text: str) -> Structure:
     headings: list[Heading] = []
-    stack: list[tuple[int, int, str]] = []  # (rank, number, numeral as written) of the open headings
+    stack: list[tuple[int, str, str]] = []  # (rank, key, label) of the open headings
     used: set[str] = set()
-    part = 1
     position = 0
     annex_start = len(text)
     for line in text.split("\n"):
@@ -92,16 +91,16 @@ def read_structure(text: str) -> Structure:
                 continue
             while stack and stack[-1][0] >= rank:
                 stack.pop()
-            stack.append((rank, number, match["n"]))
-            key = ".".join(str(n) for _, n, _ in stack)
-            if key in used and len(stack) == 1:
-                part += 1  # numbering restarts: a second document (the plan after its notice)
-            if part > 1:
-                key = f"{part}-{key}"
+            key = f"{stack[-1][1]}.{number}" if stack else str(number)
+            label = f"{stack[-1][2]}.{number}" if stack else match["n"]
+            if key in used:  # numbering starts again (a second list, or the plan after its notice)
+                suffix = 2
+                while f"{key}-{suffix}" in used:
+                    suffix += 1
+                key = f"{key}-{suffix}"
             used.add(key)
-            label = ".".join([stack[0][2]] + [str(n) for _, n, _ in stack[1:]])
+            stack.append((rank, key, label))
             title, body_start = _title_and_body(line[match.end():], line_start + match.end(), line_end)
             headings.append(Heading(key, label, title, rank, line_start, line_start + match.end(), body_start))
             break
     return Structure(headings, annex_start)
-

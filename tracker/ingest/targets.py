@@ -15,6 +15,7 @@ the deadline that opens its section (一、总体目标 争取到2022年, …), 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 
@@ -139,13 +140,17 @@ def find_targets(text: str, *, section_dates: list[tuple[int, int, date]] = (), 
     inside them; `dates` are the document's dates for relative deadline phrases.
     """
     deadlines = find_deadlines(text, **dates)
+    starts = [p.start for p in deadlines]
     targets: list[FoundTarget] = []
     for sentence in _SENTENCE.finditer(text):
         s_start = sentence.start()
-        own = [p for p in deadlines if s_start <= p.start < sentence.end() and p.deadline is not None]
+        if not _QUANTITY.search(sentence.group(0)):
+            continue
+        in_sentence = deadlines[bisect_left(starts, s_start):bisect_left(starts, sentence.end())]
+        own = [p for p in in_sentence if p.deadline is not None]
         year_line = bool(re.match(r"\s*(?:19|20)\d{2}\s*年\s*[,,]", sentence.group(0)))
         for clause in _CLAUSE.finditer(sentence.group(0)):
-            for target in _targets_in_clause(clause.group(0), s_start + clause.start(), deadlines, year_line):
+            for target in _targets_in_clause(clause.group(0), s_start + clause.start(), in_sentence, year_line):
                 if not target.rate:
                     dated = [p for p in own if p.deadline.kind == "date" and p.start <= target.start]
                     if dated:
