@@ -25,7 +25,8 @@ FRAGMENTS = [
     "“十四五”期间", "未来3年", "3年内", "每个集聚区", "达到15家以上", "30家左右", "年均增长10%", "突破1200家",
     "2022年,", "集聚区总数达到12个", "序号", "重点任务", "完成时限", "名称", " | ", "\t", "附件", "成文日期 2020-11-19",
     "发文字号 青政字〔2020〕30号", "标 题: | ", "發(fā)展", "關(guān)於", "(2020—2022年)", "关于印发《", "》的通知",
-    "2019年13月底前", "2020年2月30日前", "0年", "99999999999999999999个", "十九五期间", "每〇年", "印发之日起99999999个工作日内", "未来99999999999年",
+    "2019年13月底前", "2020年2月30日前", "0年", "99999999999999999999个", "十九五期间", "每〇年",
+    "印发之日起99999999个工作日内", "未来99999999999年", "\x7f", "\x00",
 ]
 
 texts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), max_size=60).map("".join)
@@ -63,3 +64,13 @@ def test_the_command_on_arbitrary_text_fails_only_with_our_error(text, tmp_path_
     assert result.exit_code == 0 or isinstance(result.exception, TrackerError), result.exception
     if result.exit_code != 0:
         assert not (folder / "out.toml").exists()
+
+
+@given(value=st.text())
+def test_any_string_a_draft_holds_is_written_as_valid_toml(value):
+    """Found by the test above: JSON's escapes leave DEL (U+007F) raw, which TOML forbids."""
+    import tomllib
+
+    from tracker.planfile import _toml_string
+
+    assert tomllib.loads(f"x = {_toml_string(value)}")["x"] == value

@@ -258,3 +258,59 @@ def test_odd_inputs_do_not_raise():
             read_text(text)
         except TrackerError:
             pass
+
+
+# ---------------------------------------------------------------------- targets
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("争取省级以上服务业集聚区达到15家以上。", ("省级以上服务业集聚区", "以上", 15, "家")),
+    ("新认定市级现代服务业集聚区30家左右。", ("新认定市级现代服务业集聚区", "左右", 30, "家")),
+    ("金融业增加值年均增长10%。", ("金融业增加值", "年均增长", 10, "%")),
+    ("数字产业年均增长20%以上。", ("数字产业年均增长", "以上", 20, "%")),
+    ("技术合同成交额突破200亿元。", ("技术合同成交额", "突破", 200, "亿元")),
+    ("到2026年企业总数突破1200家。", ("企业总数", "突破", 1200, "家")),
+    ("比重超过10.5%。", ("比重", "超过", 10.5, "%")),
+    ("建设20处海外仓。", ("建设海外仓", None, 20, "处")),
+    ("新增上市企业10家以上。", ("新增上市企业", "以上", 10, "家")),
+    ("平均营业收入达到10000元/平方米以上。", ("平均营业收入", "以上", 10000, "元/平方米")),
+])
+def test_target_forms(sentence, expected):
+    [target] = plan_of("一、目标\n" + sentence)["targets"]
+    assert (target["indicator"], target["comparator"], target["value"], target["measure"]) == expected
+
+
+def test_year_by_year_lines_and_section_years():
+    out = plan_of("成文日期 2021-12-06\n一、目标\n争取到2023年,集聚区达到20个以上。\n营业收入达到50亿元。\n"
+                  "二、分年度目标\n2022年,集聚区总数达到12个,入驻企业500户。\n2024年,集聚区总数达到14个。\n")
+    got = [(t["indicator"], t["value"], t["year"]) for t in out["targets"]]
+    assert got == [("集聚区", 20, 2023), ("营业收入", 50, 2023), ("集聚区总数", 12, 2022), ("入驻企业", 500, 2022),
+                   ("集聚区总数", 14, 2024)]
+    assert out["plan"]["period_end"] == "2024-12-31"  # no stated period: the latest year named
+
+
+@pytest.mark.parametrize("sentence", [
+    "结合全市15个攻势,特制定本计划。", "新签约入驻项目70余个。", "原则上不超过3个。", "打造5─10个品牌。",
+    "对21个拟入园项目进行评审。", "2022年以来成效明显。",
+])
+def test_facts_in_passing_are_not_targets(sentence):
+    assert plan_of("一、目标\n" + sentence)["targets"] == []
+
+
+def test_a_rate_has_no_year_and_a_quota_is_not_a_deadline():
+    text = "一、任务\n(一)甲。每年制定10项以上标准。(市发改委负责)\n(二)乙。争取每个集聚区每年引进5个项目。(市商务局负责)\n"
+    out = plan_of(text)
+    assert out["tasks"][0]["deadline"] == {"rrule": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"}
+    assert out["tasks"][1]["deadline"] is None
+    assert [(t["indicator"], t["year"], t["task"]) for t in out["targets"]] == [
+        ("制定标准", None, "1.1.1"), ("每个集聚区引进项目", None, "1.2.1")]
+
+
+def test_english_output_of_the_command(tmp_path, tracker_cli):
+    source = tmp_path / "plan.txt"
+    source.write_text("一、任务\n(一)甲。做事。(牵头单位:市发改委)\n", encoding="utf-8")
+    result = tracker_cli("--lang", "en", "plan", "parse", str(source), "-j", "青岛市", "-o", str(tmp_path / "d.toml"))
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "d.toml").read_text(encoding="utf-8")
+    assert text.startswith("# Drafted by `tracker plan parse`") and "To check:" in text
+    assert "wrote" in result.stderr and "1 task," in result.stderr

@@ -119,8 +119,12 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
         click.echo(content, nl=False)
     else:
         _write(output, content)
-    summary = (f"{len(draft.tasks)} 项任务, {len(draft.targets)} 个目标指标, {len(draft.notes)} 条提示"
-               if zh else f"{len(draft.tasks)} tasks, {len(draft.targets)} targets, {len(draft.notes)} warnings")
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}" + ("" if n == 1 else "s")
+
+    summary = (f"{len(draft.tasks)} 项任务, {len(draft.targets)} 个目标指标, {len(draft.notes)} 条提示" if zh else
+               ", ".join((count(len(draft.tasks), "task"), count(len(draft.targets), "target"),
+                          count(len(draft.notes), "warning"))))
     click.echo((f"已写入 {output}: " if zh else f"wrote {output}: ") + summary if output else summary, err=True)
     if output is not None or fmt == "toml":
         for note in draft.notes:

@@ -16,6 +16,8 @@ _GLOSS = re.compile(rf"[((][a-z]*[{_TONED}][a-z{_TONED}]*[))]")
 _WIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
                         "\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u200b": "", "\ufeff": ""})
 _BULLET = re.compile(r"^[•●▪◆·]+")
+# Control characters a web copy can carry (not line breaks or tabs, which tables use).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Traditional characters that never appear in simplified text: a cheap test before converting.
 _TRADITIONAL_HINTS = set("發關於現務業區們來時會對這經與為問國學長開當實體點從說過進動還總應種樣將員產當門")
 
@@ -41,5 +43,5 @@ def normalise(text: str) -> str:
     """The text every reader works on: glosses stripped, simplified, digits half-width,
     lines stripped of indentation and bullets (line breaks kept: headings are lines)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = to_simplified(strip_glosses(text)).translate(_WIDTH)
+    text = _CONTROL.sub("", to_simplified(strip_glosses(text)).translate(_WIDTH))
     return "\n".join(_BULLET.sub("", line.strip()).strip() for line in text.split("\n"))
