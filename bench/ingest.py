@@ -105,13 +105,15 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             source = Path(folder) / f"{name}.txt"
             source.write_text(text, encoding="utf-8")
-            command = [sys.executable, "-m", "tracker.cli", "plan", "parse", str(source), "-j", "青岛市", "--format", "json"]
+            command = [sys.executable, "-m", "tracker.cli", "plan", "parse", str(source), "-j", "青岛市",
+                       "--format", "json"]
 
             def run():
                 subprocess.run(command, cwd=ROOT, check=False, capture_output=True)
 
             whole = _median_seconds(run, 5)
-        print(f"{name:12} {len(text):7d} {len(draft.tasks):6d} {len(draft.targets):8d} {reader * 1000:10.1f} {whole * 1000:11.1f}")
+        print(f"{name:12} {len(text):7d} {len(draft.tasks):6d} {len(draft.targets):8d} "
+              f"{reader * 1000:10.1f} {whole * 1000:11.1f}")
 
 
 if __name__ == "__main__":

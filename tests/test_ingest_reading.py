@@ -314,3 +314,16 @@ def test_english_output_of_the_command(tmp_path, tracker_cli):
     text = (tmp_path / "d.toml").read_text(encoding="utf-8")
     assert text.startswith("# Drafted by `tracker plan parse`") and "To check:" in text
     assert "wrote" in result.stderr and "1 task," in result.stderr
+
+
+def test_an_annotation_on_a_heading_line_is_the_tasks_not_the_titles():
+    out = plan_of("二、重点任务\n(一)建设公共服务平台(牵头单位:市发改委,责任单位:市财政局)\n(二)开展评估(市统计局负责)\n")
+    assert [s["title"] for s in out["plan"]["sections"]] == ["重点任务", "建设公共服务平台", "开展评估"]
+    first, second = out["tasks"]
+    assert (first["text"], first["lead"], first["responsible"]) == ("建设公共服务平台", ["市发改委"], ["市财政局"])
+    assert (second["text"], second["responsible"]) == ("开展评估", ["市统计局"])
+
+
+def test_nested_brackets_and_level_prefixes_inside_an_annotation():
+    [task] = tasks_of("一、任务\n(一)甲。做甲事。(牵头单位:市交通委(科信处、宣传处),责任单位:市经贸委、国土房管局)\n")
+    assert task["lead"] == ["市交通委(科信处、宣传处)"] and task["responsible"] == ["市经贸委", "市国土房管局"]

@@ -114,10 +114,6 @@ def _clean_text(text: str) -> str:
     return "\n".join(line for line in lines if line).strip().lstrip("。;;,,、")
 
 
-def _heading_for(structure: Structure, position: int) -> Heading | None:
-    return structure.heading_at(position)
-
-
 def _annotation_tasks(text: str, structure: Structure, annotations: list[Annotation]) -> list[DraftTask]:
     tasks: list[DraftTask] = []
     previous_end = 0
@@ -125,7 +121,7 @@ def _annotation_tasks(text: str, structure: Structure, annotations: list[Annotat
         if not annotation.names_units:
             previous_end = max(previous_end, annotation.end)
             continue
-        heading = _heading_for(structure, annotation.start)
+        heading = structure.heading_at(annotation.start)
         boundary = previous_end
         if heading is not None:
             body = heading.body_start if heading.body_start <= annotation.start else heading.title_start
@@ -144,7 +140,7 @@ def _table_tasks(tables: list[TextTable], structure: Structure, is_name) -> list
     for table in tables:
         if not table.is_breakdown:
             continue
-        heading = _heading_for(structure, table.start)
+        heading = structure.heading_at(table.start)
         for row in table.rows:
             task_text = row.cells.get("task", "").strip()
             if not task_text:
@@ -179,7 +175,7 @@ def _sentence_tasks(text: str, structure: Structure, dates: dict, is_name) -> li
             # one such sentence: its paragraph is the task; several: each sentence is one
             start, end = (p_start, p_start + len(paragraph)) if len(found) == 1 else \
                 (p_start + sentence.start(), p_start + sentence.end())
-            task = DraftTask(start, end, _clean_text(text[start:end]), _heading_for(structure, start), lead=names,
+            task = DraftTask(start, end, _clean_text(text[start:end]), structure.heading_at(start), lead=names,
                              origin="sentence")
             task.deadline = deadline
             tasks.append(task)
@@ -260,7 +256,7 @@ def _sections_and_keys(draft_tasks: list[DraftTask], structure: Structure) -> tu
                 annexes[table.start] = f"annex{len(annexes) + 1}"
             key = annexes[table.start]
             sections.setdefault(key, Section(key, table.caption or "附件"))
-            labels[key] = f"附件{len(annexes)}"
+            labels[key] = "附件" + key.removeprefix("annex")
             task.section_key, task.section_label = key, labels[key]
         counts[task.section_key] = counts.get(task.section_key, 0) + 1
         n = counts[task.section_key]
@@ -302,7 +298,8 @@ def _jurisdiction(meta: Metadata, given: str | None, registry: Registry | None, 
     elif registry is not None and jurisdiction not in registry.jurisdictions:
         known = "、".join(registry.jurisdictions)
         notes.append(Note(f"单位名录中没有地区 {jurisdiction}(已有:{known}),单位无法核对",
-                          f"the unit registry has no jurisdiction {jurisdiction} (known: {known}); units are not checked"))
+                          f"the unit registry has no jurisdiction {jurisdiction} (known: {known}); "
+                          "units are not checked"))
     return jurisdiction
 
 
@@ -365,11 +362,11 @@ def read_text(original: str, *, registry: Registry | None = None, jurisdiction: 
     _apply_document_rules(tasks, annotations, find_body_rules(text, annotations, is_name=is_name))
     sections, labels = _sections_and_keys(tasks, structure)
 
-    by_start = {a.end: a for a in annotations}
+    by_end = {a.end: a for a in annotations}
     for task in tasks:
         if task.origin == "sentence":
             continue
-        own = by_start.get(task.end)
+        own = by_end.get(task.end)
         if task.origin == "table":
             cell = task.deadline_cell
             task.deadline = (Deadline("ongoing", phrase=cell) if cell in _ONGOING_CELLS
@@ -441,7 +438,10 @@ def to_json(draft: Draft, *, key: str, source: str | None = None, original: byte
             "unknown_units": [{"name": n, "suggestions": resolver.resolve(n).suggestions}
                               for n in names if resolver.usable and resolver.resolve(n).unit_id is None],
         })
-    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+
+    def iso(day: date | None) -> str | None:
+        return day.isoformat() if day else None
+
     return {
         "plan": {
             "key": plan.key, "title": plan.title, "document_number": plan.document_number, "issuer": plan.issuer,

@@ -24,6 +24,8 @@ _MARKERS = [
 ]
 _ANNEX = re.compile(r"^附\s*件\s*(?:\d+|[一二三四五六七八九十]+)?\s*(?:[::]|$)")
 _TITLE_LIMIT = 40
+# (牵头单位:…) on a heading line belongs to the task, not to the section's title
+_ANNOTATION_IN_TITLE = re.compile(r"[((][^()()]*(?:牵头|负责|责任单位|责任部门|配合|参与)[^()()]*[))]")
 
 
 @dataclass
@@ -58,6 +60,11 @@ class Structure:
 
 
 def _title_and_body(rest: str, rest_start: int, line_end: int) -> tuple[str, int]:
+    title, body = _title_and_body_of(rest, rest_start, line_end)
+    return _ANNOTATION_IN_TITLE.sub("", title).strip() or title, body
+
+
+def _title_and_body_of(rest: str, rest_start: int, line_end: int) -> tuple[str, int]:
     stop = rest.find("。")
     if 0 < stop <= _TITLE_LIMIT:
         return rest[:stop].strip(), rest_start + stop + 1
