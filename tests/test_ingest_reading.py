@@ -327,3 +327,18 @@ def test_an_annotation_on_a_heading_line_is_the_tasks_not_the_titles():
 def test_nested_brackets_and_level_prefixes_inside_an_annotation():
     [task] = tasks_of("一、任务\n(一)甲。做甲事。(牵头单位:市交通委(科信处、宣传处),责任单位:市经贸委、国土房管局)\n")
     assert task["lead"] == ["市交通委(科信处、宣传处)"] and task["responsible"] == ["市经贸委", "市国土房管局"]
+
+
+@pytest.mark.parametrize("content, responsible, deadline_text", [
+    ("责任单位:各区市政府,市直有关部门;完成时限:2022年底前", ["各区市政府", "市直有关部门"], "完成时限:2022年底前"),
+    ("牵头单位:市发改委;完成时间:长期坚持", [], "完成时间:长期坚持"),
+    ("市发改委牵头,2021年底前完成", [], "2021年底前完成"),
+])
+def test_a_deadline_written_in_the_annotation(content, responsible, deadline_text):
+    found = parse_annotation(content)
+    assert found.responsible == responsible and found.deadline_text == deadline_text
+
+
+@pytest.mark.parametrize("content", ["含功能区", "市发展改革委负责解释", "2022年底前完成"])
+def test_more_brackets_that_are_not_annotations(content):
+    assert parse_annotation(content) is None
