@@ -177,6 +177,9 @@ def plan_list(app: App, as_json: bool) -> None:
     click.echo(table(headers, rows, [None, 40, None, None, None, None]))
 
 
+plan.add_command(importlib.import_module("tracker.ingest.cli").parse)  # tracker plan parse: light until it runs
+
+
 # ---------------------------------------------------------------------- units and tasks
 
 

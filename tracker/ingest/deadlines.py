@@ -168,6 +168,8 @@ def _after_issue(dates: _Dates, m: re.Match) -> tuple[Deadline | None, str | Non
     if base is None:
         return None, "the document's issue date is not known"
     count, unit = cn_number(m["n"]), m["unit"]
+    if count > 3660:
+        return None, "too far to be a deadline"
     if "工作日" in unit:
         days = list(rrule(DAILY, byweekday=(MO, TU, WE, TH, FR), dtstart=datetime.combine(base, datetime.min.time())
                           + timedelta(days=1), count=count)) if count else []
@@ -261,6 +263,7 @@ _PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p), f) for p, f in (
 
 # 每 followed by anything but a time unit: 每个/每家/每所 … a per-unit quota.
 _QUOTA = re.compile(r"每(?!年|月|季|周|天|日|半年|[两二三四五]年|个月|个季度)")
+_TIME_CHARACTERS = "年月季周日天期末持长常"
 _SENTENCE_END = re.compile(r"[。;;!?!?\n]")
 
 
@@ -281,6 +284,8 @@ class _Match:
 def find_deadlines(text: str, *, written_on: date | None = None, published_on: date | None = None,
                    period_start: date | None = None, period_end: date | None = None) -> list[DeadlinePhrase]:
     """Every deadline phrase in `text`, in order; overlapping matches keep the longest."""
+    if not any(char in text for char in _TIME_CHARACTERS):
+        return []  # every phrase names a year, month, quarter, week, day or period
     dates = _Dates(written_on, published_on, period_start, period_end)
     candidates: list[tuple[int, int, int, re.Match, object]] = []
     for priority, (pattern, build) in enumerate(_PATTERNS):
