@@ -45,9 +45,10 @@ def copy_data(tmp_path: Path) -> Path:
 
 
 def record_history(db, history=HISTORY) -> None:
-    for day, unit_name, task, status, percent, note, by in history:
-        clock.pin(date.fromisoformat(day))
-        with db.transaction() as session:
+    """Each update recorded on its day (noon in Shanghai), in one transaction."""
+    with db.transaction() as session:
+        for day, unit_name, task, status, percent, note, by in history:
+            clock.pin(date.fromisoformat(day))
             unit = service.find_unit(session, unit_name, "青岛市")
             service.record_status(session, plan_key=PLAN, task_key=task, unit=unit, status=status,
                                   percent=percent, note=note, by=by)
