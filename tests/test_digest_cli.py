@@ -121,3 +121,14 @@ def test_usage_errors(tracker_cli, args, message):
     result = tracker_cli("digest", *args, today=TODAY)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_long_sections_are_cut_and_counted(cli):
+    result = cli("digest", "-u", "市发改委", "--week", "2026-W48", "--limit", "1", today=TODAY)
+    assert result.exit_code == 0, result.output
+    behind = result.stdout.split("■ 序时进度滞后(2)")[1].split("■")[0]
+    assert behind.count("  · [") == 1
+    assert "……另有 1 项未列出;完整清单:tracker digest --unit 市发展改革委 -j 青岛市 --limit 0" in behind
+    everything = cli("digest", "-u", "市发改委", "--week", "2026-W48", "--limit", "0", today=TODAY).stdout
+    assert everything.split("■ 序时进度滞后(2)")[1].split("■")[0].count("  · [") == 2
+    assert "未列出" not in everything

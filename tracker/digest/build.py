@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..deadlines import expected_percent, is_overdue, next_due, occurrences
 from ..service.digests import (
-    DigestUnit, OwnAssignment, PlanHeader, PlanReportRows, UnitDigestRows, digest_unit, plan_report_rows, unit_digest_rows,
+    DigestUnit, OwnAssignment, PlanHeader, PlanReportRows, UnitDigestRows, digest_unit, plan_report_rows,
+    unit_digest_rows,
 )
 from ..store.models import Unit
 from .weeks import Week
@@ -28,6 +30,11 @@ from .weeks import Week
 DUE_SOON_DAYS = 14  # 两周内到期
 RECURRING_DAYS = 28  # recurring deadlines in the coming four weeks
 STALE_DAYS = 30  # 长期未更新: no update for this long
+# A digest is one page: each section lists its most pressing rows and counts the rest (the
+# city's largest unit has thousands of overdue tasks; a mail of megabytes helps nobody).
+SECTION_LIMIT = 50
+SECTIONS = ("overdue", "behind", "due_soon", "recurring", "stale", "missing_reports", "my_updates",
+            "partner_updates")
 
 
 def local_date(instant: datetime | None, tz: str) -> date | None:
@@ -123,6 +130,11 @@ class UnitDigest:
     my_updates: list[UpdateLine] = field(default_factory=list)
     partner_updates: list[UpdateLine] = field(default_factory=list)
     missing_reports: list[MissingReport] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)  # each section's length before the limit
+
+    def more(self, section: str) -> int:
+        """How many rows of a section were left out by the limit."""
+        return self.totals.get(section, 0) - len(getattr(self, section))
 
     @property
     def nothing_due(self) -> bool:
@@ -135,14 +147,19 @@ class UnitDigest:
         return bool(self.headline.led or self.headline.supported)
 
 
-def unit_digest(session: Session, unit: Unit | DigestUnit, week: Week, today: date | None = None) -> UnitDigest:
+def unit_digest(session: Session, unit: Unit | DigestUnit, week: Week, today: date | None = None,
+                limit: int | None = SECTION_LIMIT) -> UnitDigest:
+    """One unit's digest for a week; `limit` rows a section (None: all of them)."""
     who = unit if isinstance(unit, DigestUnit) else digest_unit(session, unit)
     as_of = week.as_of(today or clock.today(who.timezone))
     since, until = week.window(who.timezone)
-    return assemble_unit_digest(who, week, as_of, unit_digest_rows(session, who.id, since, until))
+    silent_before = datetime.combine(as_of - timedelta(days=STALE_DAYS), time.min, ZoneInfo(who.timezone))
+    rows = unit_digest_rows(session, who.id, since, until, silent_before)
+    return assemble_unit_digest(who, week, as_of, rows, limit)
 
 
-def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDigestRows) -> UnitDigest:
+def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDigestRows,
+                         limit: int | None = SECTION_LIMIT) -> UnitDigest:
     tz = unit.timezone
     leads: dict[int, list[str]] = defaultdict(list)
     for other in rows.on_my_tasks:
@@ -153,7 +170,7 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
     led_open: dict[int, OwnAssignment] = {}  # tasks this unit leads and has not finished
 
     for own in rows.own:
-        due = next_due(own.deadline_kind, own.final_due_on, own.deadline_rule, as_of, own.plan_start)
+        due = _next_due(own.deadline_kind, own.final_due_on, own.deadline_rule, as_of, own.plan_start)
         last = local_date(own.status_at, tz)
         line = TaskLine(own.plan_key, own.plan_title, own.key, own.title, own.role, own.status, own.percent, due,
                         own.final_due_on, own.deadline_kind, own.deadline_phrase, leads[own.task_id], last)
@@ -181,7 +198,7 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
         if own.deadline_kind == "rule" and own.deadline_rule:
             dates = _coming(own.deadline_rule, own.plan_start, own.final_due_on, as_of)
             if dates:
-                digest.recurring.append(_with_dates(line, dates))
+                digest.recurring.append(_with_dates(line, list(dates)))
 
     silent: dict[int, list[SilentUnit]] = defaultdict(list)
     for other in rows.on_my_tasks:
@@ -206,18 +223,31 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
     digest.recurring.sort(key=lambda l: (l.dates[0], l.plan_key))
     digest.stale.sort(key=lambda l: (l.last_update is not None, l.last_update or date.min, l.due_on or date.max))
     digest.missing_reports.sort(key=lambda m: (m.plan_key, _key_order(m.key)))
+    for name in SECTIONS:
+        rows_of = getattr(digest, name)
+        digest.totals[name] = len(rows_of)
+        if limit is not None:
+            del rows_of[limit:]
     return digest
 
 
-def _coming(rule: str, plan_start: date | None, final_due_on: date | None, as_of: date) -> list[date]:
+@lru_cache(maxsize=8192)
+def _next_due(kind: str, final_due_on: date | None, rule: str | None, as_of: date,
+              plan_start: date | None) -> date | None:
+    # a plan's tasks share rules, starts and ends: expand each combination once, not per task
+    return next_due(kind, final_due_on, rule, as_of, plan_start)
+
+
+@lru_cache(maxsize=8192)
+def _coming(rule: str, plan_start: date | None, final_due_on: date | None, as_of: date) -> tuple[date, ...]:
     """A rule's occurrences in the coming weeks, counted from the plan's start so that rules
     with an interval keep their phase, and never past the plan's last occurrence."""
     horizon = as_of + timedelta(days=RECURRING_DAYS)
     if final_due_on is not None:
         horizon = min(horizon, final_due_on)
     if horizon < as_of:
-        return []
-    return [d for d in occurrences(rule, plan_start or as_of, horizon) if d >= as_of]
+        return ()
+    return tuple(d for d in occurrences(rule, plan_start or as_of, horizon) if d >= as_of)
 
 
 def _with_dates(line: TaskLine, dates: list[date]) -> TaskLine:

@@ -16,8 +16,11 @@ import click
 
 from ..cli import App
 from ..errors import TrackerError
+from .build import SECTION_LIMIT
 
 FORMAT = click.Choice(["text", "md", "html", "eml"])
+LIMIT = click.option("--limit", type=click.IntRange(min=0), default=SECTION_LIMIT, show_default=True,
+                     help="Rows listed per section; the rest are counted (0: list all).")
 REPORT_FORMAT = click.Choice(["text", "md", "html"])
 
 
@@ -69,11 +72,13 @@ def _sender() -> str:
 @click.option("--week", "week_text", metavar="2026-W48", help="ISO week (default: this week).")
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="A file (a folder with --all).")
+@LIMIT
 @click.pass_context
-def digest(ctx: click.Context, unit_name, jurisdiction, all_units, week_text, fmt, output) -> None:
+def digest(ctx: click.Context, unit_name, jurisdiction, all_units, week_text, fmt, output, limit) -> None:
     """Weekly digests: what is late, what is due, what has not been reported, what partners did."""
     if ctx.invoked_subcommand is not None:
-        if unit_name or jurisdiction or all_units or week_text or output or fmt != "text":
+        given = (unit_name, jurisdiction, all_units, week_text, output, fmt != "text", limit != SECTION_LIMIT)
+        if any(given):
             raise click.UsageError(f"put the options after `digest {ctx.invoked_subcommand}`")
         return
     if bool(unit_name) == all_units:
@@ -81,19 +86,19 @@ def digest(ctx: click.Context, unit_name, jurisdiction, all_units, week_text, fm
     app = ctx.find_object(App)
     week = _week(week_text)
     if all_units:
-        _all_digests(app, week, fmt, output)
+        _all_digests(app, week, fmt, output, limit or None)
     else:
-        _one_digest(app, unit_name, jurisdiction, week, fmt, output)
+        _one_digest(app, unit_name, jurisdiction, week, fmt, output, limit or None)
 
 
-def _one_digest(app: App, unit_name, jurisdiction, week, fmt, output) -> None:
+def _one_digest(app: App, unit_name, jurisdiction, week, fmt, output, limit) -> None:
     from ..service.digests import digest_unit, recipients_for
     from .build import unit_digest
     from .weeks import Week
 
     with app.db.reading() as session:
         unit = digest_unit(session, app.unit(session, unit_name, jurisdiction))
-        data = unit_digest(session, unit, week or Week.current(unit.timezone))
+        data = unit_digest(session, unit, week or Week.current(unit.timezone), limit=limit)
         recipients = recipients_for(session, [unit.id])[unit.id] if fmt == "eml" else []
     if fmt == "eml":
         from .mail import digest_message, message_bytes
@@ -108,7 +113,7 @@ def _one_digest(app: App, unit_name, jurisdiction, week, fmt, output) -> None:
     _write(output, render_digest(data, fmt, app.lang))
 
 
-def _all_digests(app: App, week, fmt, output: Path | None) -> None:
+def _all_digests(app: App, week, fmt, output: Path | None, limit) -> None:
     from ..service.digests import recipients_for, units_with_assignments
     from .build import unit_digest
     from .render import SUFFIXES, render_digest
@@ -127,7 +132,7 @@ def _all_digests(app: App, week, fmt, output: Path | None) -> None:
         with _progress(units, "生成周报" if zh else "digests") as bar:
             for unit in bar:
                 unit_week = week or Week.current(unit.timezone)
-                data = unit_digest(session, unit, unit_week)
+                data = unit_digest(session, unit, unit_week, limit=limit)
                 path = output / _file_name(unit, unit_week, SUFFIXES[fmt])
                 if fmt == "eml":
                     from .mail import digest_message, message_bytes
@@ -169,8 +174,9 @@ def report(app: App, plan_key, week_text, fmt, output) -> None:
 @click.option("--all", "all_units", is_flag=True, help="Every unit with any task.")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing, record nothing.")
 @click.option("--force", is_flag=True, help="Send again to units that already got this week's digest.")
+@LIMIT
 @click.pass_obj
-def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force) -> None:
+def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force, limit) -> None:
     """Mail each unit's digest to its liaisons (SMTP settings: TRACKER_SMTP_*)."""
     from ..service.digests import digest_unit, units_with_assignments
     from .mail import SmtpSettings, deliver, prepare
@@ -189,6 +195,7 @@ def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force
             units = [digest_unit(session, app.unit(session, unit_name, jurisdiction))]
         label = "准备周报" if zh else "preparing"
         batch = prepare(session, units, week, settings.sender or "tracker@localhost", app.lang,
+                        limit=limit or None, force=force,
                         progress=(lambda items: _bar(items, label)) if all_units else iter)
     label = "发送周报" if zh else "sending"
     outcomes = deliver(app.db, batch, settings, force=force, dry_run=dry_run,

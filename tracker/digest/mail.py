@@ -30,7 +30,7 @@ from ..errors import TrackerError
 from ..service.digests import (
     Delivery, DigestUnit, Recipient, deliveries_for_week, recipients_for, record_delivery,
 )
-from .build import UnitDigest, unit_digest
+from .build import SECTION_LIMIT, UnitDigest, unit_digest
 from .render import render_digest
 from .weeks import Week
 from .words import digest_subject
@@ -156,9 +156,11 @@ class Outcome:
 
 
 def prepare(session, units: list[DigestUnit], week: Week | None, sender: str, lang: str = "zh",
+            limit: int | None = SECTION_LIMIT, force: bool = False,
             progress: Callable[[Iterable[DigestUnit]], Iterable[DigestUnit]] = iter) -> list[Outgoing]:
     """Build each unit's digest and message, and look up who gets it and whether it went out
-    already: a constant number of statements per unit, plus two for the whole batch."""
+    already: a constant number of statements per unit, plus two for the whole batch. A digest
+    already sent for the week is not built again unless `force`."""
     recipients = recipients_for(session, [u.id for u in units])
     sent: dict[str, dict[int, Delivery]] = {}
     batch = []
@@ -167,9 +169,11 @@ def prepare(session, units: list[DigestUnit], week: Week | None, sender: str, la
         label = str(unit_week)
         if label not in sent:
             sent[label] = deliveries_for_week(session, label)
-        to = recipients[unit.id]
-        message = digest_message(unit_digest(session, unit, unit_week), to, sender, lang) if to else None
-        batch.append(Outgoing(unit, label, to, message, sent[label].get(unit.id)))
+        to, already = recipients[unit.id], sent[label].get(unit.id)
+        message = None
+        if to and (force or already is None):
+            message = digest_message(unit_digest(session, unit, unit_week, limit=limit), to, sender, lang)
+        batch.append(Outgoing(unit, label, to, message, already))
     return batch
 
 
@@ -222,7 +226,7 @@ def deliver(db, batch: list[Outgoing], settings: SmtpSettings, *, force: bool = 
     Each delivery is recorded in its own transaction right after the server accepts the
     message, so a failure later in the run cannot make a second run send it again."""
     connection = None
-    if not dry_run and any(o.message and (force or not o.already) for o in batch):
+    if not dry_run and any(o.message for o in batch):
         settings.require_server()
         connection = _Connection(settings)
         connection.open()  # a server that cannot be reached is one clear error, not one per unit
@@ -237,10 +241,10 @@ def deliver(db, batch: list[Outgoing], settings: SmtpSettings, *, force: bool = 
 
 
 def _deliver_one(db, item: Outgoing, connection: _Connection | None, *, force: bool, dry_run: bool) -> Outcome:
-    if item.message is None:
-        return Outcome(item.unit, "no_recipients")
     if item.already and not force:
         return Outcome(item.unit, "already_sent", f"{item.already.sent_at:%Y-%m-%d %H:%M} → {item.already.recipients}")
+    if item.message is None:
+        return Outcome(item.unit, "no_recipients")
     to = [str(a) for a in item.message["To"].addresses]
     if dry_run or connection is None:
         return Outcome(item.unit, "would_send", ", ".join(to))

@@ -63,6 +63,11 @@ class Say:
         """A section title with its count: 已超期(3), Overdue (3)."""
         return f"{title}({n})" if self.lang == "zh" else f"{title} ({n})"
 
+    def more(self, digest: UnitDigest, section: str) -> str:
+        """The line under a section cut by the limit, saying how to see all of it."""
+        n = digest.more(section)
+        return self.w["more"].format(n=n, unit=digest.unit.name, jurisdiction=digest.unit.jurisdiction) if n else ""
+
     def count(self, n: int) -> str:
         return self.w["unit_count"].format(n=n)
 

@@ -76,7 +76,7 @@ class OwnAssignment:
 
 @dataclass
 class TaskAssignment:
-    """Any unit's assignment on one of the tasks the digest's unit is on (leads, partners)."""
+    """A lead of one of the digest unit's tasks, or a partner that has gone quiet on one it leads."""
 
     task_id: int
     unit_id: int
@@ -117,11 +117,14 @@ def _live(query):
     return query.where(Assignment.archived.is_(False), Task.archived.is_(False))
 
 
-def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: datetime) -> UnitDigestRows:
-    """Everything one unit's digest shows, in three statements. `since`/`until` bound the week
-    (aware datetimes, until exclusive)."""
+def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: datetime,
+                     silent_before: datetime) -> UnitDigestRows:
+    """Everything one unit's digest shows, in three statements: the unit's own assignments; the
+    leads of its tasks and, on the tasks it leads, the other units' unfinished assignments with
+    no update since `silent_before`; and the updates recorded in [since, until) on its own
+    assignments or on the tasks it leads (bounds are aware datetimes)."""
     # SQLite keeps instants as UTC wall-clock text, so bounds are compared in UTC on both engines
-    since, until = since.astimezone(timezone.utc), until.astimezone(timezone.utc)
+    since, until, silent_before = (t.astimezone(timezone.utc) for t in (since, until, silent_before))
     own_query = _live(
         select(Assignment.id, Task.id, Plan.key, Plan.title,
                func.coalesce(Plan.period_start, Plan.published_on, Plan.written_on),
@@ -134,14 +137,19 @@ def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: dat
 
     mine = (select(Assignment.task_id).join(Task, Task.id == Assignment.task_id)
             .where(Assignment.unit_id == unit_id, Assignment.archived.is_(False), Task.archived.is_(False)))
+    led = mine.where(Assignment.role == "lead")
+    # only the rows the digest shows: a big unit's tasks carry tens of thousands of partner rows
+    silent = and_(Assignment.task_id.in_(led), Assignment.role != "lead", Assignment.unit_id != unit_id,
+                  Assignment.status != "done",
+                  or_(Assignment.status_at.is_(None), Assignment.status_at < silent_before))
     others_query = (select(Assignment.task_id, Unit.id, Unit.name, Assignment.role, Assignment.status,
                            Assignment.percent, Assignment.status_at)
                     .join(Unit, Unit.id == Assignment.unit_id)
-                    .where(Assignment.task_id.in_(mine), Assignment.archived.is_(False))
+                    .where(Assignment.task_id.in_(mine), Assignment.archived.is_(False),
+                           or_(Assignment.role == "lead", silent))
                     .order_by(Assignment.task_id, Assignment.role, Assignment.position))
     on_my_tasks = [TaskAssignment(*row) for row in session.execute(others_query)]
 
-    led = mine.where(Assignment.role == "lead")
     updates_query = _live(
         select(StatusUpdate.id, Task.id, Plan.key, Task.key, Task.title, Unit.id, Unit.name, Assignment.role,
                StatusUpdate.status, StatusUpdate.percent, StatusUpdate.note, StatusUpdate.author,
