@@ -318,3 +318,31 @@ def test_statements_per_digest_do_not_grow_with_tasks(db, tmp_path, tasks):
     assert d.headline.led == tasks and len(d.my_updates) + len(d.partner_updates) == len(updates)
     # a unit's own rows, its tasks' other units, the week's updates; the plan, its rows, its done dates
     assert (digest_statements, report_statements) == (3, 3)
+
+
+def test_html_is_well_formed(digest_db):
+    """Every element the templates open is closed, in order: mail clients are unforgiving."""
+    from html.parser import HTMLParser
+
+    class Nesting(HTMLParser):
+        VOID = {"meta", "br"}
+
+        def __init__(self):
+            super().__init__()
+            self.open, self.errors = [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in self.VOID:
+                self.open.append(tag)
+
+        def handle_endtag(self, tag):
+            if not self.open or self.open.pop() != tag:
+                self.errors.append(tag)
+
+    with digest_db.reading() as session:
+        report = plan_report(session, PLAN, W48, TODAY)
+    pages = [render_digest(digest_for(digest_db, name), "html") for name in ("市发改委", "市审计局")]
+    for page in pages + [render_report(report, "html", "en")]:
+        parser = Nesting()
+        parser.feed(page)
+        assert parser.errors == [] and parser.open == []
