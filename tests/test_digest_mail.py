@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import email
+import shutil
 import socket
+import ssl
+import subprocess
 from email import policy
 
 import pytest
@@ -233,3 +236,45 @@ def test_a_malformed_liaison_address_names_the_liaison(cli, inbox, tmp_path):
     assert result.exit_code != 0
     assert "liaison 孙悦 of 青岛市 市统计局: not a mail address: 'sunyue at stats'" in str(result.exception)
     assert inbox.messages == [] and snapshot(cli.url) == before
+
+
+@pytest.fixture
+def tls_inbox(tmp_path):
+    """A server that insists on STARTTLS before AUTH, with a certificate of its own CA."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                            require_starttls=True, authenticator=handler.authenticate)
+    controller.start()
+    handler.env = {"TRACKER_SMTP_HOST": "127.0.0.1", "TRACKER_SMTP_PORT": str(controller.port),
+                   "TRACKER_SMTP_USER": "tracker", "TRACKER_SMTP_PASSWORD": "s3cret", "TRACKER_SMTP_FROM": SENDER}
+    handler.cafile = str(cert)
+    yield handler
+    controller.stop()
+
+
+def test_starttls_and_login(cli, tls_inbox):
+    # STARTTLS is on by default when there is a password to send
+    result = send(cli, tls_inbox, "--unit", "市统计局", env={"TRACKER_SMTP_CAFILE": tls_inbox.cafile})
+    assert result.exit_code == 0, result.output
+    assert tls_inbox.logins == [(b"tracker", b"s3cret")]
+    message, = tls_inbox.to("sunyue@stats.example.org")
+    assert message["Subject"] == "【行动计划周报】市统计局 2026年第48周"
+
+
+def test_a_certificate_nobody_vouches_for_is_refused(cli, tls_inbox):
+    before = snapshot(cli.url)
+    result = send(cli, tls_inbox, "--all")
+    assert result.exit_code != 0
+    assert "cannot use the mail server" in str(result.exception) and "CERTIFICATE_VERIFY_FAILED" in str(result.exception)
+    assert tls_inbox.logins == [] and tls_inbox.messages == [] and snapshot(cli.url) == before
+    result = send(cli, tls_inbox, "--all", env={"TRACKER_SMTP_CAFILE": "/nonexistent/ca.pem"})
+    assert "TRACKER_SMTP_CAFILE='/nonexistent/ca.pem': no such file" in str(result.exception)

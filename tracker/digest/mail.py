@@ -10,6 +10,8 @@ SMTP settings come from the environment:
     TRACKER_SMTP_PASSWORD  its password
     TRACKER_SMTP_FROM      the From address (default: the user, when it is an address)
     TRACKER_SMTP_TIMEOUT   seconds to wait for the server (default 30)
+    TRACKER_SMTP_CAFILE    certificate authorities to trust for STARTTLS, as PEM (a server with
+                           an internal CA); the system's are trusted by default
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 
 from .. import clock
 from ..errors import TrackerError
@@ -48,6 +51,7 @@ class SmtpSettings:
     password: str | None
     sender: str | None
     timeout: float = 30.0
+    cafile: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> SmtpSettings:
@@ -79,8 +83,11 @@ class SmtpSettings:
             timeout = float(timeout_text) if timeout_text else 30.0
         except ValueError:
             raise TrackerError(f"TRACKER_SMTP_TIMEOUT={timeout_text!r} is not a number of seconds") from None
+        cafile = get("CAFILE")
+        if cafile and not Path(cafile).is_file():
+            raise TrackerError(f"TRACKER_SMTP_CAFILE={cafile!r}: no such file")
         sender = get("FROM") or (user if user and "@" in user else None)
-        return cls(get("HOST"), port, starttls, user, password, sender, timeout)
+        return cls(get("HOST"), port, starttls, user, password, sender, timeout, cafile)
 
     def require_server(self) -> None:
         if not self.host:
@@ -190,7 +197,7 @@ class _Connection:
             try:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=ssl.create_default_context(cafile=s.cafile))
                 if s.user:
                     smtp.login(s.user, s.password or "")
             except (OSError, smtplib.SMTPException) as exc:
