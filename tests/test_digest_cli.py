@@ -57,6 +57,11 @@ def test_every_units_digest_into_a_folder(cli, tmp_path):
     assert "已写入 5 份周报" in result.stdout
     stats = (out / "青岛市-市统计局-2026-W48.txt").read_text(encoding="utf-8")
     assert "本周没有超期、临近到期、进度滞后或需要跟进的任务。" in stats
+    # one jurisdiction's units only; an unknown one is an error
+    result = cli("digest", "--all", "-j", "青岛市", "-o", str(tmp_path / "qd"), today=TODAY)
+    assert len(list((tmp_path / "qd").iterdir())) == 5
+    result = cli("digest", "--all", "-j", "吉林市", "-o", str(tmp_path / "jl"), today=TODAY)
+    assert result.exit_code != 0 and "unknown jurisdiction '吉林市'; known: 青岛市" in str(result.exception)
 
 
 def test_eml_for_every_unit_skips_units_without_addresses(cli, tmp_path):

@@ -133,6 +133,7 @@ def test_send_every_units_digest_and_read_what_arrived(cli, inbox):
     assert again.exit_code == 0, again.output
     assert len(inbox.messages) == 4
     assert again.stdout.count("本周已发送,跳过") == 4
+    assert "市统计局: 本周已发送,跳过(--force 重发) (2026-11-25 12:" in again.stdout  # Shanghai time
     # --force sends again, and the record follows the latest sending
     forced = send(cli, inbox, "--unit", "市统计局", "--force")
     assert forced.exit_code == 0, forced.output
@@ -274,7 +275,8 @@ def test_a_certificate_nobody_vouches_for_is_refused(cli, tls_inbox):
     before = snapshot(cli.url)
     result = send(cli, tls_inbox, "--all")
     assert result.exit_code != 0
-    assert "cannot use the mail server" in str(result.exception) and "CERTIFICATE_VERIFY_FAILED" in str(result.exception)
+    refusal = str(result.exception)
+    assert "cannot use the mail server" in refusal and "CERTIFICATE_VERIFY_FAILED" in refusal
     assert tls_inbox.logins == [] and tls_inbox.messages == [] and snapshot(cli.url) == before
     result = send(cli, tls_inbox, "--all", env={"TRACKER_SMTP_CAFILE": "/nonexistent/ca.pem"})
     assert "TRACKER_SMTP_CAFILE='/nonexistent/ca.pem': no such file" in str(result.exception)

@@ -67,7 +67,8 @@ def _sender() -> str:
 
 @click.group("digest", invoke_without_command=True)
 @click.option("--unit", "-u", "unit_name", help="The unit whose digest to build (name, short name or alias).")
-@click.option("--jurisdiction", "-j", help="Needed when the unit's name exists in several jurisdictions.")
+@click.option("--jurisdiction", "-j", help="The unit's jurisdiction (needed when its name is used in several); "
+                                           "with --all, only this jurisdiction's units.")
 @click.option("--all", "all_units", is_flag=True, help="One digest per unit with any task, into -o DIR.")
 @click.option("--week", "week_text", metavar="2026-W48", help="ISO week (default: this week).")
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
@@ -86,7 +87,7 @@ def digest(ctx: click.Context, unit_name, jurisdiction, all_units, week_text, fm
     app = ctx.find_object(App)
     week = _week(week_text)
     if all_units:
-        _all_digests(app, week, fmt, output, limit or None)
+        _all_digests(app, jurisdiction, week, fmt, output, limit or None)
     else:
         _one_digest(app, unit_name, jurisdiction, week, fmt, output, limit or None)
 
@@ -113,7 +114,7 @@ def _one_digest(app: App, unit_name, jurisdiction, week, fmt, output, limit) -> 
     _write(output, render_digest(data, fmt, app.lang))
 
 
-def _all_digests(app: App, week, fmt, output: Path | None, limit) -> None:
+def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit) -> None:
     from ..service.digests import recipients_for, units_with_assignments
     from .build import unit_digest
     from .render import SUFFIXES, render_digest
@@ -127,7 +128,7 @@ def _all_digests(app: App, week, fmt, output: Path | None, limit) -> None:
     sender = _sender() if fmt == "eml" else None
     written, skipped = 0, []
     with app.db.reading() as session:
-        units = units_with_assignments(session)
+        units = units_with_assignments(session, jurisdiction)
         recipients = recipients_for(session, [u.id for u in units]) if fmt == "eml" else {}
         with _progress(units, "生成周报" if zh else "digests") as bar:
             for unit in bar:
@@ -170,7 +171,7 @@ def report(app: App, plan_key, week_text, fmt, output) -> None:
 @digest.command("send")
 @click.option("--week", "week_text", metavar="2026-W48", help="ISO week (default: this week).")
 @click.option("--unit", "-u", "unit_name", help="Only this unit.")
-@click.option("--jurisdiction", "-j")
+@click.option("--jurisdiction", "-j", help="The unit's jurisdiction; with --all, only this jurisdiction's units.")
 @click.option("--all", "all_units", is_flag=True, help="Every unit with any task.")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing, record nothing.")
 @click.option("--force", is_flag=True, help="Send again to units that already got this week's digest.")
@@ -190,7 +191,7 @@ def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force
     zh = app.lang == "zh"
     with app.db.reading() as session:
         if all_units:
-            units = units_with_assignments(session)
+            units = units_with_assignments(session, jurisdiction)
         else:
             units = [digest_unit(session, app.unit(session, unit_name, jurisdiction))]
         label = "准备周报" if zh else "preparing"

@@ -42,11 +42,16 @@ def digest_unit(session: Session, unit: Unit) -> DigestUnit:
     return DigestUnit(*session.execute(_digest_unit_query().where(Unit.id == unit.id)).one())
 
 
-def units_with_assignments(session: Session) -> list[DigestUnit]:
+def units_with_assignments(session: Session, jurisdiction: str | None = None) -> list[DigestUnit]:
     """Every unit with at least one live assignment on a live task: the units `--all` covers."""
     assigned = (select(Assignment.id).join(Task, Task.id == Assignment.task_id)
                 .where(Assignment.unit_id == Unit.id, Assignment.archived.is_(False), Task.archived.is_(False)))
     query = _digest_unit_query().where(exists(assigned)).order_by(Jurisdiction.id, Unit.id)
+    if jurisdiction:
+        known = session.scalars(select(Jurisdiction.name).order_by(Jurisdiction.id)).all()
+        if jurisdiction not in known:
+            raise NotFound(f"unknown jurisdiction {jurisdiction!r}; known: {'、'.join(known) or '(none loaded)'}")
+        query = query.where(Jurisdiction.name == jurisdiction)
     return [DigestUnit(*row) for row in session.execute(query)]
 
 
