@@ -20,6 +20,7 @@ from .errors import TrackerError
 # name → "module:attribute" of a click command defined elsewhere
 LAZY_COMMANDS: dict[str, str] = {
     "ledger": "tracker.ledger.cli:ledger",
+    "digest": "tracker.digest.cli:digest",
 }
 
 
