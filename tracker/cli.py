@@ -18,7 +18,9 @@ from .config import Settings
 from .errors import TrackerError
 
 # name → "module:attribute" of a click command defined elsewhere
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "tui": "tracker.tui.command:tui",
+}
 
 
 class LazyGroup(click.Group):
@@ -83,7 +85,11 @@ def cli(ctx: click.Context, database_url: str | None, lang: str) -> None:
     settings.lang = lang
     ctx.obj = App(settings)
     if ctx.invoked_subcommand is None:
-        ctx.invoke(summary)
+        # a person at a terminal gets the app; pipes, scripts and tests keep the summary
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(cli.get_command(ctx, "tui"))
+        else:
+            ctx.invoke(summary)
 
 
 @cli.command()
