@@ -97,6 +97,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "pick_row": ("先选中一项任务。", "Select a task first."),
     # plan tree
     "tree_tasks": ("{n} 项", "{n} tasks"),
+    "tree_task": ("{n} 项", "{n} task"),
     "tree_lead": ("牵头 {names}", "lead {names}"),
     "tree_mine": ("本单位{role}", "us: {role}"),
     # help

@@ -25,7 +25,13 @@ from ..text import localise_bindings, tr
 class ChooseUnitScreen(Screen):
     """Dismissed with the chosen Identity, or None when the liaison backs out."""
 
-    BINDINGS = [Binding("escape", "back", "返回"), Binding("down", "to_list", show=False)]
+    # Up and Down move through the list while typing goes on in the box above it; Enter takes
+    # the highlighted one. Focus never has to move, so fast typists lose no keys.
+    BINDINGS = [
+        Binding("escape", "back", "返回"),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+    ]
 
     def __init__(self, ask: Ask) -> None:
         super().__init__()
@@ -104,11 +110,9 @@ class ChooseUnitScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "unit-query":
-            units = self.query_one("#units", OptionList)
-            if len(self.matches) == 1:
-                self._chose_unit(self.matches[0])
-            elif self.matches:
-                units.focus()
+            index = self.query_one("#units", OptionList).highlighted
+            if self.matches and index is not None:
+                self._chose_unit(self.matches[index])
         elif event.input.id == "liaison":
             self._finish(event.value.strip() or None)
 
@@ -134,7 +138,7 @@ class ChooseUnitScreen(Screen):
         known.set_options([Option(name, id=name) for name in unit.liaisons])
         self.query_one("#known-heading").display = bool(unit.liaisons)
         known.display = bool(unit.liaisons)
-        self.query_one("#liaison", Input).focus()
+        self.set_focus(self.query_one("#liaison", Input))
 
     def _finish(self, liaison: str | None) -> None:
         unit = self.chosen
@@ -145,19 +149,22 @@ class ChooseUnitScreen(Screen):
             self.app.say(tr("failed", self.app.lang, error=str(exc)), error=True)
         self.dismiss(identity)
 
-    def action_to_list(self) -> None:
-        """Down from a name box moves into the list under it."""
-        target = "#liaisons" if self.query_one("#choose-liaison").display else "#units"
-        options = self.query_one(target, OptionList)
-        if options.option_count:
-            options.focus()
+    def action_move(self, step: int) -> None:
+        liaison_step = bool(self.query_one("#choose-liaison").display)
+        options = self.query_one("#liaisons" if liaison_step else "#units", OptionList)
+        if not options.option_count:
+            return
+        current = options.highlighted
+        options.highlighted = 0 if current is None else max(0, min(options.option_count - 1, current + step))
+        if liaison_step:
+            self.query_one("#liaison", Input).value = options.get_option_at_index(options.highlighted).id
 
     def action_back(self) -> None:
         if self.chosen is not None and self.query_one("#choose-liaison").display:
             self.chosen = None
             self.query_one("#choose-liaison").display = False
             self.query_one("#choose-unit").display = True
-            self.query_one("#unit-query", Input).focus()
+            self.set_focus(self.query_one("#unit-query", Input))
         elif self.app.identity is not None:
             self.dismiss(None)
         else:

@@ -144,9 +144,9 @@ class TaskDetailScreen(Screen):
     def _fill_units(self, detail: TaskDetail, lang: str, keep: int | None) -> None:
         table = self.query_one("#units", DataTable)
         table.clear(columns=True)
-        room = max(10, self.size.width - 62)
+        room = max(10, self.size.width - 69)  # what the fixed columns, their padding and the margins leave
         for key, label, w in (("role", tr("col_role", lang), 8), ("unit", tr("col_unit", lang), 16),
-                              ("status", tr("col_status", lang).replace("我的", ""), 15),
+                              ("status", tr("status", lang), 15),
                               ("updated", tr("col_time", lang), 16), ("note", tr("col_note", lang), room)):
             table.add_column(label, width=w, key=key)
         mine = self.app.identity.unit_id
@@ -170,7 +170,7 @@ class TaskDetailScreen(Screen):
     def _fill_history(self, detail: TaskDetail, lang: str) -> None:
         table = self.query_one("#history", DataTable)
         table.clear(columns=True)
-        room = max(10, self.size.width - 70)
+        room = max(10, self.size.width - 71)
         widths = [16, 16, 15, 10, room]
         for key, label, w in zip(("time", "unit", "status", "by", "note"),
                                  (tr("col_time", lang), tr("col_unit", lang), tr("status", lang), tr("col_by", lang),

@@ -41,6 +41,7 @@ class TasksScreen(Screen):
         self.order = "deadline"
         self.search = ""
         self.needs_refresh = True
+        self.first_count = True  # a unit that leads nothing opens on 全部, not an empty tab
 
     def compose(self) -> ComposeResult:
         lang = self.app.lang
@@ -109,8 +110,15 @@ class TasksScreen(Screen):
         count.update(text)
 
     def on_task_table_counted(self, event: TaskTable.Counted) -> None:
+        if self.first_count and event.table.role == "lead":
+            self.first_count = False
+            if event.table.total == 0 and not self.search:
+                self.action_tab("all")
+                return
         if event.table is self.active_table():
             self.show_count()
+        if event.table.matched == 0 and event.table is self.active_table():
+            self.app.say(tr("no_rows", self.app.lang))
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id
@@ -140,17 +148,18 @@ class TasksScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter" and (table := self.active_table()) is not None:
-            table.focus()
+            self.set_focus(table)
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        # at once, not after a refresh, so the keys typed right after / land in the box
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
         if box.value:
             box.value = ""  # Input.Changed reloads with no filter
         if (table := self.active_table()) is not None:
-            table.focus()
+            self.set_focus(table)
 
     def action_sort(self, order: str | None = None) -> None:
         self.order = order or ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]

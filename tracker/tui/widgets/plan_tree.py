@@ -66,7 +66,7 @@ class PlanTree(Tree[Place]):
         room = max(20, self.size.width - 16)
         for plan in plans:
             label = Text(fit(plan.title, room))
-            label.append(f"  {tr('tree_tasks', lang, n=plan.tasks)}", style="dim")
+            label.append(f"  {tr('tree_task' if plan.tasks == 1 else 'tree_tasks', lang, n=plan.tasks)}", style="dim")
             self.root.add(label, data=Place("plan", plan.key), allow_expand=True)
         self.root.expand()
         if plans:
@@ -105,7 +105,7 @@ class PlanTree(Tree[Place]):
         for section in sections:
             label = Text(f"{section.key} ")
             label.append(fit(section.title, room))
-            label.append(f"  {tr('tree_tasks', lang, n=section.tasks)}", style="dim")
+            label.append(f"  {tr('tree_task' if section.tasks == 1 else 'tree_tasks', lang, n=section.tasks)}", style="dim")
             node.add(label, data=Place("section", place.plan_key, section.key), allow_expand=True)
         for task in tasks:
             label = Text(f"{task.key} ", style="bold" if task.my_role else "")
