@@ -436,3 +436,46 @@ def test_plan_outline_reads_one_level(tui_db):
         assert jilin_sections[0].key == "4.1"
         with pytest.raises(NotFound, match="no section '9'"):
             plan_outline(session, QINGDAO, "9")
+
+
+def test_plain_tracker_in_a_terminal_opens_the_app(tmp_path):
+    """`tracker` with a terminal on stdin and stdout: the app, in a real pseudo-terminal."""
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    from .conftest import PLANS, ROOT
+
+    url = f"sqlite:///{tmp_path / 'pty.sqlite3'}"
+    from tracker.loading import load_paths
+    from tracker.store.db import Database
+
+    db = Database(url)
+    load_paths(db, [PLANS])
+    db.dispose()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        env = dict(os.environ, TERM="xterm-256color", LINES="24", COLUMNS="80")
+        os.execve(sys.executable, [sys.executable, "-c", "from tracker.cli import main; main()", "--db", url], env)
+    seen, deadline = b"", time.monotonic() + 30
+    try:
+        while "你是哪个单位的联络员".encode() not in seen and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.1)[0]:
+                seen += os.read(fd, 65536)
+        assert "你是哪个单位的联络员".encode() in seen, seen[-500:]
+        os.write(fd, b"\x11")  # ctrl+q
+        status = None
+        while status is None and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    os.read(fd, 65536)  # keep draining, so the app can write its goodbye
+                except OSError:
+                    pass
+            done, code = os.waitpid(pid, os.WNOHANG)
+            status = code if done else None
+        assert status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        os.close(fd)
