@@ -132,7 +132,10 @@ async def test_tabs_filter_count_and_escape(tui_db):
         assert app.screen.query_one("#filter", Input).has_focus
         await type_text(pilot, "3.7")
         assert keys_shown(app) == ["3.7.1", "3.7.4", "3.7.5"] and count_text(app).startswith("3 / 16")
-        await press(pilot, "backspace", "backspace", "backspace")
+        await type_text(pilot, "9")
+        assert count_text(app).startswith("0 / 16") and message(app) == "没有符合条件的任务。"
+        await press(pilot, "backspace", "backspace", "backspace", "backspace")
+        assert message(app) == ""
         await type_text(pilot, "集聚区")  # Chinese text matches inside the task text
         assert count_text(app).startswith("14 / 16")
         assert all("集聚区" in row.text or "集聚区" in (row.section or "") for row in table(app).loaded)

@@ -128,6 +128,7 @@ KEYS: list[tuple[str, str, str]] = [
     ("s", "排序:截止日期 / 状态", "sort: deadline / status"),
     ("1 2 3 4", "牵头 / 配合 / 全部 / 计划", "I lead / I support / all / plans"),
     ("r", "刷新", "refresh"),
+    ("Tab PgDn", "详情中:移到页面,翻到进展记录", "in the detail: to the page, down to the history"),
     ("Ctrl+S", "保存(更新窗口中)", "save (in the update form)"),
     ("Ctrl+P", "命令面板", "command palette"),
     ("? F1", "帮助", "help"),

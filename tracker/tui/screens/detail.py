@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...display import fit
-from ...i18n import role_label, status_label, t
+from ...i18n import t
 from ...service import TaskDetail
 from ..text import localise_bindings, state, tr
 from .update import UpdateTarget

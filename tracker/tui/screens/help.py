@@ -27,7 +27,10 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold")
         table.add_column()
         for keys, zh, en in KEYS:
-            table.add_row(keys, en if self.lang == "en" else zh)
+            if self.lang == "en":
+                table.add_row(keys.replace("空格", "Space"), en)
+            else:
+                table.add_row(keys, zh)
         with Vertical(id="help"):
             yield Static(tr("help_title", self.lang), classes="heading")
             yield Static(table)

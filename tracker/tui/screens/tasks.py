@@ -117,8 +117,12 @@ class TasksScreen(Screen):
                 return
         if event.table is self.active_table():
             self.show_count()
-        if event.table.matched == 0 and event.table is self.active_table():
-            self.app.say(tr("no_rows", self.app.lang))
+        if event.table is self.active_table():
+            empty = tr("no_rows", self.app.lang)
+            if event.table.matched == 0:
+                self.app.say(empty)
+            elif str(self.query_one("#message", Static).render()) == empty:
+                self.app.say("")
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id
