@@ -21,6 +21,7 @@ from .errors import TrackerError
 LAZY_COMMANDS: dict[str, str] = {
     "ledger": "tracker.ledger.cli:ledger",
     "digest": "tracker.digest.cli:digest",
+    "tui": "tracker.tui.command:tui",
 }
 
 
@@ -86,7 +87,11 @@ def cli(ctx: click.Context, database_url: str | None, lang: str) -> None:
     settings.lang = lang
     ctx.obj = App(settings)
     if ctx.invoked_subcommand is None:
-        ctx.invoke(summary)
+        # a person at a terminal gets the app; pipes, scripts and tests keep the summary
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(cli.get_command(ctx, "tui"))
+        else:
+            ctx.invoke(summary)
 
 
 @cli.command()
