@@ -18,7 +18,9 @@ from .config import Settings
 from .errors import TrackerError
 
 # name → "module:attribute" of a click command defined elsewhere
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "feed": "tracker.feeds.cli:feed",
+}
 
 
 class LazyGroup(click.Group):
