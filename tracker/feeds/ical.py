@@ -244,10 +244,6 @@ def _description(task: FeedTask, lang: str, tail: list[str]) -> str:
 # ---------------------------------------------------------------------- components
 
 
-_TODO_STATUS = {"not_started": "NEEDS-ACTION", "in_progress": "IN-PROCESS", "behind": "IN-PROCESS",
-                "ongoing": "IN-PROCESS", "done": "COMPLETED"}
-
-
 def _component(uid: str, task: FeedTask, when: _When, stamp: datetime, summary: str, description: str,
                categories: list[str], statuses: tuple[Assignee, ...], options: FeedOptions) -> bytes:
     url = options.task_url.format(plan=task.plan_key, task=task.key) if options.task_url else None
@@ -258,10 +254,9 @@ def _component(uid: str, task: FeedTask, when: _When, stamp: datetime, summary: 
         codes = {a.status for a in statuses}
         if codes == {"done"}:
             component.status = "COMPLETED"
-            component.add("completed", max(a.status_at for a in statuses if a.status_at) if any(
-                a.status_at for a in statuses) else stamp)
-        else:
-            component.status = "IN-PROCESS" if codes - {"not_started"} else "NEEDS-ACTION"
+            component.add("completed", max((a.status_at for a in statuses if a.status_at), default=stamp))
+        else:  # behind and ongoing are work in progress too
+            component.status = "NEEDS-ACTION" if codes <= {"not_started"} else "IN-PROCESS"
         if len(statuses) == 1 and statuses[0].percent is not None:
             component.add("percent-complete", statuses[0].percent)
     else:
@@ -289,18 +284,21 @@ def _span(delta: timedelta, lang: str) -> str:
     if delta.days and not delta.seconds:
         return f"{delta.days}天" if lang == "zh" else f"{delta.days} day" + ("s" if delta.days != 1 else "")
     hours = int(delta.total_seconds() // 3600)
-    return f"{hours}小时" if lang == "zh" else f"{hours} hours"
+    return f"{hours}小时" if lang == "zh" else f"{hours} hour" + ("s" if hours != 1 else "")
 
 
 def _unit_entry(feed: UnitFeed, entry: UnitEntry, when: _When, options: FeedOptions) -> bytes:
     task, own, lang = entry.task, entry.own, options.lang
     uid = f"{task.plan_key}/{task.key}/{feed.code}{options.variant}@tracker"
     mark = _mark((own,), when, lang)
-    tail = [f"{_w(lang, 'this_unit')}{_aside(feed.unit, lang)}{_SEP[lang]}{_status_line(own, task.timezone, lang)}"]
+    sep = _SEP[lang]
+    tail = [f"{_w(lang, 'this_unit')}{_aside(feed.unit, lang)}{sep}{_status_line(own, task.timezone, lang)}"]
     if own.note:
-        tail.append(f"{_w(lang, 'note')}{_SEP[lang]}{own.note}")
-    categories = [role_label(own.role, lang), status_label(own.status, lang)] + ([mark] if mark and mark != status_label(own.status, lang) else [])
-    return _component(uid, task, when, _stamp(task, (own,), when), _headline(task, role_label(own.role, lang), mark, lang),
+        tail.append(f"{_w(lang, 'note')}{sep}{own.note}")
+    categories = [role_label(own.role, lang), status_label(own.status, lang)]
+    if mark and mark not in categories:
+        categories.append(mark)
+    return _component(uid, task, when, _stamp(task, (own,), when), _headline(task, categories[0], mark, lang),
                       _description(task, lang, tail), categories, (own,), options)
 
 
@@ -310,7 +308,9 @@ def _plan_entry(entry: PlanEntry, when: _When, options: FeedOptions) -> bytes:
     mark = _mark(entry.assignees, when, lang)
     # who leads it (or, where the plan names no lead, who carries it)
     units = task.lead or task.responsible
-    tag = (units[0] + (("等" if lang == "zh" else " et al.") if len(units) > 1 else "")) if units else _w(lang, "none")
+    tag = units[0] if units else _w(lang, "none")
+    if len(units) > 1:
+        tag += "等" if lang == "zh" else " et al."
     tail = ["", _w(lang, "units") + _SEP[lang].strip()]
     for a in entry.assignees:
         line = f"  {a.unit}{_aside(role_label(a.role, lang), lang)}{_SEP[lang]}{_status_line(a, task.timezone, lang)}"
@@ -324,7 +324,8 @@ def _plan_entry(entry: PlanEntry, when: _When, options: FeedOptions) -> bytes:
 
 
 def _calendar(uid: str, name: str, description: str, body: list[bytes]) -> bytes:
-    calendar = Calendar.new(prodid=PRODID, uid=uid, method="PUBLISH", calscale="GREGORIAN", refresh_interval=REFRESH)
+    calendar = Calendar.new(prodid=PRODID, uid=uid, method="PUBLISH", calscale="GREGORIAN",
+                            refresh_interval=REFRESH)
     # as TEXT, so commas and semicolons are escaped: icalendar's name/description setters write
     # NAME and the X-WR- twins unescaped
     for key, value in (("NAME", name), ("X-WR-CALNAME", name), ("DESCRIPTION", description),
@@ -337,9 +338,11 @@ def _calendar(uid: str, name: str, description: str, body: list[bytes]) -> bytes
     return head[: -len(_END)] + b"".join(body) + _END
 
 
-def _dated(task: FeedTask, when: _When, options: FeedOptions) -> bool:
-    """Events need a date; to-dos may go without (ongoing work)."""
-    return options.todo or when.start is not None
+def _undated_note(undated: int, options: FeedOptions) -> str:
+    """Say so when ongoing work is left out of an event feed (or kept as to-dos without a date)."""
+    if not undated:
+        return ""
+    return " " + (_w(options.lang, "undated_todos") if options.todo else _w(options.lang, "undated_events", n=undated))
 
 
 def unit_calendar(feed: UnitFeed, options: FeedOptions, today: date, cache: EventCache = NO_CACHE) -> bytes:
@@ -347,16 +350,15 @@ def unit_calendar(feed: UnitFeed, options: FeedOptions, today: date, cache: Even
     body, undated = [], 0
     for entry in feed.entries:
         when = _when(entry.task, entry.own.status == "done", today)
-        if not _dated(entry.task, when, options):
+        if when.start is None:
             undated += 1
-            continue
+            if not options.todo:  # events need a date; a to-do may go without
+                continue
         key = ("unit", feed.unit, feed.jurisdiction, entry, options, when)
         body.append(cache.get(key, lambda e=entry, w=when: _unit_entry(feed, e, w, options)))
     title = feed.unit + (_aside(role_label(feed.role, lang), lang) if feed.role else "")
     name = f"{title} · {_w(lang, 'tasks' if options.todo else 'deadlines')}"
-    description = _w(lang, "unit_desc", jurisdiction=feed.jurisdiction, unit=feed.unit)
-    description += " " + (_w(lang, "undated_todos") if options.todo else _w(lang, "undated_events", n=undated)) \
-        if undated or options.todo else ""
+    description = _w(lang, "unit_desc", jurisdiction=feed.jurisdiction, unit=feed.unit) + _undated_note(undated, options)
     role = f"/{feed.role}" if feed.role else ""
     return _calendar(f"unit/{feed.code}{role}{options.variant}@tracker", name, description, body)
 
@@ -367,13 +369,13 @@ def plan_calendar(feed: PlanFeed, options: FeedOptions, today: date, cache: Even
     for entry in feed.entries:
         done = bool(entry.assignees) and all(a.status == "done" for a in entry.assignees)
         when = _when(entry.task, done, today)
-        if not _dated(entry.task, when, options):
+        if when.start is None:
             undated += 1
-            continue
+            if not options.todo:
+                continue
         key = ("plan", entry, options, when)
         body.append(cache.get(key, lambda e=entry, w=when: _plan_entry(e, w, options)))
     name = f"{feed.title} · {_w(lang, 'tasks' if options.todo else 'plan_deadlines')}"
-    description = _w(lang, "plan_desc", title=feed.title, number=feed.document_number or feed.key)
-    description += " " + (_w(lang, "undated_todos") if options.todo else _w(lang, "undated_events", n=undated)) \
-        if undated or options.todo else ""
+    description = _w(lang, "plan_desc", title=feed.title, number=feed.document_number or feed.key) + \
+        _undated_note(undated, options)
     return _calendar(f"plan/{feed.key}{options.variant}@tracker", name, description, body)

@@ -42,6 +42,7 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 # subscription URLs are secrets: keep them out of shared caches; clients revalidate by ETag
 CACHE_CONTROL = "private, no-cache"
 MAX_PATH = 512
+MAX_HEADERS = 16 * 1024  # h11 refuses more while they trickle in; this refuses more arriving at once
 TOUCH_EVERY = timedelta(hours=1)  # last_used_at is a hint, not worth a write per poll
 _PLAN_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _QUERY = {"todo", "role", "lang", "alarm"}
@@ -220,6 +221,8 @@ class _Guard:
     def _refuse(scope) -> Response | None:
         if len(scope["path"]) > MAX_PATH or len(scope.get("query_string", b"")) > MAX_PATH:
             return PlainTextResponse("URI Too Long", status_code=414)
+        if sum(len(k) + len(v) for k, v in scope["headers"]) > MAX_HEADERS:
+            return PlainTextResponse("Request Header Fields Too Large", status_code=431)
         headers = dict(scope["headers"])
         if headers.get(b"content-length", b"0") not in (b"0", b"") or b"transfer-encoding" in headers:
             return PlainTextResponse("a feed request has no body", status_code=413)
@@ -236,7 +239,9 @@ def uvicorn_config(app, host: str, port: int, *, concurrency: int = 64):
         app, host=host, port=port, access_log=False, log_level="warning",
         limit_concurrency=concurrency,  # beyond it: 503 at once, not an ever-growing queue
         backlog=256, timeout_keep_alive=15,
-        h11_max_incomplete_event_size=16 * 1024,  # request line and headers; a feed request has no body
+        # h11 rather than httptools: its bound on a request's head still being received is explicit
+        # (a feed request has no body), and calendar polling needs no more speed than it gives
+        http="h11", h11_max_incomplete_event_size=MAX_HEADERS,
         server_header=False, date_header=False,
     )
 
