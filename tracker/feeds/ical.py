@@ -17,6 +17,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -168,10 +169,16 @@ def _when(task: FeedTask, status_done: bool, today: date) -> _When:
         since = datetime.combine(day, time(), ZoneInfo(task.timezone)).astimezone(timezone.utc)
     if task.deadline_kind != "rule":
         return _When(task.due_on, None, task.due_on, overdue, since)
-    start = task.plan_start or task.due_on
-    first = occurrences(task.deadline_rule, start, task.due_on)
-    upcoming = next_due("rule", task.due_on, task.deadline_rule, today, task.plan_start)
-    return _When(first[0] if first else task.due_on, task.plan_end or task.due_on, upcoming, overdue, since)
+    first, upcoming = _rule_days(task.deadline_rule, task.plan_start, task.due_on, today)
+    return _When(first, task.plan_end or task.due_on, upcoming, overdue, since)
+
+
+@lru_cache(maxsize=4096)
+def _rule_days(rule: str, plan_start: date | None, last: date, today: date) -> tuple[date, date | None]:
+    """A rule's first day in the plan period and its next due day. Many tasks share a rule and a
+    plan, and an unchanged entry still needs these to find itself in the cache: worth keeping."""
+    first = occurrences(rule, plan_start or last, last)
+    return (first[0] if first else last), next_due("rule", last, rule, today, plan_start)
 
 
 def _stamp(task: FeedTask, statuses: tuple[Assignee, ...], when: _When) -> datetime:

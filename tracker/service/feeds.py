@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -141,15 +141,18 @@ def _task_rows(session: Session, task_filter) -> dict[int, dict]:
     return tasks
 
 
-def _assignee_rows(session: Session, task_filter) -> dict[int, list[Assignee]]:
-    """Every live assignment on the matching tasks, with its unit and latest note: one statement."""
-    last_note = (select(StatusUpdate.note).where(StatusUpdate.assignment_id == Assignment.id)
-                 .order_by(StatusUpdate.id.desc()).limit(1).correlate(Assignment).scalar_subquery())
+def _last_note():
+    return (select(StatusUpdate.note).where(StatusUpdate.assignment_id == Assignment.id)
+            .order_by(StatusUpdate.id.desc()).limit(1).correlate(Assignment).scalar_subquery())
+
+
+def _assignee_rows(session: Session, assignment_filter) -> dict[int, list[Assignee]]:
+    """Live assignments on live tasks, with unit and latest note, by task: one statement."""
     query = (select(Assignment.task_id, Assignment.unit_id, Unit.name, Assignment.role, Assignment.status,
-                    Assignment.percent, Assignment.status_at, last_note)
+                    Assignment.percent, Assignment.status_at, _last_note())
              .join(Unit, Unit.id == Assignment.unit_id)
              .join(Task, Task.id == Assignment.task_id)
-             .where(Assignment.archived.is_(False), Task.archived.is_(False), task_filter)
+             .where(Assignment.archived.is_(False), Task.archived.is_(False), assignment_filter)
              .order_by(Assignment.task_id, Assignment.role, Assignment.position, Assignment.id))
     found: dict[int, list[Assignee]] = {}
     for task_id, unit_id, name, role, status, percent, status_at, note in session.execute(query):
@@ -157,39 +160,44 @@ def _assignee_rows(session: Session, task_filter) -> dict[int, list[Assignee]]:
     return found
 
 
-def _feed_tasks(session: Session, task_filter) -> tuple[list[FeedTask], dict[int, list[Assignee]]]:
-    tasks = _task_rows(session, task_filter)
-    assignees = _assignee_rows(session, task_filter)
-    out = []
-    for tid, values in tasks.items():
-        on_task = assignees.get(tid, [])
-        out.append(FeedTask(**values, lead=tuple(a.unit for a in on_task if a.role == "lead"),
-                            responsible=tuple(a.unit for a in on_task if a.role == "responsible")))
-    return out, assignees
+def _unit_names(session: Session, task_filter) -> dict[int, tuple[list[str], list[str]]]:
+    """Lead and responsible unit names of the matching tasks: one slim statement, for feeds that
+    show other units by name only."""
+    query = (select(Assignment.task_id, Assignment.role, Unit.name)
+             .join(Unit, Unit.id == Assignment.unit_id)
+             .where(Assignment.archived.is_(False), task_filter)
+             .order_by(Assignment.task_id, Assignment.role, Assignment.position, Assignment.id))
+    names: dict[int, tuple[list[str], list[str]]] = {}
+    for task_id, role, name in session.execute(query):
+        names.setdefault(task_id, ([], []))[0 if role == "lead" else 1].append(name)
+    return names
 
 
-def _unit_entries(unit_id: int, role: str | None, tasks: list[FeedTask],
-                  assignees: dict[int, list[Assignee]]) -> list[UnitEntry]:
-    entries = []
-    for task in tasks:
-        own = [a for a in assignees.get(task.id, []) if a.unit_id == unit_id and (role is None or a.role == role)]
-        if own:
-            entries.append(UnitEntry(task, own[0]))  # lead sorts before responsible: one entry per task
-    return entries
+def _feed_tasks(tasks: dict[int, dict], names: dict[int, tuple[list[str], list[str]]]) -> list[FeedTask]:
+    return [FeedTask(**values, lead=tuple(names.get(tid, ((), ()))[0]), responsible=tuple(names.get(tid, ((), ()))[1]))
+            for tid, values in tasks.items()]
+
+
+def _names_of(assignees: dict[int, list[Assignee]]) -> dict[int, tuple[list[str], list[str]]]:
+    return {tid: ([a.unit for a in on if a.role == "lead"], [a.unit for a in on if a.role == "responsible"])
+            for tid, on in assignees.items()}
 
 
 def unit_feed(session: Session, unit_id: int, role: str | None = None) -> UnitFeed:
-    """One unit's feed: the live tasks it leads or is responsible for. Three statements."""
+    """One unit's feed: the live tasks it leads or is responsible for. Four statements: the
+    unit, its tasks, the names on them, and its own assignments with their latest notes."""
     if role not in (None, "lead", "responsible"):
         raise TrackerError(f"unknown role {role!r}; use lead or responsible")
     name, full_name, jurisdiction = session.execute(
         select(Unit.name, Unit.full_name, Jurisdiction.name).join(Jurisdiction, Jurisdiction.id == Unit.jurisdiction_id)
         .where(Unit.id == unit_id)).one()
-    mine = select(Assignment.task_id).where(Assignment.unit_id == unit_id, Assignment.archived.is_(False))
-    if role:
-        mine = mine.where(Assignment.role == role)
-    tasks, assignees = _feed_tasks(session, Task.id.in_(mine))
-    return UnitFeed(unit_id, name, full_name, jurisdiction, role, _unit_entries(unit_id, role, tasks, assignees))
+    own = Assignment.unit_id == unit_id if role is None else and_(Assignment.unit_id == unit_id, Assignment.role == role)
+    mine = select(Assignment.task_id).where(Assignment.archived.is_(False), own)
+    tasks = _feed_tasks(_task_rows(session, Task.id.in_(mine)), _unit_names(session, Assignment.task_id.in_(mine)))
+    assignments = _assignee_rows(session, own)
+    entries = [UnitEntry(task, assignments[task.id][0])  # lead sorts before responsible: one entry per task
+               for task in tasks if task.id in assignments]
+    return UnitFeed(unit_id, name, full_name, jurisdiction, role, entries)
 
 
 def _plan_feed(plan: Plan, jurisdiction: str, coordinator: str | None, tasks: list[FeedTask],
@@ -208,7 +216,8 @@ def plan_feed(session: Session, plan_key: str) -> PlanFeed:
         known = "、".join(session.scalars(select(Plan.key).order_by(Plan.key)))
         raise NotFound(f"unknown plan {plan_key!r}; known plans: {known or '(none loaded)'}")
     plan, jurisdiction, coordinator_name = row
-    tasks, assignees = _feed_tasks(session, Task.plan_id == plan.id)
+    assignees = _assignee_rows(session, Task.plan_id == plan.id)
+    tasks = _feed_tasks(_task_rows(session, Task.plan_id == plan.id), _names_of(assignees))
     return _plan_feed(plan, jurisdiction, coordinator_name, tasks, assignees)
 
 
@@ -217,7 +226,8 @@ def all_feeds(session: Session) -> tuple[list[UnitFeed], list[PlanFeed]]:
 
     Every unit that ever had an assignment gets a feed, so a unit whose last task went away
     gets an empty calendar instead of keeping a stale one."""
-    tasks, assignees = _feed_tasks(session, Task.id.is_not(None))
+    assignees = _assignee_rows(session, Task.id.is_not(None))
+    tasks = _feed_tasks(_task_rows(session, Task.id.is_not(None)), _names_of(assignees))
     coordinator = aliased(Unit)
     plans = session.execute(
         select(Plan, Jurisdiction.name, coordinator.name).join(Jurisdiction, Jurisdiction.id == Plan.jurisdiction_id)
