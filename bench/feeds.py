@@ -222,6 +222,7 @@ def main() -> None:
     parser.add_argument("--city", default=str(CITY), help="city-scale database to copy, or 'none'")
     parser.add_argument("--unit", default="市大数据局", help="the unit of ~2,000 deadlines")
     parser.add_argument("--largest", default="市发展改革委", help="the unit with the most tasks")
+    parser.add_argument("--small", default="石岭县财政局", help="a small unit, for the HTTP figures")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
@@ -253,11 +254,12 @@ def main() -> None:
                   f"{ms(r['write'])}; export again, nothing changed {ms(r['unchanged'])}")
         db.dispose()
         if args.wrk_seconds:
-            r = http(url, args.unit, args.wrk_seconds, args.connections)
-            print(f"\nHTTP (wrk -t1 -c{args.connections} -d{args.wrk_seconds}s, loopback, one server process), "
-                  f"{args.unit}'s feed of {r['bytes'] / 1e6:.2f} MB:")
-            print(f"  200: {r['ok'][0]:,.0f} requests/s (median latency {r['ok'][1]})")
-            print(f"  304: {r['not_modified'][0]:,.0f} requests/s (median latency {r['not_modified'][1]})")
+            print(f"\nHTTP (wrk -t1 -c{args.connections} -d{args.wrk_seconds}s, loopback, one server process):")
+            for name in filter(None, (args.unit, args.small if city and city.exists() else None)):
+                r = http(url, name, args.wrk_seconds, args.connections)
+                print(f"  {name}'s feed of {r['bytes'] / 1e6:.2f} MB: 200 {r['ok'][0]:,.0f} requests/s "
+                      f"(median {r['ok'][1]}); 304 {r['not_modified'][0]:,.0f} requests/s "
+                      f"(median {r['not_modified'][1]})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
