@@ -19,6 +19,7 @@ from .errors import TrackerError
 
 # name → "module:attribute" of a click command defined elsewhere
 LAZY_COMMANDS: dict[str, str] = {
+    "ledger": "tracker.ledger.cli:ledger",
     "feed": "tracker.feeds.cli:feed",
 }
 
@@ -175,6 +176,9 @@ def plan_list(app: App, as_json: bool) -> None:
     headers = ["计划", "标题", "文号", "地区", "任务", "期限"] if app.lang == "zh" else \
         ["plan", "title", "number", "jurisdiction", "tasks", "period"]
     click.echo(table(headers, rows, [None, 40, None, None, None, None]))
+
+
+plan.add_command(importlib.import_module("tracker.ingest.cli").parse)  # tracker plan parse: light until it runs
 
 
 # ---------------------------------------------------------------------- units and tasks
