@@ -87,6 +87,35 @@ def test_a_status_update_gives_new_bytes(served):
     assert client.get(url, headers={"If-None-Match": after.headers["etag"]}).status_code == 304
 
 
+def test_unchanged_polls_reuse_the_feed_and_any_change_rebuilds_it(served):
+    client, url, db, folder, server = served["client"], served["url"], served["db"], served["folder"], served["server"]
+    first = client.get(url)
+    misses, hits = server.cache.misses, server.feeds.hits
+    for _ in range(3):
+        assert client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    assert client.get(url).content == first.content
+    assert server.feeds.hits == hits + 4 and server.cache.misses == misses  # nothing built, nothing serialised
+    # a plan load that changes only a section's title reaches the feed
+    path = folder / f"{QINGDAO}.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('title = "实施规划引领行动"', 'title = "实施规划引领工程"'),
+                    encoding="utf-8")
+    load_paths(db, [folder])
+    after = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert after.status_code == 200
+    summaries = [str(e["SUMMARY"]) for e in Calendar.from_ical(after.content).walk("VEVENT")]
+    assert "[牵头·已超期] 实施规划引领工程:统筹考虑服务业集聚区空间布局" not in summaries  # not overdue in 2022
+    assert "[牵头] 实施规划引领工程:统筹考虑服务业集聚区空间布局" in summaries
+    # a status update made under a clock set back still reaches it (the versions grow, not the times)
+    clock.pin(date(2020, 1, 1))
+    with db.transaction() as session:
+        service.record_status(session, plan_key=QINGDAO, task_key="3.6.3", status="in_progress", percent=5,
+                              unit=service.find_unit(session, "市发改委", "青岛市"))
+    clock.pin(TODAY)
+    again = client.get(url, headers={"If-None-Match": after.headers["etag"]})
+    assert again.status_code == 200 and "推进中 5%" in str(
+        next(e for e in Calendar.from_ical(again.content).walk("VEVENT") if "/3.6.3/" in str(e["UID"]))["DESCRIPTION"])
+
+
 def test_a_removed_task_moves_last_modified_forward(served):
     client, url, db, folder = served["client"], served["url"], served["db"], served["folder"]
     first = client.get(url)

@@ -38,7 +38,7 @@ class Statements:
         event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
-def _statements_for(db, tmp_path, tasks: int) -> tuple[int, int, int, int]:
+def _statements_for(db, tmp_path, tasks: int) -> tuple[int, ...]:
     load_paths(db, [synthetic_plan(tmp_path / f"plans{tasks}", f"bulk-{tasks}", tasks)])
     clock.pin(date(2026, 3, 1))
     with db.transaction() as session:
@@ -67,6 +67,10 @@ def _statements_for(db, tmp_path, tasks: int) -> tuple[int, int, int, int]:
         with Statements(db.engine) as seen:
             feeds.unit_feed(session, lead_id, "lead")
         counts.append(seen.count)
+        with Statements(db.engine) as seen:
+            feeds.unit_fingerprint(session, lead_id)
+            feeds.plan_fingerprint(session, f"bulk-{tasks}")
+        counts.append(seen.count)
     noted = next(e for e in unit.entries if e.task.key == "1.1")
     assert noted.own.note == "第1次推进" and noted.own.status == "in_progress"
     assert [a.note for a in next(e for e in plan.entries if e.task.key == "1.1").assignees] == \
@@ -79,12 +83,13 @@ def test_statements_per_feed_do_not_grow_with_tasks(db, tmp_path):
     small = _statements_for(db, tmp_path, 6)
     large = _statements_for(db, tmp_path, 120)
     assert small == large
-    unit, plan, everything, by_role = large
+    unit, plan, everything, by_role, fingerprints = large
     # a unit: the unit, its tasks, the names on them, its own assignments; a plan: the plan, its
     # tasks, their assignments. The first also opens the reading transaction, which on SQLite is
     # a BEGIN statement of its own.
     assert unit in (4, 5) and plan == 3 and by_role == 4
     assert everything == 4  # tasks, assignments, plans, units: the whole database
+    assert fingerprints == 2  # one each
 
 
 def test_unit_feed_of_the_seed_plans(loaded_db):
@@ -174,3 +179,35 @@ def test_last_modified_never_moves_backwards(db):
     with db.reading() as session:
         assert feeds.feed_state(session, "unit:1") == ('"a"', fourth)
         assert session.scalar(select(FeedState.feed)) == "unit:1"
+
+
+def test_fingerprints_change_with_what_feeds_show(db, tmp_path):
+    folder = tmp_path / "plans"
+    path = synthetic_plan(folder, "prints", 4)
+    clock.pin(date(2026, 1, 5))
+    load_paths(db, [folder])
+    with db.reading() as session:
+        lead = service.find_unit(session, "市发展改革委", "青岛市").id
+        finance = service.find_unit(session, "市财政局", "青岛市").id
+
+    def prints():
+        with db.reading() as session:
+            return (feeds.unit_fingerprint(session, lead), feeds.unit_fingerprint(session, finance),
+                    feeds.plan_fingerprint(session, "prints"))
+
+    first = prints()
+    assert first == prints() and first[2]
+    with db.reading() as session:
+        assert feeds.plan_fingerprint(session, "no-such-plan") == ()
+    with db.transaction() as session:
+        service.record_status(session, plan_key="prints", task_key="1.2", status="done",
+                              unit=service.find_unit(session, "市财政局", "青岛市"))
+    second = prints()
+    assert second[0] == first[0]  # the lead's own assignments did not change (its feed shows names only)
+    assert second[1] != first[1] and second[2] != first[2]
+    clock.pin(date(2025, 1, 1))  # a clock set back: loaded_at goes backwards, and still differs
+    path.write_text(path.read_text(encoding="utf-8").replace('title = "完善集聚区配套"', 'title = "完善配套设施"'),
+                    encoding="utf-8")
+    load_paths(db, [folder])
+    third = prints()
+    assert all(a != b for a, b in zip(second, third))

@@ -135,10 +135,12 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
               help="Requests handled at once; more get 503 at once.")
 @click.option("--cache-size", default=20_000, show_default=True, type=click.IntRange(0),
               help="Serialised events kept in memory.")
+@click.option("--feed-cache-mb", default=256, show_default=True, type=click.IntRange(0),
+              help="Whole feeds kept in memory, reused while their data is unchanged.")
 @click.option("--task-url", envvar="TRACKER_FEED_TASK_URL", metavar="TEMPLATE",
               help="Link each entry to e.g. https://oa.example.cn/tasks/{plan}/{task}.")
 @pass_app
-def serve(app: App, host, port, concurrency, cache_size, task_url) -> None:
+def serve(app: App, host, port, concurrency, cache_size, feed_cache_mb, task_url) -> None:
     """Serve subscription feeds over HTTP (put TLS in front when it leaves the machine)."""
     from .ical import FeedOptions
     from .server import serve as run
@@ -147,4 +149,5 @@ def serve(app: App, host, port, concurrency, cache_size, task_url) -> None:
     db = app.db
     click.echo((f"订阅服务: http://{host}:{port} (Ctrl-C 停止)" if app.lang == "zh"
                 else f"feed server: http://{host}:{port} (Ctrl-C stops)"), err=True)
-    run(db, host, port, lang=app.lang, concurrency=concurrency, cache_size=cache_size, task_url=task_url)
+    run(db, host, port, lang=app.lang, concurrency=concurrency, cache_size=cache_size,
+        feed_cache_bytes=feed_cache_mb * 1024 * 1024, task_url=task_url)

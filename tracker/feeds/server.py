@@ -7,6 +7,8 @@
 Starlette on uvicorn. Clients poll every few hours and mostly get 304: the strong ETag is the
 hash of the bytes; Last-Modified comes from the feed_state table and never moves backwards, so
 a removed task still counts as a change. If-None-Match is checked before If-Modified-Since.
+A poll first reads the feed's fingerprint (one small statement); while it is unchanged the feed
+last built is reused whole, and when it has changed only the changed events are serialised again.
 
 The token is the secret: it never reaches a log (uvicorn's access log is off; our own log
 masks it) and an unknown, malformed or revoked one gets a plain 404 that is not logged at all,
@@ -21,7 +23,9 @@ import logging
 import re
 import threading
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -80,14 +84,57 @@ def _not_modified_since(header: str, last_modified: datetime) -> bool:
     return last_modified <= since
 
 
-class FeedServer:
-    """The application and what it keeps between requests: the database and the event cache."""
+@dataclass(frozen=True)
+class _Built:
+    fingerprint: tuple
+    body: bytes
+    etag: str
 
-    def __init__(self, db: Database, *, lang: str = "zh", cache_size: int = 20_000, task_url: str | None = None):
+
+class FeedCache:
+    """Whole feeds as last built, by feed and day, up to a total size; least recently used go first.
+    A feed is reused only while its fingerprint (see service.feeds) is unchanged."""
+
+    def __init__(self, max_bytes: int = 256 * 1024 * 1024):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple, _Built] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def get(self, key: tuple, fingerprint: tuple) -> _Built | None:
+        with self._lock:
+            built = self._items.get(key)
+            if built is None or built.fingerprint != fingerprint:
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return built
+
+    def put(self, key: tuple, built: _Built) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._size -= len(old.body) if old else 0
+            if len(built.body) > self.max_bytes:
+                return
+            self._items[key] = built
+            self._size += len(built.body)
+            while self._size > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped.body)
+
+
+class FeedServer:
+    """The application and what it keeps between requests: the database, the serialised events,
+    and the feeds last built."""
+
+    def __init__(self, db: Database, *, lang: str = "zh", cache_size: int = 20_000, task_url: str | None = None,
+                 feed_cache_bytes: int = 256 * 1024 * 1024):
         self.db = db
         self.lang = lang
         self.task_url = task_url
         self.cache = EventCache(cache_size)
+        self.feeds = FeedCache(feed_cache_bytes)
         self.app = Starlette(routes=[
             Route("/feeds/{token}/{name}", self.unit_endpoint, methods=["GET", "HEAD"]),
             Route("/plans/{token}/{name}", self.plan_endpoint, methods=["GET", "HEAD"]),
@@ -130,15 +177,19 @@ class FeedServer:
             owner = service.unit_for_token(session, token)
             if owner is None or name != f"{owner.code}.ics":
                 return _not_found()
-            feed = service.unit_feed(session, owner.unit_id, role)
-            state = service.feed_state(session, f"unit:{owner.unit_id}{variant}")
-        body = unit_calendar(feed, options, today, self.cache)
-        return self._respond(request, f"unit:{owner.unit_id}{variant}", body, state, owner)
+            key = f"unit:{owner.unit_id}{variant}"
+            fingerprint = service.unit_fingerprint(session, owner.unit_id, role)
+            built = self.feeds.get((key, today), fingerprint)
+            feed = service.unit_feed(session, owner.unit_id, role) if built is None else None
+            state = service.feed_state(session, key)
+        if built is None:
+            built = self._built((key, today), fingerprint, unit_calendar(feed, options, today, self.cache))
+        return self._respond(request, key, built, state, owner)
 
     def plan_endpoint(self, request: Request) -> Response:
         token, name = request.path_params["token"], request.path_params["name"]
-        key = name.removesuffix(".ics")
-        if key == name or not _PLAN_KEY.fullmatch(key):
+        plan_key = name.removesuffix(".ics")
+        if plan_key == name or not _PLAN_KEY.fullmatch(plan_key):
             return _not_found()
         try:
             options, _, variant = self._options(request, unit=False)
@@ -147,15 +198,25 @@ class FeedServer:
         today = clock.today()
         with self.db.reading() as session:
             owner = service.unit_for_token(session, token)
-            if owner is None or not service.may_read_plan(session, owner.unit_id, key):
+            if owner is None or not service.may_read_plan(session, owner.unit_id, plan_key):
                 return _not_found()
-            feed = service.plan_feed(session, key)
-            state = service.feed_state(session, f"plan:{key}{variant}")
-        body = plan_calendar(feed, options, today, self.cache)
-        return self._respond(request, f"plan:{key}{variant}", body, state, owner)
+            key = f"plan:{plan_key}{variant}"
+            fingerprint = service.plan_fingerprint(session, plan_key)
+            built = self.feeds.get((key, today), fingerprint)
+            feed = service.plan_feed(session, plan_key) if built is None else None
+            state = service.feed_state(session, key)
+        if built is None:
+            built = self._built((key, today), fingerprint, plan_calendar(feed, options, today, self.cache))
+        return self._respond(request, key, built, state, owner)
 
-    def _respond(self, request: Request, feed: str, body: bytes, state, owner: service.TokenUnit) -> Response:
-        etag = _etag(body)
+    def _built(self, key: tuple, fingerprint: tuple, body: bytes) -> _Built:
+        # the fingerprint was read before the feed, so a change between the two only costs a rebuild
+        built = _Built(fingerprint, body, _etag(body))
+        self.feeds.put(key, built)
+        return built
+
+    def _respond(self, request: Request, feed: str, built: _Built, state, owner: service.TokenUnit) -> Response:
+        etag = built.etag
         # HTTP dates are wall-clock facts about this server, not the plan's (pinnable) today
         now = datetime.now(timezone.utc)
         touch = owner.last_used_at is None or now - owner.last_used_at > TOUCH_EVERY
@@ -180,7 +241,7 @@ class FeedServer:
         if fresh:
             return Response(status_code=304, headers=headers)
         headers["Content-Type"] = CONTENT_TYPE
-        return Response(body, status_code=200, headers=headers)
+        return Response(built.body, status_code=200, headers=headers)
 
 
 class _Guard:
@@ -247,11 +308,11 @@ def uvicorn_config(app, host: str, port: int, *, concurrency: int = 64):
 
 
 def serve(db: Database, host: str, port: int, *, lang: str = "zh", concurrency: int = 64,
-          cache_size: int = 20_000, task_url: str | None = None) -> None:
+          cache_size: int = 20_000, feed_cache_bytes: int = 256 * 1024 * 1024, task_url: str | None = None) -> None:
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    server = FeedServer(db, lang=lang, cache_size=cache_size, task_url=task_url)
+    server = FeedServer(db, lang=lang, cache_size=cache_size, task_url=task_url, feed_cache_bytes=feed_cache_bytes)
     uvicorn.Server(uvicorn_config(server.app, host, port, concurrency=concurrency)).run()
 
 

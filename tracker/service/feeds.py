@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -249,6 +249,39 @@ def all_feeds(session: Session) -> tuple[list[UnitFeed], list[PlanFeed]]:
     unit_feeds = [UnitFeed(uid, name, full, jname, None, by_unit.get(uid, [])) for uid, name, full, jname in units]
     plan_feeds = [_plan_feed(plan, jname, cname, by_plan.get(plan.key, []), assignees) for plan, jname, cname in plans]
     return unit_feeds, plan_feeds
+
+
+# ---------------------------------------------------------------------- fingerprints
+
+# A feed's fingerprint changes whenever anything it shows may have changed, and costs one small
+# aggregate statement instead of the feed's own queries, so a poll that changes nothing (most of
+# them) is answered without building the feed. What a feed shows changes only by
+#   - a status update or undo (record_status, the ledger import, the TUI): each bumps the
+#     assignment's version, so the sum of versions grows;
+#   - a plan load (tasks, texts, deadlines, sections, units on a task, archiving): each sets the
+#     plan's loaded_at to the moment of loading, a different value every time, and it is compared
+#     per plan, not as a maximum, so a clock set back cannot hide it;
+#   - the day (overdue marks, a rule's next due day), which callers key on themselves.
+
+
+def unit_fingerprint(session: Session, unit_id: int, role: str | None = None) -> tuple:
+    """Per plan the unit is on: the plan's load time, and its live assignments' count and versions."""
+    own = Assignment.unit_id == unit_id if role is None else and_(Assignment.unit_id == unit_id, Assignment.role == role)
+    query = (select(Task.plan_id, Plan.loaded_at, func.count(Assignment.id), func.sum(Assignment.version))
+             .select_from(Assignment).join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id)
+             .where(own, Assignment.archived.is_(False), Task.archived.is_(False))
+             .group_by(Task.plan_id, Plan.loaded_at).order_by(Task.plan_id))
+    return tuple(tuple(row) for row in session.execute(query))
+
+
+def plan_fingerprint(session: Session, plan_key: str) -> tuple:
+    """The plan's load time, and its live assignments' count and versions (() for no such plan)."""
+    query = (select(Plan.id, Plan.loaded_at, func.count(Assignment.id), func.coalesce(func.sum(Assignment.version), 0))
+             .select_from(Plan)
+             .outerjoin(Task, and_(Task.plan_id == Plan.id, Task.archived.is_(False)))
+             .outerjoin(Assignment, and_(Assignment.task_id == Task.id, Assignment.archived.is_(False)))
+             .where(Plan.key == plan_key).group_by(Plan.id, Plan.loaded_at))
+    return tuple(tuple(row) for row in session.execute(query))
 
 
 def unit_plan_keys(session: Session, unit: Unit) -> list[str]:
