@@ -17,7 +17,7 @@ from tracker.feeds.server import FeedServer, running
 from tracker.loading import load_paths
 from tracker.service import feeds
 
-from .feeds_support import QINGDAO, YEARLY, plans_folder
+from .feeds_support import CLIENT_ZONES, QINGDAO, YEARLY, client_timezone, plans_folder
 
 TODAY = date(2022, 6, 1)
 
@@ -40,7 +40,14 @@ def served(db, tmp_path, caplog):
                    url=f"/feeds/{token}/{code}.ics", unit_id=unit.id, caplog=caplog)
 
 
-def test_a_feed_then_not_modified(served):
+@pytest.mark.parametrize("zone", CLIENT_ZONES)
+def test_a_feed_then_not_modified(served, zone):
+    """The client may sit anywhere: its dates and the HTTP dates read the same."""
+    with client_timezone(zone):
+        _a_feed_then_not_modified(served)
+
+
+def _a_feed_then_not_modified(served):
     client, url = served["client"], served["url"]
     first = client.get(url)
     assert first.status_code == 200
@@ -52,7 +59,9 @@ def test_a_feed_then_not_modified(served):
     assert last_modified <= parsedate_to_datetime(first.headers["date"])
     with served["db"].reading() as session:
         expected = unit_calendar(feeds.unit_feed(session, served["unit_id"]), FeedOptions(), TODAY)
-    assert first.content == expected and len(Calendar.from_ical(first.content).walk("VEVENT")) == 11
+    assert first.content == expected
+    events = Calendar.from_ical(first.content).walk("VEVENT")
+    assert len(events) == 11 and {e.decoded("DTSTART") for e in events} == {date(2022, 12, 31)}
 
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
