@@ -132,7 +132,7 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--concurrency", default=64, show_default=True, type=click.IntRange(1, 10_000),
-              help="Requests handled at once; more get 503 at once.")
+              help="Connections and requests handled at once; beyond it, 503 at once.")
 @click.option("--cache-size", default=20_000, show_default=True, type=click.IntRange(0),
               help="Serialised events kept in memory.")
 @click.option("--feed-cache-mb", default=256, show_default=True, type=click.IntRange(0),
