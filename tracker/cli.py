@@ -22,6 +22,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "ledger": "tracker.ledger.cli:ledger",
     "digest": "tracker.digest.cli:digest",
     "tui": "tracker.tui.command:tui",
+    "feed": "tracker.feeds.cli:feed",
 }
 
 
