@@ -34,6 +34,22 @@ def next_due(kind: str, due_on: date | None, rule: str | None, today: date,
     return upcoming.date()
 
 
+# The yellow light of the 红黄绿灯 convention: due within two weeks. The TUI, the ledger and
+# the digests all colour by `traffic_light`, so a task reads the same everywhere.
+DUE_SOON_DAYS = 14
+
+
+def traffic_light(status: str | None, overdue: bool, days_left: int | None) -> str | None:
+    """"done" (green), "overdue" (red), "due_soon" (yellow), or None (no light)."""
+    if status == "done":
+        return "done"
+    if overdue:
+        return "overdue"
+    if days_left is not None and 0 <= days_left <= DUE_SOON_DAYS:
+        return "due_soon"
+    return None
+
+
 def is_overdue(kind: str, final_due_on: date | None, status: str | None, today: date) -> bool:
     """Derived, never stored: the last due date has passed and the work is not done."""
     return kind != "ongoing" and final_due_on is not None and final_due_on < today and status != "done"

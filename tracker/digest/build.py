@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..deadlines import expected_percent, is_overdue, next_due, occurrences
+from ..deadlines import DUE_SOON_DAYS, expected_percent, is_overdue, next_due, occurrences
 from ..service.digests import (
     DigestUnit, OwnAssignment, PlanHeader, PlanReportRows, UnitDigestRows, digest_unit, plan_report_rows,
     unit_digest_rows,
@@ -27,7 +27,6 @@ from ..service.digests import (
 from ..store.models import Unit
 from .weeks import Week
 
-DUE_SOON_DAYS = 14  # 两周内到期
 RECURRING_DAYS = 28  # recurring deadlines in the coming four weeks
 STALE_DAYS = 30  # 长期未更新: no update for this long
 # A digest is one page: each section lists its most pressing rows and counts the rest (the

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ..deadlines import traffic_light
 from ..display import width as display_width
 from ..errors import TrackerError
 from ..i18n import STATUS_LABELS, STATUSES, status_label
@@ -30,7 +31,6 @@ from . import columns as C
 from .cells import csv_text, looks_like_formula
 from .files import write_atomically
 
-DUE_SOON_DAYS = 14  # the TUI's and digests' "due soon" horizon
 
 # Column widths in Excel's units (one digit of the default font, 7 px; a Chinese character takes
 # two). A column is 7w + 5 px wide; at 96 px per inch these add up to 276 mm, just inside the
@@ -48,13 +48,7 @@ LINE_HEIGHT = 13.5  # points per line of 10-point text
 
 def urgency(row: LedgerRow) -> str | None:
     """done, overdue, due_soon or None: which colour the 状态 cell gets."""
-    if row.status == "done":
-        return "done"
-    if row.overdue:
-        return "overdue"
-    if row.days_left is not None and 0 <= row.days_left <= DUE_SOON_DAYS:
-        return "due_soon"
-    return None
+    return traffic_light(row.status, row.overdue, row.days_left)
 
 
 # ---------------------------------------------------------------------- the rows, format-free

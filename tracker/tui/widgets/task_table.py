@@ -17,6 +17,7 @@ from textual import work
 from textual.message import Message
 from textual.widgets import DataTable
 
+from ...deadlines import traffic_light
 from ...display import fit, width
 from ...i18n import STATUSES, t
 from ...service import TaskRow
@@ -24,7 +25,6 @@ from ..text import state, tr
 
 PAGE = 100
 MAX_ROWS = 1000
-SOON_DAYS = 14  # the yellow light: due within two weeks
 
 # the 红黄绿灯 convention; explicit colours, so they read the same on any terminal palette
 OVERDUE = "#ff6b6b"
@@ -33,13 +33,8 @@ DONE = "#6cc46c"
 
 
 def row_colour(row: TaskRow) -> str | None:
-    if row.status == "done":
-        return DONE
-    if row.overdue:
-        return OVERDUE
-    if row.days_left is not None and 0 <= row.days_left <= SOON_DAYS:
-        return DUE_SOON
-    return None
+    return {"done": DONE, "overdue": OVERDUE, "due_soon": DUE_SOON}.get(
+        traffic_light(row.status, row.overdue, row.days_left))
 
 
 def local_date(moment: datetime | None, tz: str = "Asia/Shanghai") -> str:
