@@ -132,15 +132,19 @@ def _wanted_assignments(plan: PlanFile, task: TaskSpec, registry: Registry, warn
     for role, source, names in lists:
         for name in names:
             unit = resolve(name)
-            if unit.is_group and not unit.choose:
-                for member in registry.expand(unit):
-                    key = (member.name, role)
-                    wanted.setdefault(key, _Wanted(member, role, "expanded" if source == "written" else source, unit))
-                continue
-            if unit.is_group and unit.choose:
+            if unit.is_group:
+                if not unit.choose:
+                    member_source = "expanded" if source == "written" else source
+                    for member in registry.expand(unit):
+                        if (member.name, role) not in wanted:
+                            wanted[(member.name, role)] = _Wanted(member, role, member_source, unit)
+                    continue
                 warnings.append(f"{plan.key} {task.key}: {unit.name} needs a person to choose the units "
                                 f"(candidates: {len(unit.members)})")
-            wanted.setdefault((unit.name, role), _Wanted(unit, role, source, None))
+            if (unit.name, role) not in wanted:
+                wanted[(unit.name, role)] = _Wanted(unit, role, source, None)
+    if not (task.responsible or task.inherited_responsible):
+        return list(wanted.values())
     # a lead is not also listed as merely responsible for the same task
     leads = {name for name, role in wanted if role == "lead"}
     return [w for (name, role), w in wanted.items() if not (role == "responsible" and name in leads)]
@@ -182,27 +186,46 @@ def validate_plan_units(plan: PlanFile, registry: Registry) -> list[TrackerError
     return errors
 
 
+def _same_dates_every_period(rule: str) -> bool:
+    """Whether a rule falls on the same calendar dates whatever its start: a yearly or monthly
+    rule that names its day of the month (每年2月底前: FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1). Such
+    a rule's last date in a period can be looked for in the period's last two years only."""
+    parts = dict(part.split("=", 1) for part in rule.upper().split(";") if "=" in part)
+    freq = parts.get("FREQ")
+    return ((freq == "MONTHLY" or (freq == "YEARLY" and "BYMONTH" in parts)) and "BYMONTHDAY" in parts
+            and parts.get("INTERVAL", "1") == "1"
+            and not {"COUNT", "BYSETPOS", "BYWEEKNO", "BYYEARDAY", "BYEASTER"} & parts.keys())
+
+
 @lru_cache(maxsize=4096)
 def _rule_last_occurrence(rule: str, start: date, end: date) -> date | None:
     # cached: the tasks of one plan share a handful of rules and one period
     from dateutil.rrule import rrulestr
 
-    occurrences = rrulestr(rule, dtstart=datetime(start.year, start.month, start.day), cache=False)
-    last = occurrences.before(datetime(end.year, end.month, end.day, 23, 59), inc=True)
-    return last.date() if last else None
+    def last_from(first: date) -> date | None:
+        occurrences = rrulestr(rule, dtstart=datetime(first.year, first.month, first.day), cache=False)
+        last = occurrences.before(datetime(end.year, end.month, end.day, 23, 59), inc=True)
+        return last.date() if last else None
+
+    late = date(end.year - 1, 1, 1)
+    if late > start and _same_dates_every_period(rule):
+        found = last_from(late)
+        if found is not None:
+            return found
+    return last_from(start)
 
 
-def _deadline_columns(plan: PlanFile, spec: TaskSpec) -> dict:
+def _deadline_columns(plan: PlanFile, spec: TaskSpec) -> tuple[str, date | None, str | None, str | None]:
+    """deadline_kind, due_on, deadline_rule, deadline_phrase of a task."""
     deadline = spec.deadline
-    columns = {"deadline_kind": deadline.kind, "deadline_rule": deadline.rule,
-               "deadline_phrase": deadline.phrase, "due_on": deadline.due_on}
+    due_on = deadline.due_on
     if deadline.kind == "plan_end":
-        columns["due_on"] = plan.period_end
+        due_on = plan.period_end
     elif deadline.kind == "rule":
         start = plan.period_start or plan.written_on or date(date.today().year, 1, 1)
         end = plan.period_end or date(start.year + 5, 12, 31)
-        columns["due_on"] = _rule_last_occurrence(deadline.rule, start, end)
-    return columns
+        due_on = _rule_last_occurrence(deadline.rule, start, end)
+    return deadline.kind, due_on, deadline.rule, deadline.phrase
 
 
 # A plan of thousands of tasks is loaded with a few bulk statements per table rather than one
@@ -226,34 +249,38 @@ def _update_by_id(table, columns: tuple[str, ...]):
             .values({name: bindparam(f"_{name}") for name in columns}))
 
 
-def _insert_many(session: Session, table, rows: list[dict]) -> None:
-    """INSERT many rows of the same columns, straight through the driver's executemany.
+def _insert_many(session: Session, table, keys: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT many rows (tuples of the columns `keys`) straight through the driver's executemany.
 
     SQLAlchemy's own executemany builds and type-converts a parameter set per row in Python,
     which at 150,000 assignments costs about as much as SQLite's inserting them. Here the
-    statement is compiled once, and a column whose type needs converting (dates on SQLite) has
-    each distinct value converted once by that type's own bind processor."""
+    statement is compiled once per load, and a column whose type needs converting (dates on
+    SQLite) has each distinct value converted once, by that type's own bind processor."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     compiled_inserts = _cache(session)["inserts"]
-    statement_key = (table.name, tuple(rows[0]))
-    if statement_key not in compiled_inserts:
-        compiled_inserts[statement_key] = insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
-    compiled = compiled_inserts[statement_key]
-    positional = compiled.positiontup is not None
-    keys = [compiled.binds[name].key for name in compiled.positiontup] if positional else list(rows[0])
-    columns = []
-    for key in keys:
-        values = [row[key] for row in rows]
+    if (table.name, keys) not in compiled_inserts:
+        compiled_inserts[(table.name, keys)] = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    compiled = compiled_inserts[(table.name, keys)]
+    columns = list(zip(*rows))
+    for index, key in enumerate(keys):
         processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
-            converted = {value: processor(value) for value in set(values)}
-            values = [converted[value] for value in values]
-        columns.append(values)
-    params = list(zip(*columns)) if positional else [dict(zip(keys, values)) for values in zip(*columns)]
+            converted = {value: processor(value) for value in set(columns[index])}
+            columns[index] = [converted[value] for value in columns[index]]
+    if compiled.positiontup is not None:
+        order = [keys.index(compiled.binds[name].key) for name in compiled.positiontup]
+        params = list(zip(*(columns[i] for i in order)))
+    else:
+        params = [dict(zip(keys, values)) for values in zip(*columns)]
     connection.exec_driver_sql(compiled.string, params)
+
+
+_NEW_TASK = ("plan_id", "key", "changed_at", "sequence", "archived", *_TASK_COLUMNS)
+_NEW_ASSIGNMENT = ("task_id", "unit_id", "role", "source", "via_group_id", "position", "status", "version",
+                   "archived")
 
 
 def _by_id_rows(rows: dict[int, dict], columns: tuple[str, ...]) -> list[dict]:
@@ -333,7 +360,7 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
     stored = {} if changes.new_plan else {row.key: row._asdict() for row in session.execute(task_query)}
     updated: set[str] = set()
     written: dict[str, dict] = {}  # key → the columns an existing task is written with
-    new_tasks: list[dict] = []
+    new_tasks: list[tuple] = []  # in _NEW_TASK order
     resolved: dict[str, RegistryUnit] = {}
 
     def resolve(name: str) -> RegistryUnit:
@@ -344,15 +371,17 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
     wanted_by_task: dict[str, list[_Wanted]] = {}
     for position, spec in enumerate(plan.tasks):
         wanted_by_task[spec.key] = _wanted_assignments(plan, spec, registry, changes.warnings, resolve)
-        columns = dict(title=spec.short_title, text=spec.text, position=position,
-                       section_id=sections[spec.section] if spec.section else None,
-                       **_deadline_columns(plan, spec))
+        kind, due_on, rule, phrase = _deadline_columns(plan, spec)
         row = stored.get(spec.key)
         if row is None:
-            new_tasks.append(dict(plan_id=plan_id, key=spec.key, changed_at=now, sequence=0, archived=False, **columns))
+            new_tasks.append((plan_id, spec.key, now, 0, False, spec.short_title, spec.text, position,
+                              sections[spec.section] if spec.section else None, kind, due_on, rule, phrase))
             if not changes.new_plan:
                 changes.added.append(spec.key)
             continue
+        columns = dict(title=spec.short_title, text=spec.text, position=position,
+                       section_id=sections[spec.section] if spec.section else None,
+                       deadline_kind=kind, due_on=due_on, deadline_rule=rule, deadline_phrase=phrase)
         changed = {k for k, v in columns.items() if row[k] != v and k != "position"}
         values = {**columns, "archived": False, "changed_at": row["changed_at"], "sequence": row["sequence"]}
         if row["archived"]:
@@ -374,11 +403,11 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
                             "sequence": row["sequence"] + 1}
             changes.archived.append(key)
     if new_tasks:
-        _insert_many(session, tasks_table, new_tasks)
+        _insert_many(session, tasks_table, _NEW_TASK, new_tasks)
     task_ids = {key: row["id"] for key, row in stored.items()}
     if new_tasks:
         task_ids.update(session.execute(select(tasks_table.c.key, tasks_table.c.id).where(
-            tasks_table.c.plan_id == plan_id, tasks_table.c.key.in_([t["key"] for t in new_tasks]))).all())
+            tasks_table.c.plan_id == plan_id, tasks_table.c.key.in_([t[1] for t in new_tasks]))).all())
 
     # ---- assignments: by (unit, role) per task; history stays with archived ones
     assignments_table = Assignment.__table__
@@ -392,7 +421,7 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
         for task_id, unit_id, role, *rest in session.execute(assignment_query):
             existing.setdefault(task_id, {})[(unit_id, role)] = tuple(rest)
     added = set(changes.added)
-    new_assignments: list[dict] = []
+    new_assignments: list[tuple] = []  # in _NEW_ASSIGNMENT order
     changed_assignments: dict[int, dict] = {}
 
     def touch(key: str) -> None:
@@ -412,9 +441,8 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
             keep.add((unit_id, wanted.role))
             found = current.get((unit_id, wanted.role))
             if found is None:
-                new_assignments.append(dict(task_id=task_id, unit_id=unit_id, role=wanted.role, source=wanted.source,
-                                            via_group_id=via, position=position, status="not_started", version=0,
-                                            archived=False))
+                new_assignments.append((task_id, unit_id, wanted.role, wanted.source, via, position, "not_started",
+                                        0, False))
                 changes.assignments_added += 1
                 if not changes.new_plan and spec.key not in added:
                     touch(spec.key)
@@ -437,7 +465,7 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
     if rewritten:
         session.execute(_update_by_id(tasks_table, _TASK_WRITTEN), _by_id_rows(rewritten, _TASK_WRITTEN))
     if new_assignments:
-        _insert_many(session, assignments_table, new_assignments)
+        _insert_many(session, assignments_table, _NEW_ASSIGNMENT, new_assignments)
     if changed_assignments:
         columns = ("archived", "source", "via_group_id", "position")
         session.execute(_update_by_id(assignments_table, columns), _by_id_rows(changed_assignments, columns))
