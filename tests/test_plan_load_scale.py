@@ -91,19 +91,34 @@ def test_revised_generated_plans_keep_history(db, tmp_path):
     plan = read_plan(path)
     targeted = {t.task for t in plan.targets}
     dropped = [t for t in plan.tasks if t.key not in targeted][:5]
-    plan.tasks = [t for t in plan.tasks if t not in dropped]
-    plan.tasks[0].responsible = [*plan.tasks[0].responsible, "市统计局"] if "市统计局" not in plan.tasks[0].lead else []
-    path.write_text(dump_plan(plan), encoding="utf-8")
-    _, changes = load_paths(db, [folder])
-    change = next(c for c in changes if c.plan == plan.key)
-    assert sorted(change.archived) == sorted(t.key for t in dropped)
-    assert plan.tasks[0].key in change.updated
+    written = 0
+    with db.transaction() as session:  # history on the tasks about to be dropped (and one restored)
+        for task in dropped:
+            for name in task.lead:
+                if not name.startswith("各"):
+                    service.record_status(session, plan_key=plan.key, task_key=task.key,
+                                          unit=service.find_unit(session, name), status="in_progress", percent=10)
+                    written += 1
+    assert written
+    with Statements(db.engine) as watch:
+        plan.tasks = [t for t in plan.tasks if t not in dropped]
+        plan.tasks[0].responsible = ([*plan.tasks[0].responsible, "市统计局"] if "市统计局" not in plan.tasks[0].lead
+                                     else [])
+        path.write_text(dump_plan(plan), encoding="utf-8")
+        _, changes = load_paths(db, [folder])
+        change = next(c for c in changes if c.plan == plan.key)
+        assert sorted(change.archived) == sorted(t.key for t in dropped)
+        assert plan.tasks[0].key in change.updated
 
-    plan.tasks.insert(0, dropped[0])
-    path.write_text(dump_plan(plan), encoding="utf-8")
-    _, changes = load_paths(db, [folder])
-    change = next(c for c in changes if c.plan == plan.key)
-    assert change.restored == [dropped[0].key] and change.archived == []
+        plan.tasks.insert(0, dropped[0])
+        path.write_text(dump_plan(plan), encoding="utf-8")
+        _, changes = load_paths(db, [folder])
+        change = next(c for c in changes if c.plan == plan.key)
+        assert change.restored == [dropped[0].key] and change.archived == []
+    assert watch.count("UPDATE status_update") == 0 and watch.count("DELETE status_update") == 0
+    with db.reading() as session:
+        kept = sum(len(service.history(session, plan.key, t.key)) for t in dropped)
+    assert kept == written  # archived tasks keep their history
     before = snapshot(db.url)[1]
     load_paths(db, [folder])
     after = snapshot(db.url)[1]
