@@ -121,6 +121,18 @@ def count_statements(args: list[str]) -> int:
 
     event.listen(Engine, "before_cursor_execute", on_execute)
     direct._Reader.rows = counted_rows
+    try:  # plan load sends rows to PostgreSQL by COPY, beside SQLAlchemy
+        import psycopg
+
+        original_copy = psycopg.Cursor.copy
+
+        def counted_copy(cursor, *args, **kwargs):
+            seen.append(1)
+            return original_copy(cursor, *args, **kwargs)
+
+        psycopg.Cursor.copy = counted_copy
+    except ImportError:
+        psycopg = None
     os.environ["TRACKER_TODAY"] = TODAY
     clock.pin(None)
     try:
@@ -129,6 +141,8 @@ def count_statements(args: list[str]) -> int:
     finally:
         event.remove(Engine, "before_cursor_execute", on_execute)
         direct._Reader.rows = original_rows
+        if psycopg is not None:
+            psycopg.Cursor.copy = original_copy
     return len(seen)
 
 

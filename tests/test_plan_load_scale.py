@@ -22,10 +22,25 @@ class Statements:
 
     def __enter__(self):
         event.listen(self.engine, "before_cursor_execute", self._watch)
+        if self.engine.dialect.driver == "psycopg":  # rows in bulk go by COPY, beside SQLAlchemy
+            import psycopg
+
+            self._copy = psycopg.Cursor.copy
+            seen = self.seen
+
+            def copy(cursor, statement, *args, **kwargs):
+                seen.append("INSERT " + _table(statement.replace("COPY", "INTO", 1)))
+                return self._copy(cursor, statement, *args, **kwargs)
+
+            psycopg.Cursor.copy = copy
         return self
 
     def __exit__(self, *exc):
         event.remove(self.engine, "before_cursor_execute", self._watch)
+        if self.engine.dialect.driver == "psycopg":
+            import psycopg
+
+            psycopg.Cursor.copy = self._copy
 
     def _watch(self, conn, cursor, statement, parameters, context, executemany):
         self.seen.append(statement.lstrip().split(None, 1)[0].upper() + " " + _table(statement))

@@ -250,7 +250,8 @@ def _update_by_id(table, columns: tuple[str, ...]):
 
 
 def _insert_many(session: Session, table, keys: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT many rows (tuples of the columns `keys`) straight through the driver's executemany.
+    """INSERT many rows (tuples of the columns `keys`): COPY on PostgreSQL, otherwise straight
+    through the driver's executemany.
 
     SQLAlchemy's own executemany builds and type-converts a parameter set per row in Python,
     which at 150,000 assignments costs about as much as SQLite's inserting them. Here the
@@ -260,6 +261,15 @@ def _insert_many(session: Session, table, keys: tuple[str, ...], rows: list[tupl
         return
     connection = session.connection()
     dialect = connection.dialect
+    if dialect.driver == "psycopg":
+        # PostgreSQL takes rows fastest through COPY: one statement, no per-row round trip
+        # (executemany there costs a server-side execution per row: 25 s for a city's plans)
+        columns = ", ".join(dialect.identifier_preparer.quote(key) for key in keys)
+        with connection.connection.dbapi_connection.cursor() as cursor:
+            with cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
     compiled_inserts = _cache(session)["inserts"]
     if (table.name, keys) not in compiled_inserts:
         compiled_inserts[(table.name, keys)] = insert(table).compile(dialect=dialect, column_keys=list(keys))
