@@ -18,7 +18,11 @@ from .config import Settings
 from .errors import TrackerError
 
 # name → "module:attribute" of a click command defined elsewhere
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "backup": "tracker.ops:backup",
+    "restore": "tracker.ops:restore",
+    "doctor": "tracker.ops:doctor",
+}
 
 
 class LazyGroup(click.Group):
