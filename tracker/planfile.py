@@ -110,9 +110,12 @@ class PlanFile:
     path: Path | None = None
 
 
+_CLAUSE_END = re.compile(r"[,。;:!?,;]")
+
+
 def derive_title(text: str, limit: int = 24) -> str:
     """A task's short title: its first clause, cut at `limit` characters."""
-    first = re.split(r"[,。;:!?,;]", text, maxsplit=1)[0].strip()
+    first = _CLAUSE_END.split(text, maxsplit=1)[0].strip()
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 

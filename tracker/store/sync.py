@@ -374,9 +374,10 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
     resolved: dict[str, RegistryUnit] = {}
 
     def resolve(name: str) -> RegistryUnit:
-        if name not in resolved:
-            resolved[name] = registry.resolve(plan.jurisdiction, name)
-        return resolved[name]
+        unit = resolved.get(name)
+        if unit is None:
+            unit = resolved[name] = registry.resolve(plan.jurisdiction, name)
+        return unit
 
     wanted_by_task: dict[str, list[_Wanted]] = {}
     for position, spec in enumerate(plan.tasks):
