@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -28,66 +28,76 @@ from .models import (
 # ---------------------------------------------------------------------- registry
 
 
+def _changed_rows(session: Session, table, key_columns: tuple[str, ...], value_columns: tuple[str, ...],
+                  wanted: dict[tuple, tuple]) -> dict[tuple, int]:
+    """Bring `table` in line with `wanted` (key → values) by key: insert what is missing, update
+    what differs, leave the rest (nothing is deleted). Returns every wanted key's id."""
+    query = select(*(table.c[c] for c in key_columns), table.c.id, *(table.c[c] for c in value_columns))
+    stored = {tuple(row[:len(key_columns)]): tuple(row[len(key_columns):]) for row in session.execute(query)}
+    missing = [dict(zip(key_columns + value_columns, key + values)) for key, values in wanted.items()
+               if key not in stored]
+    if missing:
+        session.execute(insert(table), missing)
+    changed = {stored[key][0]: dict(zip(value_columns, values)) for key, values in wanted.items()
+               if key in stored and stored[key][1:] != values}
+    if changed:
+        session.execute(_update_by_id(table, value_columns), _by_id_rows(changed, value_columns))
+    if missing:
+        stored = {tuple(row[:len(key_columns)]): tuple(row[len(key_columns):]) for row in session.execute(query)}
+    return {key: stored[key][0] for key in wanted}
+
+
 def sync_registry(session: Session, registry: Registry) -> dict[str, int]:
     """Upsert jurisdictions, units, aliases, group members and liaisons. Units that left the
-    registry stay in the database: assignments and history may point at them."""
-    jurisdictions = {j.name: j for j in session.scalars(select(Jurisdiction))}
-    for name, tz in registry.jurisdictions.items():
-        if name not in jurisdictions:
-            jurisdictions[name] = Jurisdiction(name=name, timezone=tz)
-            session.add(jurisdictions[name])
-        else:
-            jurisdictions[name].timezone = tz
+    registry stay in the database: assignments and history may point at them. A few bulk
+    statements per table, whatever the number of units."""
     session.flush()
-
-    units = {(u.jurisdiction_id, u.name): u for u in session.scalars(select(Unit))}
-    added = 0
-    for spec in registry.units.values():
-        jurisdiction = jurisdictions[spec.jurisdiction]
-        unit = units.get((jurisdiction.id, spec.name))
-        if unit is None:
-            unit = Unit(jurisdiction_id=jurisdiction.id, name=spec.name)
-            session.add(unit)
-            units[(jurisdiction.id, spec.name)] = unit
-            added += 1
-        unit.full_name = spec.full_name
-        unit.kind = spec.kind
-        unit.choose = spec.choose
-    session.flush()
+    jurisdictions = _changed_rows(session, Jurisdiction.__table__, ("name",), ("timezone",),
+                                  {(name,): (tz,) for name, tz in registry.jurisdictions.items()})
+    jurisdiction_ids = {name: row_id for (name,), row_id in jurisdictions.items()}
+    unit_table = Unit.__table__
+    before = session.scalar(select(func.count()).select_from(unit_table))
+    units = _changed_rows(session, unit_table, ("jurisdiction_id", "name"), ("full_name", "kind", "choose"), {
+        (jurisdiction_ids[spec.jurisdiction], spec.name): (spec.full_name, spec.kind, spec.choose)
+        for spec in registry.units.values()})
+    added = session.scalar(select(func.count()).select_from(unit_table)) - before
 
     # aliases and memberships follow the registry; only the differences are written
     wanted_aliases: dict[tuple[int, str], int] = {}
-    wanted_members: set[tuple[int, int]] = set()
+    wanted_members: dict[tuple[int, int], None] = {}
     for spec in registry.units.values():
-        jurisdiction = jurisdictions[spec.jurisdiction]
-        unit = units[(jurisdiction.id, spec.name)]
+        jurisdiction_id = jurisdiction_ids[spec.jurisdiction]
+        unit_id = units[(jurisdiction_id, spec.name)]
         for alias in (spec.name, spec.full_name, *spec.aliases):
             if alias:
-                wanted_aliases.setdefault((jurisdiction.id, normalise_name(alias)), unit.id)
-        wanted_members.update((unit.id, units[(jurisdiction.id, m)].id) for m in spec.members)
-    for alias in session.scalars(select(UnitAlias)):
-        if wanted_aliases.get((alias.jurisdiction_id, alias.alias)) == alias.unit_id:
-            del wanted_aliases[(alias.jurisdiction_id, alias.alias)]
+                wanted_aliases.setdefault((jurisdiction_id, normalise_name(alias)), unit_id)
+        wanted_members.update(((unit_id, units[(jurisdiction_id, m)]), None) for m in spec.members)
+    aliases = UnitAlias.__table__
+    gone = []
+    for alias_id, unit_id, jurisdiction_id, alias in session.execute(
+            select(aliases.c.id, aliases.c.unit_id, aliases.c.jurisdiction_id, aliases.c.alias).order_by(aliases.c.id)):
+        if wanted_aliases.get((jurisdiction_id, alias)) == unit_id:
+            del wanted_aliases[(jurisdiction_id, alias)]
         else:
-            session.delete(alias)
-    session.flush()
-    session.add_all(UnitAlias(unit_id=u, jurisdiction_id=j, alias=a) for (j, a), u in wanted_aliases.items())
-    for member in session.scalars(select(GroupMember)):
-        if (member.group_id, member.member_id) in wanted_members:
-            wanted_members.discard((member.group_id, member.member_id))
+            gone.append(alias_id)
+    if gone:  # first, so an alias that moved to another unit can be inserted again
+        session.execute(delete(aliases).where(aliases.c.id.in_(gone)))
+    if wanted_aliases:
+        session.execute(insert(aliases), [{"unit_id": u, "jurisdiction_id": j, "alias": a}
+                                          for (j, a), u in wanted_aliases.items()])
+    members = GroupMember.__table__
+    for group_id, member_id in session.execute(select(members.c.group_id, members.c.member_id)).all():
+        if (group_id, member_id) in wanted_members:
+            del wanted_members[(group_id, member_id)]
         else:
-            session.delete(member)
-    session.add_all(GroupMember(group_id=g, member_id=m) for g, m in wanted_members)
+            session.execute(delete(members).where(members.c.group_id == group_id, members.c.member_id == member_id))
+    if wanted_members:
+        session.execute(insert(members), [{"group_id": g, "member_id": m} for g, m in wanted_members])
 
-    liaisons = {(l.unit_id, l.name): l for l in session.scalars(select(Liaison))}
-    for spec in registry.liaisons:
-        unit = units[(jurisdictions[spec.jurisdiction].id, spec.unit)]
-        liaison = liaisons.get((unit.id, spec.name))
-        if liaison is None:
-            liaison = Liaison(unit_id=unit.id, name=spec.name)
-            session.add(liaison)
-        liaison.title, liaison.contact, liaison.email = spec.title, spec.contact, spec.email
-    session.flush()
+    _changed_rows(session, Liaison.__table__, ("unit_id", "name"), ("title", "contact", "email"), {
+        (units[(jurisdiction_ids[spec.jurisdiction], spec.unit)], spec.name): (spec.title, spec.contact, spec.email)
+        for spec in registry.liaisons})
+    session.expire_all()  # ORM objects loaded before now may hold old values
     session.info.pop(_CACHE, None)  # load_plan's cache of ids
     return {"units": len(registry.units), "new_units": added, "liaisons": len(registry.liaisons)}
 
