@@ -19,6 +19,10 @@ from .errors import TrackerError
 
 # name → "module:attribute" of a click command defined elsewhere
 LAZY_COMMANDS: dict[str, str] = {
+    "ledger": "tracker.ledger.cli:ledger",
+    "digest": "tracker.digest.cli:digest",
+    "tui": "tracker.tui.command:tui",
+    "feed": "tracker.feeds.cli:feed",
     "backup": "tracker.ops:backup",
     "restore": "tracker.ops:restore",
     "doctor": "tracker.ops:doctor",
@@ -87,7 +91,11 @@ def cli(ctx: click.Context, database_url: str | None, lang: str) -> None:
     settings.lang = lang
     ctx.obj = App(settings)
     if ctx.invoked_subcommand is None:
-        ctx.invoke(summary)
+        # a person at a terminal gets the app; pipes, scripts and tests keep the summary
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(cli.get_command(ctx, "tui"))
+        else:
+            ctx.invoke(summary)
 
 
 @cli.command()
@@ -177,6 +185,9 @@ def plan_list(app: App, as_json: bool) -> None:
     headers = ["计划", "标题", "文号", "地区", "任务", "期限"] if app.lang == "zh" else \
         ["plan", "title", "number", "jurisdiction", "tasks", "period"]
     click.echo(table(headers, rows, [None, 40, None, None, None, None]))
+
+
+plan.add_command(importlib.import_module("tracker.ingest.cli").parse)  # tracker plan parse: light until it runs
 
 
 # ---------------------------------------------------------------------- units and tasks

@@ -37,3 +37,18 @@ def next_due(kind: str, due_on: date | None, rule: str | None, today: date,
 def is_overdue(kind: str, final_due_on: date | None, status: str | None, today: date) -> bool:
     """Derived, never stored: the last due date has passed and the work is not done."""
     return kind != "ongoing" and final_due_on is not None and final_due_on < today and status != "done"
+
+
+def elapsed_share(start: date | None, due: date | None, today: date) -> float | None:
+    """How much of a task's period (plan start → deadline) has passed on `today`, 0.0 to 1.0;
+    None when the task has no such period (no start, no date, or a deadline before the start)."""
+    if start is None or due is None or due <= start:
+        return None
+    return min(1.0, max(0.0, (today - start).days / (due - start).days))
+
+
+def expected_percent(start: date | None, due: date | None, today: date) -> int | None:
+    """序时进度: the percent a task should have reached by `today` if its work were spread evenly
+    over its period; a task reporting less is behind schedule even before its deadline."""
+    share = elapsed_share(start, due, today)
+    return None if share is None else int(share * 100)

@@ -370,7 +370,8 @@ def plan_files_in(paths: list[Path]) -> tuple[Path | None, list[Path]]:
 
 def _toml_string(value: str) -> str:
     # JSON's escapes are a subset of TOML basic-string escapes; keep Chinese readable.
-    return json.dumps(value, ensure_ascii=False)
+    # JSON leaves DEL (U+007F) raw, which TOML forbids in a string.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _toml_value(value) -> str:

@@ -1,0 +1,198 @@
+"""The subscription server over real HTTP: uvicorn on a free loopback port, httpx as the client."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from datetime import date
+from email.utils import parsedate_to_datetime
+
+import httpx
+import pytest
+from icalendar import Calendar
+
+from tracker import clock, service
+from tracker.feeds.ical import FeedOptions, unit_calendar
+from tracker.feeds.server import FeedServer, running
+from tracker.loading import load_paths
+from tracker.service import feeds
+
+from .feeds_support import CLIENT_ZONES, QINGDAO, YEARLY, client_timezone, plans_folder
+
+TODAY = date(2022, 6, 1)
+
+
+@pytest.fixture
+def served(db, tmp_path, caplog):
+    """A loaded database (from an editable copy of the plans), a token for 青岛市 市发展改革委,
+    and the server running."""
+    caplog.set_level(logging.INFO, logger="tracker.feeds")
+    folder = plans_folder(tmp_path)
+    load_paths(db, [folder])
+    clock.pin(TODAY)
+    with db.transaction() as session:
+        unit = service.find_unit(session, "市发改委", "青岛市")
+        token = feeds.issue_token(session, unit)
+        code = feeds.unit_code("青岛市", "市发展改革委")
+    server = FeedServer(db)
+    with running(server) as base, httpx.Client(base_url=base, timeout=10) as client:
+        yield dict(db=db, folder=folder, token=token, code=code, server=server, client=client,
+                   url=f"/feeds/{token}/{code}.ics", unit_id=unit.id, caplog=caplog)
+
+
+@pytest.mark.parametrize("zone", CLIENT_ZONES)
+def test_a_feed_then_not_modified(served, zone):
+    """The client may sit anywhere: its dates and the HTTP dates read the same."""
+    with client_timezone(zone):
+        _a_feed_then_not_modified(served)
+
+
+def _a_feed_then_not_modified(served):
+    client, url = served["client"], served["url"]
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "text/calendar; charset=utf-8"
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and etag.endswith('"') and not etag.startswith("W/")
+    assert first.headers["cache-control"] == "private, no-cache"
+    last_modified = parsedate_to_datetime(first.headers["last-modified"])
+    assert last_modified <= parsedate_to_datetime(first.headers["date"])
+    with served["db"].reading() as session:
+        expected = unit_calendar(feeds.unit_feed(session, served["unit_id"]), FeedOptions(), TODAY)
+    assert first.content == expected
+    events = Calendar.from_ical(first.content).walk("VEVENT")
+    assert len(events) == 11 and {e.decoded("DTSTART") for e in events} == {date(2022, 12, 31)}
+
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert client.get(url, headers={"If-None-Match": f'"other", W/{etag}'}).status_code == 304
+    since = client.get(url, headers={"If-Modified-Since": first.headers["last-modified"]})
+    assert since.status_code == 304
+    # If-None-Match decides when both are sent
+    both = client.get(url, headers={"If-None-Match": '"stale"', "If-Modified-Since": first.headers["last-modified"]})
+    assert both.status_code == 200 and both.content == first.content
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) == len(first.content)
+    assert head.headers["etag"] == etag
+
+
+def test_a_status_update_gives_new_bytes(served):
+    client, url, db, server = served["client"], served["url"], served["db"], served["server"]
+    first = client.get(url)
+    misses = server.cache.misses
+    with db.transaction() as session:
+        unit = service.find_unit(session, "市发改委", "青岛市")
+        service.record_status(session, plan_key=QINGDAO, task_key="3.1.2", unit=unit, status="done", note="已印发")
+    after = client.get(url, headers={"If-None-Match": first.headers["etag"],
+                                     "If-Modified-Since": first.headers["last-modified"]})
+    assert after.status_code == 200 and after.content != first.content
+    assert after.headers["etag"] != first.headers["etag"]
+    assert parsedate_to_datetime(after.headers["last-modified"]) >= parsedate_to_datetime(first.headers["last-modified"])
+    summaries = [str(e["SUMMARY"]) for e in Calendar.from_ical(after.content).walk("VEVENT")]
+    assert "[牵头·已完成] 实施规划引领行动:统筹考虑服务业集聚区空间布局" in summaries
+    assert server.cache.misses == misses + 1  # only the changed task was serialised again
+    # only If-Modified-Since, with the old date: the change is not hidden even within the same second
+    assert client.get(url, headers={"If-Modified-Since": first.headers["last-modified"]}).status_code == 200
+    assert client.get(url, headers={"If-None-Match": after.headers["etag"]}).status_code == 304
+
+
+def test_unchanged_polls_reuse_the_feed_and_any_change_rebuilds_it(served):
+    client, url, db, folder, server = served["client"], served["url"], served["db"], served["folder"], served["server"]
+    first = client.get(url)
+    misses, hits = server.cache.misses, server.feeds.hits
+    for _ in range(3):
+        assert client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    assert client.get(url).content == first.content
+    assert server.feeds.hits == hits + 4 and server.cache.misses == misses  # nothing built, nothing serialised
+    # a plan load that changes only a section's title reaches the feed
+    path = folder / f"{QINGDAO}.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('title = "实施规划引领行动"', 'title = "实施规划引领工程"'),
+                    encoding="utf-8")
+    load_paths(db, [folder])
+    after = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert after.status_code == 200
+    summaries = [str(e["SUMMARY"]) for e in Calendar.from_ical(after.content).walk("VEVENT")]
+    assert "[牵头·已超期] 实施规划引领工程:统筹考虑服务业集聚区空间布局" not in summaries  # not overdue in 2022
+    assert "[牵头] 实施规划引领工程:统筹考虑服务业集聚区空间布局" in summaries
+    # a status update made under a clock set back still reaches it (the versions grow, not the times)
+    clock.pin(date(2020, 1, 1))
+    with db.transaction() as session:
+        service.record_status(session, plan_key=QINGDAO, task_key="3.6.3", status="in_progress", percent=5,
+                              unit=service.find_unit(session, "市发改委", "青岛市"))
+    clock.pin(TODAY)
+    again = client.get(url, headers={"If-None-Match": after.headers["etag"]})
+    assert again.status_code == 200 and "推进中 5%" in str(
+        next(e for e in Calendar.from_ical(again.content).walk("VEVENT") if "/3.6.3/" in str(e["UID"]))["DESCRIPTION"])
+
+
+def test_a_removed_task_moves_last_modified_forward(served):
+    client, url, db, folder = served["client"], served["url"], served["db"], served["folder"]
+    first = client.get(url)
+    path = folder / f"{QINGDAO}.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('key = "3.7.5"')
+    path.write_text(text[:text.rindex("[[tasks]]", 0, start)] + text[text.index("[[", start):], encoding="utf-8")
+    clock.pin(date(2022, 6, 2))
+    load_paths(db, [folder])
+    after = client.get(url, headers={"If-Modified-Since": first.headers["last-modified"]})
+    assert after.status_code == 200 and b"/3.7.5/" in first.content and b"/3.7.5/" not in after.content
+    assert parsedate_to_datetime(after.headers["last-modified"]) >= parsedate_to_datetime(first.headers["last-modified"])
+    with db.reading() as session:
+        state = feeds.feed_state(session, f"unit:{served['unit_id']}:zh")
+    assert state[0] == after.headers["etag"] and state[1] > parsedate_to_datetime(first.headers["last-modified"])
+
+
+def test_plan_feeds_of_the_units_plans(served):
+    client, token = served["client"], served["token"]
+    plan = client.get(f"/plans/{token}/{QINGDAO}.ics")
+    assert plan.status_code == 200 and len(Calendar.from_ical(plan.content).walk("VEVENT")) == 24
+    assert client.get(f"/plans/{token}/{QINGDAO}.ics", headers={"If-None-Match": plan.headers["etag"]}).status_code == 304
+    assert client.get(f"/plans/{token}/{YEARLY}.ics").status_code == 200  # it coordinates that one
+    assert client.get(f"/plans/{token}/jilin-2021-cluster-upgrade.ics").status_code == 404  # not its plan
+    todo = client.get(served["url"], params={"todo": "1", "role": "lead", "lang": "en"})
+    assert todo.status_code == 200 and len(Calendar.from_ical(todo.content).walk("VTODO")) == 7
+    assert todo.headers["etag"] != client.get(served["url"]).headers["etag"]
+
+
+def test_wrong_or_revoked_tokens_get_404_and_no_log(served):
+    client, token, code, db, caplog = served["client"], served["token"], served["code"], served["db"], served["caplog"]
+    assert client.get(served["url"]).status_code == 200
+    other = "A" * 43 if token != "A" * 43 else "B" * 43
+    for path in (f"/feeds/{other}/{code}.ics", f"/feeds/{token[:-1]}/{code}.ics", f"/feeds/{token}/{'0' * 12}.ics",
+                 f"/feeds/{token}/{code}", f"/plans/{token}/nope.ics", f"/plans/{token}/{QINGDAO}",
+                 f"/feeds/{token}/../../etc/passwd", f"/feeds/{token}/..%2f..%2fetc%2fpasswd",
+                 f"/plans/{token}/%2e%2e%2fqingdao.ics", "/feeds/", "/", f"/feeds/{token}/{code}.ics/extra"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert b"BEGIN:VCALENDAR" not in response.content
+    with db.transaction() as session:
+        feeds.revoke_tokens(session, service.find_unit(session, "市发改委", "青岛市"))
+    assert client.get(served["url"]).status_code == 404
+    assert client.get(f"/plans/{token}/{QINGDAO}.ics").status_code == 404
+    logged = [r.getMessage() for r in caplog.records if r.name == "tracker.feeds"]
+    assert logged and all(" 200 " in m for m in logged)  # the one good request, and no 404 at all
+    assert not any(token in m or other in m for m in logged)  # the token is masked
+
+
+def test_refused_requests(served):
+    client, url = served["client"], served["url"]
+    assert client.get(url, params={"role": "boss"}).status_code == 400
+    assert client.get(url, params={"alarm": "soon"}).status_code == 400
+    assert client.get(url, params={"debug": "1"}).status_code == 400
+    assert client.post(url, content=b"").status_code == 405
+    assert client.request("GET", url, content=b"x" * 100).status_code == 413
+    assert client.get(url + "?" + "a" * 600).status_code == 414
+    assert client.get(url, headers={"X-Big": "a" * 20_000}).status_code == 431
+    # a head that keeps coming: h11 gives up on it before it is whole
+    host, port = client.base_url.host, client.base_url.port
+    with socket.create_connection((host, port), timeout=10) as raw:
+        raw.sendall(f"GET {url} HTTP/1.1\r\nHost: x\r\n".encode())
+        try:
+            for _ in range(100):
+                raw.sendall(b"X-More: " + b"a" * 1000 + b"\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        else:
+            raw.sendall(b"\r\n")
+        answer = raw.recv(64)
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 4")

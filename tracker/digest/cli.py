@@ -1,0 +1,246 @@
+"""`tracker digest`: a unit's weekly digest, one per unit, the coordinator's report, and mail.
+
+    tracker digest --unit NAME [--week 2026-W48] [--format text|md|html|eml] [-o PATH]
+    tracker digest --all [--week ...] [--format ...] -o DIR
+    tracker digest report --plan KEY [--week ...] [--format text|md|html] [-o PATH]
+    tracker digest send [--week ...] (--unit NAME | --all) [--dry-run] [--force]
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from ..cli import App
+from ..errors import TrackerError
+from .build import SECTION_LIMIT
+
+FORMAT = click.Choice(["text", "md", "html", "eml"])
+LIMIT = click.option("--limit", type=click.IntRange(min=0), default=SECTION_LIMIT, show_default=True,
+                     help="Rows listed per section; the rest are counted (0: list all).")
+REPORT_FORMAT = click.Choice(["text", "md", "html"])
+
+
+def _week(text: str | None):
+    from .weeks import Week
+
+    return Week.parse(text) if text else None
+
+
+def _write(output: Path | None, content: str | bytes) -> None:
+    if output is None:
+        if isinstance(content, bytes):
+            click.get_binary_stream("stdout").write(content)
+        else:
+            click.echo(content, nl=False)
+        return
+    try:
+        if output.parent != Path(""):
+            output.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            output.write_bytes(content)
+        else:
+            output.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise TrackerError(f"cannot write: {exc.strerror}", where=str(output)) from None
+
+
+def _file_name(unit, week, suffix: str) -> str:
+    # 市商务局 exists in two cities: the jurisdiction keeps the files apart
+    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", f"{unit.jurisdiction}-{unit.name}")
+    return f"{safe}-{week}.{suffix}"
+
+
+def _progress(items, label: str):
+    """A progress bar on stderr, so stdout stays the command's output."""
+    return click.progressbar(items, label=label, file=sys.stderr, show_pos=True)
+
+
+def _sender() -> str:
+    from .mail import FALLBACK_SENDER, SmtpSettings
+
+    return SmtpSettings.from_env().sender or FALLBACK_SENDER
+
+
+@click.group("digest", invoke_without_command=True)
+@click.option("--unit", "-u", "unit_name", help="The unit whose digest to build (name, short name or alias).")
+@click.option("--jurisdiction", "-j", help="The unit's jurisdiction (needed when its name is used in several); "
+                                           "with --all, only this jurisdiction's units.")
+@click.option("--all", "all_units", is_flag=True, help="One digest per unit with any task, into -o DIR.")
+@click.option("--week", "week_text", metavar="2026-W48", help="ISO week (default: this week).")
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="A file (a folder with --all).")
+@LIMIT
+@click.pass_context
+def digest(ctx: click.Context, unit_name, jurisdiction, all_units, week_text, fmt, output, limit) -> None:
+    """Weekly digests: what is late, what is due, what has not been reported, what partners did."""
+    if ctx.invoked_subcommand is not None:
+        given = (unit_name, jurisdiction, all_units, week_text, output, fmt != "text", limit != SECTION_LIMIT)
+        if any(given):
+            raise click.UsageError(f"put the options after `digest {ctx.invoked_subcommand}`")
+        return
+    if bool(unit_name) == all_units:
+        raise click.UsageError("give --unit NAME for one unit's digest, or --all -o DIR for every unit's")
+    app = ctx.find_object(App)
+    week = _week(week_text)
+    if all_units:
+        _all_digests(app, jurisdiction, week, fmt, output, limit or None)
+    else:
+        _one_digest(app, unit_name, jurisdiction, week, fmt, output, limit or None)
+
+
+def _one_digest(app: App, unit_name, jurisdiction, week, fmt, output, limit) -> None:
+    from ..service.digests import digest_unit, recipients_for
+    from .build import unit_digest
+    from .weeks import Week
+
+    with app.db.reading() as session:
+        unit = digest_unit(session, app.unit(session, unit_name, jurisdiction))
+        data = unit_digest(session, unit, week or Week.current(unit.timezone), limit=limit)
+        recipients = recipients_for(session, [unit.id])[unit.id] if fmt == "eml" else []
+    if fmt == "eml":
+        from .mail import digest_message, message_bytes
+
+        if not recipients:
+            raise TrackerError(f"{unit.jurisdiction} {unit.name} has no liaison with an email address; "
+                               f"add `email` to its liaisons in units.toml and load it again")
+        _write(output, message_bytes(digest_message(data, recipients, _sender(), app.lang)))
+        return
+    from .render import render_digest
+
+    _write(output, render_digest(data, fmt, app.lang))
+
+
+def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit) -> None:
+    from ..service.digests import recipients_for, units_with_assignments
+    from .build import unit_digest
+    from .render import SUFFIXES, render_digest
+    from .weeks import Week
+
+    if output is None:
+        raise click.UsageError("--all writes one file per unit: give -o DIR")
+    if output.exists() and not output.is_dir():
+        raise TrackerError("not a folder", where=str(output))
+    zh = app.lang == "zh"
+    sender = _sender() if fmt == "eml" else None
+    written, skipped = 0, []
+    with app.db.reading() as session:
+        units = units_with_assignments(session, jurisdiction)
+        recipients = recipients_for(session, [u.id for u in units]) if fmt == "eml" else {}
+        with _progress(units, "生成周报" if zh else "digests") as bar:
+            for unit in bar:
+                unit_week = week or Week.current(unit.timezone)
+                data = unit_digest(session, unit, unit_week, limit=limit)
+                path = output / _file_name(unit, unit_week, SUFFIXES[fmt])
+                if fmt == "eml":
+                    from .mail import digest_message, message_bytes
+
+                    if not recipients[unit.id]:
+                        skipped.append(unit)
+                        continue
+                    _write(path, message_bytes(digest_message(data, recipients[unit.id], sender, app.lang)))
+                else:
+                    _write(path, render_digest(data, fmt, app.lang))
+                written += 1
+    for unit in skipped:
+        click.echo((f"跳过 {unit.jurisdiction} {unit.name}:联络员没有邮箱" if zh
+                    else f"skipped {unit.jurisdiction} {unit.name}: no liaison with an email address"), err=True)
+    click.echo(f"已写入 {written} 份周报到 {output}" if zh else f"wrote {written} digests to {output}")
+
+
+@digest.command("report")
+@click.option("--plan", "plan_key", required=True, help="The plan's key (tracker plan list).")
+@click.option("--week", "week_text", metavar="2026-W48", help="ISO week (default: this week).")
+@click.option("--format", "fmt", type=REPORT_FORMAT, default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path))
+@click.pass_obj
+def report(app: App, plan_key, week_text, fmt, output) -> None:
+    """The coordinating office's report on a plan: units ranked, red/yellow/green, overdue tasks."""
+    from .build import plan_report
+    from .render import render_report
+
+    week = _week(week_text)
+    with app.db.reading() as session:
+        data = plan_report(session, plan_key, week)
+    _write(output, render_report(data, fmt, app.lang))
+
+
+@digest.command("send")
+@click.option("--week", "week_text", metavar="2026-W48", help="ISO week (default: this week).")
+@click.option("--unit", "-u", "unit_name", help="Only this unit.")
+@click.option("--jurisdiction", "-j", help="The unit's jurisdiction; with --all, only this jurisdiction's units.")
+@click.option("--all", "all_units", is_flag=True, help="Every unit with any task.")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing, record nothing.")
+@click.option("--force", is_flag=True, help="Send again to units that already got this week's digest.")
+@LIMIT
+@click.pass_obj
+def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force, limit) -> None:
+    """Mail each unit's digest to its liaisons (SMTP settings: TRACKER_SMTP_*)."""
+    from ..service.digests import digest_unit, units_with_assignments
+    from .mail import SmtpSettings, deliver, prepare
+
+    if bool(unit_name) == all_units:
+        raise click.UsageError("give --unit NAME or --all")
+    week = _week(week_text)
+    settings = SmtpSettings.from_env()
+    if not dry_run:
+        settings.require_server()
+    zh = app.lang == "zh"
+    with app.db.reading() as session:
+        if all_units:
+            units = units_with_assignments(session, jurisdiction)
+        else:
+            units = [digest_unit(session, app.unit(session, unit_name, jurisdiction))]
+        label = "准备周报" if zh else "preparing"
+        batch = prepare(session, units, week, settings.sender or "tracker@localhost", app.lang,
+                        limit=limit or None, force=force,
+                        progress=(lambda items: _bar(items, label)) if all_units else iter)
+    label = "发送周报" if zh else "sending"
+    outcomes = deliver(app.db, batch, settings, force=force, dry_run=dry_run,
+                       progress=(lambda items: _bar(items, label)) if all_units else iter)
+    _report_outcomes(outcomes, batch, dry_run, zh)
+
+
+def _bar(items, label):
+    with _progress(list(items), label) as bar:
+        yield from bar
+
+
+_SAID = {
+    "sent": ("已发送", "sent"),
+    "would_send": ("将发送", "would send"),
+    "already_sent": ("本周已发送,跳过(--force 重发)", "already sent this week, skipped (--force resends)"),
+    "no_recipients": ("联络员没有邮箱,跳过", "no liaison with an email address, skipped"),
+    "failed": ("发送失败", "failed"),
+}
+
+_COUNTED = {"sent": ("已发送", "sent"), "would_send": ("将发送", "would send"),
+            "already_sent": ("已发送过", "sent before"), "no_recipients": ("无收件人", "no recipients"),
+            "failed": ("失败", "failed")}
+
+
+def _report_outcomes(outcomes, batch, dry_run: bool, zh: bool) -> None:
+    subjects = {o.unit.id: o.message["Subject"] for o in batch if o.message is not None}
+    if dry_run:
+        click.echo("(试运行:未发送,未记录)" if zh else "(dry run: nothing sent, nothing recorded)")
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.result] = counts.get(outcome.result, 0) + 1
+        said = _SAID[outcome.result][0 if zh else 1]
+        line = f"{outcome.unit.jurisdiction} {outcome.unit.name}: {said}"
+        if outcome.result in ("sent", "would_send"):
+            line += f" → {outcome.detail}  《{subjects.get(outcome.unit.id, '')}》"
+        elif outcome.detail:
+            line += f" ({outcome.detail})"
+        click.echo(line, err=outcome.result == "failed")
+    summary = ("、".join(f"{_COUNTED[k][0]} {n}" for k, n in counts.items()) if zh
+               else ", ".join(f"{_COUNTED[k][1]}: {n}" for k, n in counts.items()))
+    click.echo(summary or ("没有需要发送的周报" if zh else "nothing to send"))
+    failed = [o for o in outcomes if o.result == "failed"]
+    if failed:
+        names = "、".join(o.unit.name for o in failed)
+        raise TrackerError(f"{len(failed)} of {len(outcomes)} digests were not sent ({names}); "
+                           f"run the same command again to retry them")

@@ -1,0 +1,388 @@
+"""iCalendar feeds of deadlines, built with icalendar 7 and python-dateutil.
+
+One all-day VEVENT per deadline (or a VTODO with `todo`), free time, no alarm unless asked.
+The same data gives the same bytes: UIDs come from plan and task keys (never random, never
+from the title or date), DTSTAMP and LAST-MODIFIED from when the task or the status last
+changed, SEQUENCE from the task's count of date and title changes. icalendar's `new()`
+constructors invent a random UID and the current time unless given both, so both are always
+given, the calendar's own UID included.
+
+Serialised events are kept in a per-process cache keyed by everything that goes into them, so
+a feed rebuilt after one status update re-serialises that one task and reuses the rest.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event, Todo, vDuration, vRecur, vText
+
+from ..deadlines import is_overdue, next_due, occurrences
+from ..errors import TrackerError
+from ..i18n import role_label, status_label
+from ..service.feeds import Assignee, FeedTask, PlanEntry, PlanFeed, UnitEntry, UnitFeed
+
+PRODID = "-//tracker//action plan deadlines//ZH"
+REFRESH = timedelta(hours=4)
+_END = b"END:VCALENDAR\r\n"
+
+_WORDS = {
+    "zh": {
+        "deadlines": "行动计划截止日期", "tasks": "行动计划任务", "plan_deadlines": "任务截止日期",
+        "overdue": "已超期", "plan": "计划", "task": "任务", "deadline": "截止", "lead": "牵头单位",
+        "responsible": "责任单位", "this_unit": "本单位", "note": "说明", "units": "各单位进展",
+        "until": "至", "plan_end": "计划期末", "ongoing": "长期坚持", "none": "无",
+        "unit_desc": "{jurisdiction}{unit}牵头或负责的行动计划任务的截止日期。由 tracker 生成，约每4小时更新。",
+        "plan_desc": "{title}({number})全部任务的截止日期和各单位进展。由 tracker 生成，约每4小时更新。",
+        "undated_events": "长期坚持等没有截止日期的任务({n}项)不列入日历。",
+        "undated_todos": "长期坚持的任务列为没有截止日期的待办。",
+        "before": "截止前{n}",
+    },
+    "en": {
+        "deadlines": "action plan deadlines", "tasks": "action plan tasks", "plan_deadlines": "deadlines",
+        "overdue": "overdue", "plan": "Plan", "task": "Task", "deadline": "Deadline", "lead": "Lead",
+        "responsible": "Responsible", "this_unit": "This unit", "note": "Note", "units": "Progress by unit",
+        "until": "until", "plan_end": "end of the plan", "ongoing": "ongoing", "none": "none",
+        "unit_desc": "Deadlines of the action plan tasks {unit} ({jurisdiction}) leads or is responsible for. "
+                     "Made by tracker, refreshed about every 4 hours.",
+        "plan_desc": "Deadlines of every task of {title} ({number}) and each unit's progress. "
+                     "Made by tracker, refreshed about every 4 hours.",
+        "undated_events": "Tasks without a deadline (ongoing, {n}) are not in this calendar.",
+        "undated_todos": "Ongoing tasks are to-dos without a due date.",
+        "before": "{n} before the deadline",
+    },
+}
+_SEP = {"zh": ":", "en": ": "}
+_LIST = {"zh": "、", "en": ", "}
+
+
+def _w(lang: str, key: str, **kwargs) -> str:
+    return _WORDS[lang][key].format(**kwargs)
+
+
+def _aside(text: str, lang: str) -> str:
+    """(…) after a word: full-width brackets run on in Chinese, English wants a space."""
+    return f"({text})" if lang == "zh" else f" ({text})"
+
+
+@dataclass(frozen=True)
+class FeedOptions:
+    lang: str = "zh"
+    todo: bool = False  # VTODO instead of VEVENT, for task-aware clients
+    alarms: tuple[timedelta, ...] = ()  # reminders this long before the deadline
+    task_url: str | None = None  # e.g. "https://oa.example.cn/tasks/{plan}/{task}"
+
+    def __post_init__(self):
+        if self.lang not in _WORDS:
+            raise TrackerError(f"unknown language {self.lang!r}; use zh or en")
+        if self.task_url:
+            try:
+                self.task_url.format(plan="p", task="t")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise TrackerError(f"task URL template {self.task_url!r} may use only {{plan}} and {{task}} "
+                                   f"({exc.__class__.__name__}: {exc})") from None
+
+    @property
+    def variant(self) -> str:
+        return "/todo" if self.todo else ""
+
+
+_ALARM = re.compile(r"(\d+)\s*([dhw])")
+
+
+def parse_alarms(text: str | None) -> tuple[timedelta, ...]:
+    """`7d,1d` → reminders 7 days and 1 day before; `12h` and `2w` work too."""
+    if not text:
+        return ()
+    found = []
+    for part in text.split(","):
+        match = _ALARM.fullmatch(part.strip().lower())
+        if not match or int(match[1]) == 0:
+            raise TrackerError(f"alarm {part.strip()!r} is not like 7d, 12h or 2w (in --alarm {text!r})")
+        n, unit = int(match[1]), match[2]
+        found.append(timedelta(days=n) if unit == "d" else timedelta(hours=n) if unit == "h" else timedelta(weeks=n))
+    return tuple(sorted(set(found), reverse=True))
+
+
+class EventCache:
+    """Serialised events by everything that goes into them; least recently used go first."""
+
+    def __init__(self, size: int = 20_000):
+        self.size = size
+        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple, build) -> bytes:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        made = build()
+        with self._lock:
+            self._items[key] = made
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return made
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = 0
+
+
+NO_CACHE = EventCache(size=0)
+
+
+# ---------------------------------------------------------------------- dates
+
+
+@dataclass(frozen=True)
+class _When:
+    """When an entry falls due, as the feed shows it, on a given day."""
+
+    start: date | None  # first (or only) day; None: no date (ongoing)
+    until: date | None  # a rule's last day
+    todo_due: date | None  # the next due day, for a VTODO
+    overdue: bool
+    overdue_since: datetime | None
+
+
+def _when(task: FeedTask, status_done: bool, today: date) -> _When:
+    if task.deadline_kind == "ongoing" or task.due_on is None:
+        return _When(None, None, None, False, None)
+    overdue = is_overdue(task.deadline_kind, task.due_on, "done" if status_done else None, today)
+    since = None
+    if overdue:
+        # the day after the last due day began in the plan's time zone: when the entry changed
+        day = task.due_on + timedelta(days=1)
+        since = datetime.combine(day, time(), ZoneInfo(task.timezone)).astimezone(timezone.utc)
+    if task.deadline_kind != "rule":
+        return _When(task.due_on, None, task.due_on, overdue, since)
+    first, upcoming = _rule_days(task.deadline_rule, task.plan_start, task.due_on, today)
+    return _When(first, task.plan_end or task.due_on, upcoming, overdue, since)
+
+
+@lru_cache(maxsize=4096)
+def _rule_days(rule: str, plan_start: date | None, last: date, today: date) -> tuple[date, date | None]:
+    """A rule's first day in the plan period and its next due day. Many tasks share a rule and a
+    plan, and an unchanged entry still needs these to find itself in the cache: worth keeping."""
+    first = occurrences(rule, plan_start or last, last)
+    return (first[0] if first else last), next_due("rule", last, rule, today, plan_start)
+
+
+def _stamp(task: FeedTask, statuses: tuple[Assignee, ...], when: _When) -> datetime:
+    """The latest change to anything the entry shows: the task, a status, or it falling overdue."""
+    moments = [task.changed_at] + [a.status_at for a in statuses if a.status_at] + \
+        ([when.overdue_since] if when.overdue_since else [])
+    return max(moments).replace(microsecond=0)
+
+
+def _local_day(moment: datetime | None, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).date().isoformat() if moment else ""
+
+
+def _deadline_text(task: FeedTask, lang: str) -> str:
+    if task.deadline_kind == "ongoing":
+        return _w(lang, "ongoing")
+    if task.deadline_kind == "rule":
+        phrase = task.deadline_phrase or task.deadline_rule
+        until = task.plan_end or task.due_on
+        return phrase + _aside(f"{_w(lang, 'until')} {until.isoformat()}", lang) if until else phrase
+    due = task.due_on.isoformat() if task.due_on else _w(lang, "none")
+    if task.deadline_kind == "plan_end":
+        return due + _aside(_w(lang, "plan_end"), lang)
+    return due + (_aside(task.deadline_phrase, lang) if task.deadline_phrase else "")
+
+
+# ---------------------------------------------------------------------- text
+
+
+def _mark(statuses: tuple[Assignee, ...], when: _When, lang: str) -> str | None:
+    """Done, overdue or behind: what a glance at the calendar should tell."""
+    if statuses and all(a.status == "done" for a in statuses):
+        return status_label("done", lang)
+    if when.overdue:
+        return _w(lang, "overdue")
+    if any(a.status == "behind" for a in statuses):
+        return status_label("behind", lang)
+    return None
+
+
+def _headline(task: FeedTask, tag: str, mark: str | None, lang: str) -> str:
+    tag = f"{tag}·{mark}" if mark else tag
+    body = f"{task.section}{_SEP[lang]}{task.title}" if task.section else task.title
+    return f"[{tag}] {body}"
+
+
+def _status_line(assignee: Assignee, tz: str, lang: str) -> str:
+    text = status_label(assignee.status, lang)
+    if assignee.percent is not None:
+        text += f" {assignee.percent}%"
+    if assignee.status_at:
+        text += _aside(_local_day(assignee.status_at, tz), lang)
+    return text
+
+
+def _description(task: FeedTask, lang: str, tail: list[str]) -> str:
+    sep, comma = _SEP[lang], _LIST[lang]
+    plan = task.plan_title + (_aside(task.document_number, lang) if task.document_number else "")
+    where = f"{task.key} {task.section}" if task.section else task.key
+    lines = [task.text, "",
+             f"{_w(lang, 'plan')}{sep}{plan}",
+             f"{_w(lang, 'task')}{sep}{where}",
+             f"{_w(lang, 'deadline')}{sep}{_deadline_text(task, lang)}",
+             f"{_w(lang, 'lead')}{sep}{comma.join(task.lead) or _w(lang, 'none')}"]
+    if task.responsible:
+        lines.append(f"{_w(lang, 'responsible')}{sep}{comma.join(task.responsible)}")
+    return "\n".join(lines + tail)
+
+
+# ---------------------------------------------------------------------- components
+
+
+def _component(uid: str, task: FeedTask, when: _When, stamp: datetime, summary: str, description: str,
+               categories: list[str], statuses: tuple[Assignee, ...], options: FeedOptions) -> bytes:
+    url = options.task_url.format(plan=task.plan_key, task=task.key) if options.task_url else None
+    common = dict(uid=uid, stamp=stamp, last_modified=stamp, summary=summary, description=description,
+                  categories=categories, sequence=task.sequence, url=url)
+    if options.todo:
+        component = Todo.new(end=when.todo_due, **common)
+        codes = {a.status for a in statuses}
+        if codes == {"done"}:
+            component.status = "COMPLETED"
+            component.add("completed", max((a.status_at for a in statuses if a.status_at), default=stamp))
+        else:  # behind and ongoing are work in progress too
+            component.status = "NEEDS-ACTION" if codes <= {"not_started"} else "IN-PROCESS"
+        if len(statuses) == 1 and statuses[0].percent is not None:
+            component.add("percent-complete", statuses[0].percent)
+    else:
+        component = Event.new(start=when.start, end=when.start + timedelta(days=1), transparency="TRANSPARENT",
+                              **common)
+        if when.until:
+            rule = vRecur.from_ical(task.deadline_rule)
+            if "UNTIL" not in rule and "COUNT" not in rule:
+                rule["UNTIL"] = [when.until]
+            component.add("rrule", rule)
+        # Outlook reads its own properties for all-day and free time
+        component.add("x-microsoft-cdo-alldayevent", "TRUE")
+        component.add("x-microsoft-cdo-busystatus", "FREE")
+    if options.alarms and (when.start if not options.todo else when.todo_due):
+        for before in options.alarms:
+            note = _aside(_w(options.lang, "before", n=_span(before, options.lang)), options.lang)
+            alarm = Alarm.new_display(description=summary + note, trigger=-before)
+            if options.todo:
+                alarm["TRIGGER"].params["RELATED"] = "END"  # a to-do has a due date, not a start
+            component.add_component(alarm)
+    return component.to_ical()
+
+
+def _span(delta: timedelta, lang: str) -> str:
+    if delta.days and not delta.seconds:
+        return f"{delta.days}天" if lang == "zh" else f"{delta.days} day" + ("s" if delta.days != 1 else "")
+    hours = int(delta.total_seconds() // 3600)
+    return f"{hours}小时" if lang == "zh" else f"{hours} hour" + ("s" if hours != 1 else "")
+
+
+def _unit_entry(feed: UnitFeed, entry: UnitEntry, when: _When, options: FeedOptions) -> bytes:
+    task, own, lang = entry.task, entry.own, options.lang
+    uid = f"{task.plan_key}/{task.key}/{feed.code}{options.variant}@tracker"
+    mark = _mark((own,), when, lang)
+    sep = _SEP[lang]
+    tail = [f"{_w(lang, 'this_unit')}{_aside(feed.unit, lang)}{sep}{_status_line(own, task.timezone, lang)}"]
+    if own.note:
+        tail.append(f"{_w(lang, 'note')}{sep}{own.note}")
+    categories = [role_label(own.role, lang), status_label(own.status, lang)]
+    if mark and mark not in categories:
+        categories.append(mark)
+    return _component(uid, task, when, _stamp(task, (own,), when), _headline(task, categories[0], mark, lang),
+                      _description(task, lang, tail), categories, (own,), options)
+
+
+def _plan_entry(entry: PlanEntry, when: _When, options: FeedOptions) -> bytes:
+    task, lang = entry.task, options.lang
+    uid = f"{task.plan_key}/{task.key}{options.variant}@tracker"
+    mark = _mark(entry.assignees, when, lang)
+    # who leads it (or, where the plan names no lead, who carries it)
+    units = task.lead or task.responsible
+    tag = units[0] if units else _w(lang, "none")
+    if len(units) > 1:
+        tag += "等" if lang == "zh" else " et al."
+    tail = ["", _w(lang, "units") + _SEP[lang].strip()]
+    for a in entry.assignees:
+        line = f"  {a.unit}{_aside(role_label(a.role, lang), lang)}{_SEP[lang]}{_status_line(a, task.timezone, lang)}"
+        tail.append(line + (f" {a.note}" if a.note else ""))
+    categories = [mark] if mark else []
+    return _component(uid, task, when, _stamp(task, entry.assignees, when), _headline(task, tag, mark, lang),
+                      _description(task, lang, tail), categories, entry.assignees, options)
+
+
+# ---------------------------------------------------------------------- calendars
+
+
+def _calendar(uid: str, name: str, description: str, body: list[bytes]) -> bytes:
+    calendar = Calendar.new(prodid=PRODID, uid=uid, method="PUBLISH", calscale="GREGORIAN",
+                            refresh_interval=REFRESH)
+    # as TEXT, so commas and semicolons are escaped: icalendar's name/description setters write
+    # NAME and the X-WR- twins unescaped
+    for key, value in (("NAME", name), ("X-WR-CALNAME", name), ("DESCRIPTION", description),
+                       ("X-WR-CALDESC", description)):
+        calendar.add(key, vText(value))
+    calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"  # RFC 7986 requires it; icalendar leaves it out
+    calendar.add("x-published-ttl", vDuration(REFRESH))
+    head = calendar.to_ical()
+    assert head.endswith(_END)
+    return head[: -len(_END)] + b"".join(body) + _END
+
+
+def _undated_note(undated: int, options: FeedOptions) -> str:
+    """Say so when ongoing work is left out of an event feed (or kept as to-dos without a date)."""
+    if not undated:
+        return ""
+    return " " + (_w(options.lang, "undated_todos") if options.todo else _w(options.lang, "undated_events", n=undated))
+
+
+def unit_calendar(feed: UnitFeed, options: FeedOptions, today: date, cache: EventCache = NO_CACHE) -> bytes:
+    lang = options.lang
+    body, undated = [], 0
+    for entry in feed.entries:
+        when = _when(entry.task, entry.own.status == "done", today)
+        if when.start is None:
+            undated += 1
+            if not options.todo:  # events need a date; a to-do may go without
+                continue
+        key = ("unit", feed.unit, feed.jurisdiction, entry, options, when)
+        body.append(cache.get(key, lambda e=entry, w=when: _unit_entry(feed, e, w, options)))
+    title = feed.unit + (_aside(role_label(feed.role, lang), lang) if feed.role else "")
+    name = f"{title} · {_w(lang, 'tasks' if options.todo else 'deadlines')}"
+    description = _w(lang, "unit_desc", jurisdiction=feed.jurisdiction, unit=feed.unit) + _undated_note(undated, options)
+    role = f"/{feed.role}" if feed.role else ""
+    return _calendar(f"unit/{feed.code}{role}{options.variant}@tracker", name, description, body)
+
+
+def plan_calendar(feed: PlanFeed, options: FeedOptions, today: date, cache: EventCache = NO_CACHE) -> bytes:
+    lang = options.lang
+    body, undated = [], 0
+    for entry in feed.entries:
+        done = bool(entry.assignees) and all(a.status == "done" for a in entry.assignees)
+        when = _when(entry.task, done, today)
+        if when.start is None:
+            undated += 1
+            if not options.todo:
+                continue
+        key = ("plan", entry, options, when)
+        body.append(cache.get(key, lambda e=entry, w=when: _plan_entry(e, w, options)))
+    name = f"{feed.title} · {_w(lang, 'tasks' if options.todo else 'plan_deadlines')}"
+    description = _w(lang, "plan_desc", title=feed.title, number=feed.document_number or feed.key) + \
+        _undated_note(undated, options)
+    return _calendar(f"plan/{feed.key}{options.variant}@tracker", name, description, body)

@@ -1,0 +1,343 @@
+"""The subscription server: calendar clients poll a unit's or a plan's feed by a secret URL.
+
+    GET|HEAD /feeds/<token>/<unit-code>.ics     a unit's deadlines
+    GET|HEAD /plans/<token>/<plan-key>.ics      a plan the token's unit is on (or coordinates)
+    optional query: todo=1, role=lead|responsible (unit feeds), lang=zh|en, alarm=7d,1d
+
+Starlette on uvicorn. Clients poll every few hours and mostly get 304: the strong ETag is the
+hash of the bytes; Last-Modified comes from the feed_state table and never moves backwards, so
+a removed task still counts as a change. If-None-Match is checked before If-Modified-Since.
+A poll first reads the feed's fingerprint (one small statement); while it is unchanged the feed
+last built is reused whole, and when it has changed only the changed events are serialised again.
+
+The token is the secret: it never reaches a log (uvicorn's access log is off; our own log
+masks it) and an unknown, malformed or revoked one gets a plain 404 that is not logged at all,
+so probing leaves no trace and learns nothing. The URL's unit code must match the token's
+unit, plan keys are looked up, never used as paths, so there is nothing to traverse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from .. import clock
+from ..errors import TrackerError
+from ..service import feeds as service
+from ..store.db import Database
+from .ical import EventCache, FeedOptions, parse_alarms, plan_calendar, unit_calendar
+
+log = logging.getLogger("tracker.feeds")
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+# subscription URLs are secrets: keep them out of shared caches; clients revalidate by ETag
+CACHE_CONTROL = "private, no-cache"
+MAX_PATH = 512
+MAX_HEADERS = 16 * 1024  # h11 refuses more while they trickle in; this refuses more arriving at once
+TOUCH_EVERY = timedelta(hours=1)  # last_used_at is a hint, not worth a write per poll
+_PLAN_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_QUERY = {"todo", "role", "lang", "alarm"}
+
+
+def _not_found() -> Response:
+    return PlainTextResponse("Not Found", status_code=404)
+
+
+class _BadQuery(Exception):
+    pass
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match uses the weak comparison: W/"x" matches "x"."""
+    if header.strip() == "*":
+        return True
+    wanted = etag.removeprefix("W/")
+    return any(candidate.strip().removeprefix("W/") == wanted for candidate in header.split(","))
+
+
+def _not_modified_since(header: str, last_modified: datetime) -> bool:
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return False  # an unreadable date is ignored, as RFC 9110 asks
+    if since is None:
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=timezone.utc)
+    return last_modified <= since
+
+
+@dataclass(frozen=True)
+class _Built:
+    fingerprint: tuple
+    body: bytes
+    etag: str
+
+
+class FeedCache:
+    """Whole feeds as last built, by feed and day, up to a total size; least recently used go first.
+    A feed is reused only while its fingerprint (see service.feeds) is unchanged."""
+
+    def __init__(self, max_bytes: int = 256 * 1024 * 1024):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple, _Built] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def get(self, key: tuple, fingerprint: tuple) -> _Built | None:
+        with self._lock:
+            built = self._items.get(key)
+            if built is None or built.fingerprint != fingerprint:
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return built
+
+    def put(self, key: tuple, built: _Built) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._size -= len(old.body) if old else 0
+            if len(built.body) > self.max_bytes:
+                return
+            self._items[key] = built
+            self._size += len(built.body)
+            while self._size > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped.body)
+
+
+class FeedServer:
+    """The application and what it keeps between requests: the database, the serialised events,
+    and the feeds last built."""
+
+    def __init__(self, db: Database, *, lang: str = "zh", cache_size: int = 20_000, task_url: str | None = None,
+                 feed_cache_bytes: int = 256 * 1024 * 1024):
+        self.db = db
+        self.lang = lang
+        self.task_url = task_url
+        self.cache = EventCache(cache_size)
+        self.feeds = FeedCache(feed_cache_bytes)
+        self.app = Starlette(routes=[
+            Route("/feeds/{token}/{name}", self.unit_endpoint, methods=["GET", "HEAD"]),
+            Route("/plans/{token}/{name}", self.plan_endpoint, methods=["GET", "HEAD"]),
+        ])
+        self.app.add_middleware(_Guard)
+
+    # ------------------------------------------------------------------ requests
+
+    def _options(self, request: Request, *, unit: bool) -> tuple[FeedOptions, str | None, str]:
+        """Options from the query, and the suffix that tells this variant's state apart."""
+        query = request.query_params
+        unknown = set(query) - _QUERY
+        if unknown:
+            raise _BadQuery(f"unknown query parameter {sorted(unknown)[0]!r}; use todo, role, lang, alarm")
+        role = query.get("role")
+        if role is not None and (not unit or role not in ("lead", "responsible")):
+            raise _BadQuery("role must be lead or responsible, and only on a unit's feed")
+        todo = query.get("todo")
+        if todo not in (None, "0", "1", "true", "false"):
+            raise _BadQuery("todo must be 1 or 0")
+        lang = query.get("lang", self.lang)
+        try:
+            options = FeedOptions(lang=lang, todo=todo in ("1", "true"), alarms=parse_alarms(query.get("alarm")),
+                                  task_url=self.task_url)
+        except TrackerError as exc:
+            raise _BadQuery(str(exc)) from None
+        variant = "".join([f":{role}" if role else "", ":todo" if options.todo else "", f":{lang}",
+                           ":alarm=" + ",".join(str(int(a.total_seconds())) for a in options.alarms)
+                           if options.alarms else ""])
+        return options, role, variant
+
+    def unit_endpoint(self, request: Request) -> Response:
+        token, name = request.path_params["token"], request.path_params["name"]
+        try:
+            options, role, variant = self._options(request, unit=True)
+        except _BadQuery as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        today = clock.today()
+        with self.db.reading() as session:
+            owner = service.unit_for_token(session, token)
+            if owner is None or name != f"{owner.code}.ics":
+                return _not_found()
+            key = f"unit:{owner.unit_id}{variant}"
+            fingerprint = service.unit_fingerprint(session, owner.unit_id, role)
+            built = self.feeds.get((key, today), fingerprint)
+            feed = service.unit_feed(session, owner.unit_id, role) if built is None else None
+            state = service.feed_state(session, key)
+        if built is None:
+            built = self._built((key, today), fingerprint, unit_calendar(feed, options, today, self.cache))
+        return self._respond(request, key, built, state, owner)
+
+    def plan_endpoint(self, request: Request) -> Response:
+        token, name = request.path_params["token"], request.path_params["name"]
+        plan_key = name.removesuffix(".ics")
+        if plan_key == name or not _PLAN_KEY.fullmatch(plan_key):
+            return _not_found()
+        try:
+            options, _, variant = self._options(request, unit=False)
+        except _BadQuery as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        today = clock.today()
+        with self.db.reading() as session:
+            owner = service.unit_for_token(session, token)
+            if owner is None or not service.may_read_plan(session, owner.unit_id, plan_key):
+                return _not_found()
+            key = f"plan:{plan_key}{variant}"
+            fingerprint = service.plan_fingerprint(session, plan_key)
+            built = self.feeds.get((key, today), fingerprint)
+            feed = service.plan_feed(session, plan_key) if built is None else None
+            state = service.feed_state(session, key)
+        if built is None:
+            built = self._built((key, today), fingerprint, plan_calendar(feed, options, today, self.cache))
+        return self._respond(request, key, built, state, owner)
+
+    def _built(self, key: tuple, fingerprint: tuple, body: bytes) -> _Built:
+        # the fingerprint was read before the feed, so a change between the two only costs a rebuild
+        built = _Built(fingerprint, body, _etag(body))
+        self.feeds.put(key, built)
+        return built
+
+    def _respond(self, request: Request, feed: str, built: _Built, state, owner: service.TokenUnit) -> Response:
+        etag = built.etag
+        # HTTP dates are wall-clock facts about this server, not the plan's (pinnable) today
+        now = datetime.now(timezone.utc)
+        touch = owner.last_used_at is None or now - owner.last_used_at > TOUCH_EVERY
+        if state is not None and state[0] == etag and not touch:
+            last_modified = state[1]
+        else:
+            # only a changed feed (or an hourly token touch) writes
+            with self.db.transaction() as session:
+                last_modified = service.settle_feed_state(session, feed, etag, now)
+                if touch:
+                    service.touch_token(session, owner.token_id, now)
+        # a change recorded a second ahead (two within one second) is not announced before it is due
+        shown = min(last_modified, now.replace(microsecond=0))
+        headers = {"ETag": etag, "Last-Modified": format_datetime(shown, usegmt=True),
+                   "Cache-Control": CACHE_CONTROL, "X-Content-Type-Options": "nosniff"}
+        if_none_match = request.headers.get("if-none-match")
+        if if_none_match is not None:
+            fresh = _etag_matches(if_none_match, etag)
+        else:
+            since = request.headers.get("if-modified-since")
+            fresh = since is not None and _not_modified_since(since, last_modified)
+        if fresh:
+            return Response(status_code=304, headers=headers)
+        headers["Content-Type"] = CONTENT_TYPE
+        return Response(built.body, status_code=200, headers=headers)
+
+
+class _Guard:
+    """Bounds on what a request may be, and the access log with the token masked. Plain ASGI,
+    so a refused request costs no routing and no thread."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refuse(scope)
+        status = {}
+
+        async def watch(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                # our own Date, taken after Last-Modified was, so the one is never later than the other
+                # (uvicorn's is refreshed once a second and may lag)
+                now = format_datetime(datetime.now(timezone.utc), usegmt=True).encode("latin-1")
+                message = {**message, "headers": [*message.get("headers", []), (b"date", now)]}
+            await send(message)
+
+        started = time.perf_counter()
+        if refusal is not None:
+            await refusal(scope, receive, watch)
+        else:
+            await self.app(scope, receive, watch)
+        code = status.get("code")
+        if code != 404:  # a wrong token leaves no trace
+            parts = scope["path"].split("/")
+            shown = "/".join(parts[:2] + ["…"] + parts[3:]) if len(parts) > 3 else scope["path"][:64]
+            log.info("%s %s %s %.1fms", scope["method"], shown, code, (time.perf_counter() - started) * 1000)
+
+    @staticmethod
+    def _refuse(scope) -> Response | None:
+        if len(scope["path"]) > MAX_PATH or len(scope.get("query_string", b"")) > MAX_PATH:
+            return PlainTextResponse("URI Too Long", status_code=414)
+        if sum(len(k) + len(v) for k, v in scope["headers"]) > MAX_HEADERS:
+            return PlainTextResponse("Request Header Fields Too Large", status_code=431)
+        headers = dict(scope["headers"])
+        if headers.get(b"content-length", b"0") not in (b"0", b"") or b"transfer-encoding" in headers:
+            return PlainTextResponse("a feed request has no body", status_code=413)
+        return None
+
+
+# ---------------------------------------------------------------------- running it
+
+
+def uvicorn_config(app, host: str, port: int, *, concurrency: int = 64):
+    import uvicorn
+
+    return uvicorn.Config(
+        app, host=host, port=port, access_log=False, log_level="warning",
+        limit_concurrency=concurrency,  # beyond it: 503 at once, not an ever-growing queue
+        backlog=256, timeout_keep_alive=15,
+        # h11 rather than httptools: its bound on a request's head still being received is explicit
+        # (a feed request has no body), and calendar polling needs no more speed than it gives
+        http="h11", h11_max_incomplete_event_size=MAX_HEADERS,
+        server_header=False, date_header=False,
+    )
+
+
+def serve(db: Database, host: str, port: int, *, lang: str = "zh", concurrency: int = 64,
+          cache_size: int = 20_000, feed_cache_bytes: int = 256 * 1024 * 1024, task_url: str | None = None) -> None:
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    server = FeedServer(db, lang=lang, cache_size=cache_size, task_url=task_url, feed_cache_bytes=feed_cache_bytes)
+    uvicorn.Server(uvicorn_config(server.app, host, port, concurrency=concurrency)).run()
+
+
+@contextmanager
+def running(server: FeedServer, host: str = "127.0.0.1", port: int = 0, *, concurrency: int = 64):
+    """The server on a real socket in a background thread (tests, benchmarks); yields its base URL."""
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    config = uvicorn_config(server.app, host, sock.getsockname()[1], concurrency=concurrency)
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not instance.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the feed server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -1,0 +1,226 @@
+"""Unit annotations: the bracketed notes that close a task and name who does it.
+
+Every style the published plans use, in full-width and half-width brackets:
+
+    (牵头单位:X,责任单位:Y、Z)      (责任单位:X、Y按职责分工负责)      (牵头单位:X;配合单位:Y)
+    (牵头部门:X;责任部门:Y)          (X牵头,Y配合)                     (X牵头,Y参与)
+    (X、Y负责)                        (X指导)
+
+Labelled styles split lead from responsible at the label (责任单位:), never at a comma:
+`牵头单位:市税务局,市科技局、市财政局` is three leads. In the verb styles, clauses without a
+verb belong to the next verb (市民营经济局,市税务局牵头: two leads). `X指导` makes X the lead
+when no unit 牵头s, else a supporting unit. No lead is invented: (X、Y负责) has none.
+
+An annotation can also carry document-level rules:
+- carry-forward: `以下均需X负责,不再单独列出` (X for this task and every later one),
+  `…,下同` / `以下不再做分工` (the units just named, for every later task);
+- `列第一位者为牵头单位`: from here on, the first unit of an annotation that names no lead leads.
+The same rules written in the running text (outside brackets) count from where they stand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .deadlines import find_deadlines
+from .units import CLOSERS, OPENERS, names_a_body, split_units, strip_trailers
+
+_LEAD_LABELS = ("牵头单位", "牵头部门", "主办单位", "主责单位", "牵头")
+_OTHER_LABELS = ("责任单位", "责任部门", "配合单位", "配合部门", "参与单位", "参与部门", "协办单位", "协助单位",
+                 "承办单位", "实施单位", "落实单位", "责任主体", "配合", "责任")
+_LABEL = re.compile(r"(?P<label>" + "|".join(sorted(_LEAD_LABELS + _OTHER_LABELS, key=len, reverse=True))
+                    + r")\s*[::]")
+# clause endings of the verb styles, longest first; the role they give
+_VERBS = [(v, role) for v, role in sorted((
+    ("牵头负责", "lead"), ("牵头", "lead"), ("牵头落实", "lead"),
+    ("按职责分工负责", "responsible"), ("按照职责分工负责", "responsible"), ("按职能分工负责", "responsible"),
+    ("按职责分工落实", "responsible"), ("分别负责", "responsible"), ("共同负责", "responsible"),
+    ("负责落实", "responsible"), ("具体负责", "responsible"), ("负责", "responsible"), ("落实", "responsible"),
+    ("配合落实", "responsible"), ("配合", "responsible"), ("参与", "responsible"), ("协助", "responsible"),
+    ("协同", "responsible"), ("指导", "guide"),
+), key=lambda item: -len(item[0]))]
+
+FIRST_IS_LEAD = re.compile(r"列(?:在|于)?(?:第一|首)(?:位|个)(?:的)?(?:单位|部门)?(?:者|的)?(?:为|是)牵头(?:单位|部门)?")
+_CARRY = re.compile(r"^(?:以下|下列|后续|此后)(?:各项|所有)?(?:任务|工作)?(?:均|都|也)?(?:需|须|由|要|为|请)?"
+                    r"(?P<units>.+?)(?:负责落实|负责|落实|参与|配合|牵头)$")
+_CARRY_MARK = re.compile(r"^(?:以下|下同|以下同|后同|同上|(?:以下)?不再(?:单独|一一|重复|另行)?(?:列出|列明|做分工|分工|单列|标注|列示))$")
+_BODY_CARRY = re.compile(r"(?:以下|下列)(?:各项|所有)?(?:任务|工作)?(?:均|都)?(?:需|须|由|要)(?P<units>[^,,。;;()()]{2,60}?)"
+                         r"(?:负责落实|负责|落实|参与)[,,]?\s*(?:不再(?:单独|一一|重复)?(?:列出|列明|做分工|分工|单列))")
+_CLAUSE_SEPARATORS = ",,;;。"
+
+
+@dataclass
+class Annotation:
+    start: int  # the opening bracket
+    end: int  # just after the closing bracket
+    content: str
+    lead: list[str] = field(default_factory=list)
+    responsible: list[str] = field(default_factory=list)
+    carry: list[str] = field(default_factory=list)  # for every later task (and this one, see carry_here)
+    carry_here: bool = False  # 以下均需X负责: X is inherited by this task too
+    first_is_lead: bool = False  # states 列第一位者为牵头单位
+    deadline_text: str | None = None  # a deadline written inside the annotation
+    labelled: bool = False
+
+    @property
+    def names_units(self) -> bool:
+        return bool(self.lead or self.responsible)
+
+
+@dataclass
+class BodyRule:
+    """A document-level rule written in the running text, effective from `start`."""
+
+    start: int
+    carry: list[str] = field(default_factory=list)
+    first_is_lead: bool = False
+
+
+def bracket_groups(text: str) -> list[tuple[int, int, str]]:
+    """Top-level (…) groups, full- or half-width: (start, end, content)."""
+    groups, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        if char in "((":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif char in "))" and depth:
+            depth -= 1
+            if depth == 0:
+                groups.append((start, i + 1, text[start + 1:i]))
+        elif char == "\n" and depth:
+            depth = 0  # an unclosed bracket does not swallow the next paragraph
+    return groups
+
+
+def _clauses(text: str) -> list[str]:
+    clauses, current, depth = [], [], 0
+    for char in text:
+        if char in OPENERS:
+            depth += 1
+        elif char in CLOSERS and depth:
+            depth -= 1
+        if depth == 0 and char in _CLAUSE_SEPARATORS:
+            clauses.append("".join(current).strip())
+            current = []
+            continue
+        current.append(char)
+    clauses.append("".join(current).strip())
+    return [c for c in clauses if c]
+
+
+def _looks_like_units(names: list[str], is_name: Callable[[str], bool] | None) -> bool:
+    return bool(names) and all(names_a_body(n) or (is_name is not None and is_name(n)) for n in names)
+
+
+def _verb_roles(clauses: list[str], is_name) -> tuple[list[str], list[str], bool] | None:
+    """(X牵头,Y配合) and friends. None when a clause is not of that shape."""
+    roles: list[tuple[str, list[str]]] = []
+    waiting: list[str] = []
+    for clause in clauses:
+        verb = next(((v, role) for v, role in _VERBS if clause.endswith(v) and len(clause) > len(v)), None)
+        if verb is None:
+            waiting.append(clause)
+            continue
+        names = split_units(",".join([*waiting, clause[: -len(verb[0])]]), is_name=is_name)
+        waiting = []
+        if not _looks_like_units(names, is_name):
+            return None
+        roles.append((verb[1], names))
+    if waiting or not roles:
+        return None
+    has_lead = any(role == "lead" for role, _ in roles)
+    lead, responsible = [], []
+    for role, names in roles:
+        target = lead if role == "lead" or (role == "guide" and not has_lead) else responsible
+        target.extend(n for n in names if n not in target)
+    return lead, responsible, True
+
+
+def _labelled_roles(text: str, is_name) -> tuple[list[str], list[str]] | None:
+    matches = list(_LABEL.finditer(text))
+    if not matches or text[: matches[0].start()].strip(" ,,;;"):
+        return None
+    lead, responsible = [], []
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        names = split_units(text[match.end():end].strip(" ,,;;"), is_name=is_name)
+        target = lead if match["label"] in _LEAD_LABELS else responsible
+        target.extend(n for n in names if n not in target)
+    return lead, responsible
+
+
+def parse_annotation(content: str, *, is_name: Callable[[str], bool] | None = None,
+                     start: int = 0, end: int = 0) -> Annotation | None:
+    """The units, rules and deadline a bracket's content states; None when it is not an annotation."""
+    found = Annotation(start, end, content)
+    normal: list[str] = []
+    for clause in _clauses(content):
+        if FIRST_IS_LEAD.search(clause):
+            found.first_is_lead = True
+            continue
+        carry = _CARRY.match(clause)
+        if carry and not clause.startswith(("以下简称", "以下称")):
+            names = split_units(carry["units"], is_name=is_name)
+            if _looks_like_units(names, is_name):
+                found.carry.extend(n for n in names if n not in found.carry)
+                found.carry_here = True
+                continue
+        if _CARRY_MARK.match(clause):
+            if not found.carry and normal:  # …,下同: the units just named carry forward
+                found.carry.extend(split_units(strip_trailers(normal[-1].split(":")[-1].split(":")[-1]),
+                                               is_name=is_name))
+            continue
+        if clause.endswith("下同") and len(clause) > 2:
+            clause = clause[:-2].rstrip(",,")
+            normal.append(clause)
+            found.carry.extend(split_units(clause.split(":")[-1].split(":")[-1], is_name=is_name))
+            continue
+        if not _LABEL.search(clause) and any(p.deadline for p in find_deadlines(clause)) \
+                and not _looks_like_units(split_units(clause), is_name):
+            found.deadline_text = clause
+            continue
+        normal.append(clause)
+
+    if normal:
+        labelled = _labelled_roles(",".join(normal), is_name)
+        if labelled is not None:
+            found.lead, found.responsible = labelled
+            found.labelled = True
+        else:
+            verbs = _verb_roles(normal, is_name)
+            if verbs is None:
+                return None
+            found.lead, found.responsible, _ = verbs
+    if not (found.names_units or found.carry or found.first_is_lead):
+        return None
+    if found.carry and not _looks_like_units(found.carry, is_name):
+        return None
+    return found
+
+
+def find_annotations(text: str, *, is_name: Callable[[str], bool] | None = None) -> list[Annotation]:
+    found = []
+    for start, end, content in bracket_groups(text):
+        annotation = parse_annotation(content, is_name=is_name, start=start, end=end)
+        if annotation is not None:
+            found.append(annotation)
+    return found
+
+
+def find_body_rules(text: str, annotations: list[Annotation], *,
+                    is_name: Callable[[str], bool] | None = None) -> list[BodyRule]:
+    """列第一位者为牵头单位 and 以下均需X负责,不再单独列出 written outside any annotation."""
+    inside = [(a.start, a.end) for a in annotations]
+
+    def outside(position: int) -> bool:
+        return not any(s <= position < e for s, e in inside)
+
+    rules = [BodyRule(m.start(), first_is_lead=True) for m in FIRST_IS_LEAD.finditer(text) if outside(m.start())]
+    for match in _BODY_CARRY.finditer(text):
+        names = split_units(match["units"], is_name=is_name)
+        if outside(match.start()) and _looks_like_units(names, is_name):
+            rules.append(BodyRule(match.start(), carry=names))
+    return sorted(rules, key=lambda r: r.start)

@@ -1,0 +1,131 @@
+"""`tracker plan parse SOURCE`: a published plan's text → a plan draft (TOML) or its JSON.
+
+Imports only click at import time; the readers load when the command runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from ..errors import TrackerError
+
+
+class NothingFound(TrackerError):
+    """The text holds no annotated task and no target: nothing to draft."""
+
+    exit_code = 3
+
+
+def read_source(path: Path) -> tuple[bytes, str]:
+    """The source's bytes (kept for its SHA-256) and its text: UTF-8, else GB18030 (GBK web pages)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise TrackerError(f"cannot read the source: {exc.strerror}", where=str(path)) from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw, raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise TrackerError("not a text file (neither UTF-8 nor GB18030)", where=str(path))
+
+
+def _registry(registry_path: Path | None, output: Path | None):
+    from ..config import BUNDLED_PLANS
+    from ..units import Registry
+
+    if registry_path is None:
+        beside = output.parent / "units.toml" if output else None
+        registry_path = beside if beside and beside.exists() else BUNDLED_PLANS / "units.toml"
+        if not registry_path.exists():
+            return None
+    return Registry.load(registry_path)
+
+
+def _plan_key(key: str | None, output: Path | None, source: Path) -> str:
+    from ..planfile import KEY_PATTERN
+
+    chosen = key or (output.stem if output else source.stem)
+    if not KEY_PATTERN.match(chosen):
+        raise TrackerError(f"plan key {chosen!r} may hold only letters, digits, '.', '-' and '_'; pass --key")
+    return chosen
+
+
+def _write(path: Path, content: str) -> None:
+    """Write the whole file or nothing: a half-written draft is worse than none."""
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        temporary.write_text(content, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise TrackerError(f"cannot write: {exc.strerror}", where=str(path)) from None
+
+
+@click.command("parse")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the draft here (a plan file, FILE.toml) instead of printing it.")
+@click.option("--format", "fmt", type=click.Choice(["json", "toml"]),
+              help="json: tasks, targets and warnings; toml: a plan file. Default: toml with -o FILE.toml, else json.")
+@click.option("--jurisdiction", "-j", help="The plan's jurisdiction (default: read from the text, e.g. 青岛市).")
+@click.option("--key", help="The plan key (default: the -o file's name, else the source's).")
+@click.option("--registry", "registry_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Unit registry to check names against (default: units.toml beside -o, else plans/units.toml).")
+@click.option("--force", is_flag=True, help="Replace an existing -o file (it may hold a person's review).")
+@click.pass_obj
+def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction: str | None, key: str | None,
+          registry_path: Path | None, force: bool) -> None:
+    """Read a published plan's text into a plan draft: tasks with lead and responsible units and
+    deadlines, targets, and warnings for the person who reviews it."""
+    from .reader import read_text, to_json, to_plan_file
+
+    lang = getattr(app, "lang", "zh")
+    zh = lang == "zh"
+    fmt = fmt or ("toml" if output is not None and output.suffix == ".toml" else "json")
+    if output is not None and output.exists() and not force:
+        raise TrackerError("already exists; pass --force to replace it (it may hold a person's review)",
+                           where=str(output))
+    raw, text = read_source(source)
+    registry = _registry(registry_path, output)
+    draft = read_text(text, registry=registry, jurisdiction=jurisdiction)
+    if not draft.tasks and not draft.targets:
+        raise NothingFound("no annotated tasks (and no targets) found: is this an action plan? Nothing written.",
+                           where=str(source))
+    plan_key = _plan_key(key, output, source)
+    relative_source = os.path.relpath(source, output.parent) if output is not None else str(source)
+
+    if fmt == "json":
+        content = json.dumps(to_json(draft, key=plan_key, source=relative_source, original=raw, lang=lang),
+                             ensure_ascii=False, indent=2) + "\n"
+    else:
+        if not draft.jurisdiction:
+            raise TrackerError("cannot tell the jurisdiction from the text; pass --jurisdiction", where=str(source))
+        from ..planfile import dump_plan
+
+        header = [f"由 `tracker plan parse` 从 {relative_source} 起草。载入前请对照原文核对任务、单位、期限和目标。"
+                  if zh else f"Drafted by `tracker plan parse` from {relative_source}. Review it against the "
+                  "source before loading: tasks, units, deadlines and targets."]
+        if draft.notes:
+            header.append("请核对:" if zh else "To check:")
+            header.extend(f"- {note.text(lang)}" for note in draft.notes)
+        content = dump_plan(to_plan_file(draft, key=plan_key, source=relative_source, original=raw), "\n".join(header))
+
+    if output is None:
+        click.echo(content, nl=False)
+    else:
+        _write(output, content)
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}" + ("" if n == 1 else "s")
+
+    summary = (f"{len(draft.tasks)} 项任务, {len(draft.targets)} 个目标指标, {len(draft.notes)} 条提示" if zh else
+               ", ".join((count(len(draft.tasks), "task"), count(len(draft.targets), "target"),
+                          count(len(draft.notes), "warning"))))
+    click.echo((f"已写入 {output}: " if zh else f"wrote {output}: ") + summary if output else summary, err=True)
+    if output is not None or fmt == "toml":
+        for note in draft.notes:
+            click.echo(("  注意: " if zh else "  note: ") + note.text(lang), err=True)

@@ -1,0 +1,319 @@
+"""A returned ledger's progress, back into the tracker.
+
+Rows are matched by 任务编号 and columns by their headers (synonyms welcome), so a ledger
+whose columns were moved or renamed still reads. A row whose 状态, 完成进度 and 进展情况 differ
+from what the unit last recorded becomes one status update through the service layer, which
+keeps the rules (permissions, the note a 滞后 needs, optimistic concurrency); a row that
+matches records nothing, so importing the same file twice records nothing the second time.
+
+Everything is checked before anything is written, and every problem is reported with its sheet,
+row and column. Any problem leaves the database as it was, unless the caller asks for a
+partial import, which writes the rows without problems and lists the others.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from ..errors import TrackerError
+from ..i18n import STATUS_LABELS, STATUSES, status_label
+from ..planfile import KEY_PATTERN
+from ..service import find_unit, get_plan, record_status, unit_liaisons, validate_update
+from ..service.ledger import ProgressState, progress_states
+from ..store.db import Database
+from . import columns as C
+from .reading import Header, Problems, Sheet, cell_text, find_header, open_sheets, tr
+
+_PLAN_KEY = re.compile(C.PLAN_KEY + r"\s*[::]\s*([0-9A-Za-z][0-9A-Za-z._-]*)")
+_FOR_UNIT = re.compile(C.FOR_UNIT + r"\s*[::]\s*(\S+)")
+
+
+@dataclass
+class Change:
+    """One row that differs from what the unit last recorded: one status update."""
+
+    task_key: str
+    place: str  # sheet and row, for the report
+    before: ProgressState
+    status: str
+    percent: int | None
+    note: str | None
+
+
+@dataclass
+class ImportResult:
+    plan_key: str
+    unit: str
+    author: str | None
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    refused: list[str] = field(default_factory=list)  # problems of rows left out by a partial import
+
+
+@dataclass
+class _Source:
+    """A sheet of the returned file that holds ledger rows, and where its columns are."""
+
+    sheet: Sheet
+    header: Header
+
+
+def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key: str | None = None,
+                    by: str | None = None, dry_run: bool = False, partial: bool = False,
+                    lang: str = "zh") -> ImportResult:
+    """Record a returned ledger's changed rows as `unit_name`'s liaison.
+
+    A unit's ledger (exported with --unit) holds that unit's own status on each row. A
+    whole-plan ledger holds each task's lead's status: a lead may fill in its own rows, and the
+    plan's coordinating unit any row; the other rows must come back as they went out."""
+    sources, title = _read(path, lang)
+    name = Path(path).name
+    plan_key = _which_plan(title, plan_key, name, lang)
+    with (db.reading() if dry_run else db.transaction()) as session:
+        plan = get_plan(session, plan_key)
+        acting = find_unit(session, unit_name, plan.jurisdiction.name)
+        if title.unit:
+            exported_for = find_unit(session, title.unit, plan.jurisdiction.name)
+            if exported_for.id != acting.id:
+                raise TrackerError(tr(lang, f"这份台账是为 {exported_for.name} 导出的,不能作为 {acting.name} 的进展导入",
+                                      f"this ledger was exported for {exported_for.name}, "
+                                      f"not for {acting.name}"), where=name)
+        problems = Problems(lang)
+        states = progress_states(session, plan, None if title.whole_plan else acting)
+        result = ImportResult(plan.key, acting.name, None)
+        rows = _Rows(states, acting, plan.coordinator_id, title.whole_plan, problems, result, lang)
+        for source in sources:
+            rows.compare(source)
+        if problems and not partial:
+            raise problems.error(tr(lang, f"台账有 {len(problems)} 处问题,未写入任何数据:",
+                                    f"{len(problems)} problem(s) in the ledger; nothing was written:"))
+        result.refused = problems.lines
+        if not result.changes:
+            return result
+        result.author = _author(session, acting, by, lang)
+        if dry_run:
+            return result
+        for change in result.changes:
+            owner = acting if change.before.unit_id == acting.id else \
+                find_unit(session, change.before.unit, plan.jurisdiction.name)
+            record_status(session, plan_key=plan.key, task_key=change.task_key, unit=owner, status=change.status,
+                          percent=change.percent, note=change.note, by=result.author, acting_unit=acting,
+                          expected_version=change.before.version)
+    return result
+
+
+def _which_plan(title: _Title, given: str | None, name: str, lang: str) -> str:
+    if given and title.plan and given != title.plan:
+        raise TrackerError(tr(lang, f"这是计划 {title.plan} 的台账,不是 {given} 的",
+                              f"this is the ledger of plan {title.plan}, not of {given}"), where=name)
+    if not (given or title.plan):
+        raise TrackerError(tr(lang, "文件中找不到计划编号(标题下方的“计划编号:…”);请用 --plan 指明计划",
+                              "the file does not say which plan it is for (no 计划编号: line above the header); "
+                              "name it with --plan"), where=name)
+    return given or title.plan
+
+
+def _author(session: Session, unit, by: str | None, lang: str) -> str:
+    """Who the updates are recorded as: --by, or the unit's one liaison."""
+    if by and by.strip():
+        return by.strip()
+    liaisons = unit_liaisons(session, unit)
+    if len(liaisons) == 1:
+        return liaisons[0].name
+    if liaisons:
+        names = "、".join(l.name for l in liaisons)
+        raise TrackerError(tr(lang, f"{unit.name} 有多名联络员({names}),请用 --by 指明填报人",
+                              f"{unit.name} has several liaisons ({names}); say who reports with --by"))
+    raise TrackerError(tr(lang, f"{unit.name} 没有登记联络员,请用 --by 指明填报人",
+                          f"{unit.name} has no liaison on record; say who reports with --by"))
+
+
+# ---------------------------------------------------------------------- reading the file
+
+
+@dataclass
+class _Title:
+    """What the title block above the header says the file is."""
+
+    plan: str | None
+    unit: str | None  # exported for this unit
+    whole_plan: bool  # every task, with its lead's status
+
+
+def _read(path: str | Path, lang: str) -> tuple[list[_Source], _Title]:
+    """The sheets that hold ledger rows, and what their title block says."""
+    sheets = open_sheets(path, lang)
+    sources, problems = [], Problems(lang)
+    plans, units, whole_plan = set(), set(), False
+    for sheet in sheets:
+        header = find_header(sheet, C.TASK_KEY)
+        if header is None:
+            continue  # a sheet of notes or instructions beside the ledger
+        for name in (C.TASK_KEY, C.STATUS, C.PERCENT, C.PROGRESS, C.VERSION):
+            if len(header.columns.get(name, [])) > 1:
+                titles = "、".join(f"「{header.titles[c]}」" for c in header.columns[name])
+                problems.add(sheet, header.row, None, tr(lang, f"有多个列都表示「{name}」:{titles},请只保留一列",
+                                                         f"several columns mean {name}: {titles}; keep one"))
+        if C.STATUS not in header.columns:
+            problems.add(sheet, header.row, None, tr(lang, "缺少「状态」列(也可写作 完成状态、推进状态)",
+                                                     "no 状态 (status) column"))
+        for values in sheet.rows[:header.row - 1]:
+            for value in values:
+                if isinstance(value, str):
+                    plans.update(_PLAN_KEY.findall(value))
+                    units.update(_FOR_UNIT.findall(value))
+                    whole_plan = whole_plan or C.WHOLE_PLAN in value
+        sources.append(_Source(sheet, header))
+    if not sources:
+        sheet_names = "、".join(f"「{s.name}」" for s in sheets if s.name) or Path(path).name
+        raise TrackerError(tr(lang, f"没有找到「任务编号」列({sheet_names}):台账需要任务编号才能对应到任务,"
+                                    "请用 tracker ledger export 导出的台账填报",
+                              f"no 任务编号 (task key) column in {sheet_names}: rows are matched by task key; "
+                              "fill in a ledger exported by `tracker ledger export`"), where=Path(path).name)
+    if problems:
+        raise problems.error(tr(lang, "台账的表头有问题,未写入任何数据:", "the ledger's header has problems; nothing was written:"))
+    if len(plans) > 1 or len(units) > 1:
+        raise TrackerError(tr(lang, "文件的标题中写了不止一个计划编号或填报单位", "the file names more than one plan or unit"),
+                           where=Path(path).name)
+    if units and whole_plan:
+        raise TrackerError(tr(lang, "文件的标题既写了填报单位又写了全部任务", "the file says both one unit and the whole plan"),
+                           where=Path(path).name)
+    return sources, _Title(next(iter(plans), None), next(iter(units), None), whole_plan)
+
+
+class _Rows:
+    """Compares a file's rows with what the database holds, collecting changes and problems."""
+
+    def __init__(self, states: dict[str, ProgressState], acting, coordinator_id: int | None, whole_plan: bool,
+                 problems: Problems, result: ImportResult, lang: str):
+        self.states, self.acting, self.coordinator_id = states, acting, coordinator_id
+        self.whole_plan, self.problems, self.result, self.lang = whole_plan, problems, result, lang
+        self.seen: dict[str, str] = {}  # task key → where it first appeared, across sheets
+
+    def compare(self, source: _Source) -> None:
+        sheet, header = source.sheet, source.header
+        for row in range(header.row + 1, len(sheet.rows) + 1):
+            key = cell_text(sheet.value(row, header.column(C.TASK_KEY)))
+            if key is not None:  # rows without one are section headings, blank or remark rows
+                self._row(sheet, header, row, key)
+
+    def _row(self, sheet: Sheet, header: Header, row: int, key: str) -> None:
+        lang, acting, problems = self.lang, self.acting.name, self.problems
+        found = len(problems)
+
+        def problem(column: str | None, zh: str, en: str) -> None:
+            problems.add(sheet, row, header.title(column) if column else None, tr(lang, zh, en))
+
+        percent_col, note_col, version_col = header.column(C.PERCENT), header.column(C.PROGRESS), header.column(C.VERSION)
+        for column in (C.STATUS, C.PERCENT, C.PROGRESS):
+            col = header.column(column)
+            if col and (row, col) in sheet.formulas:
+                problem(column, "单元格是公式,请直接填写内容", "the cell holds a formula; type the value itself")
+        state = self.states.get(key)
+        if key in self.seen:
+            problem(C.TASK_KEY, f"任务编号 {key} 重复(已见于 {self.seen[key]})",
+                    f"task {key} appears twice (also at {self.seen[key]})")
+        elif state is None:
+            hint = "" if KEY_PATTERN.match(key) else tr(lang, ",任务编号应形如 3.1.2", "; task keys look like 3.1.2")
+            problem(C.TASK_KEY, f"计划中没有任务编号「{key}」{hint}", f"the plan has no task {key!r}{hint}")
+        elif state.archived:
+            problem(C.TASK_KEY, f"任务 {key} 已从计划中移除", f"task {key} was removed from the plan")
+        elif not state.assigned and not self.whole_plan:
+            problem(C.TASK_KEY, f"{acting} 不是任务 {key} 的牵头或责任单位,不能填报其进展",
+                    f"{acting} is not assigned to task {key}, so it cannot report on it")
+        self.seen.setdefault(key, sheet.where(lang, row))
+        status = _status(sheet.value(row, header.column(C.STATUS)), problem)
+        percent = _percent(sheet, row, percent_col, problem) if percent_col else None
+        note = _note(sheet.value(row, note_col)) if note_col else None
+        if len(problems) > found or state is None or state.archived:
+            return
+        if not percent_col:  # a ledger without the column leaves the percent as it was
+            percent = state.percent if status == state.status else None
+        if not note_col:
+            note = state.note
+        if status == "done" and percent is None:
+            percent = 100  # as record_status does, so the comparison below sees what it would store
+        if (status, percent, note) == (state.status, state.percent, state.note):
+            self.result.unchanged += 1
+            return
+        if not state.assigned:
+            problem(C.TASK_KEY, f"任务 {key} 没有牵头或责任单位,无从填报", f"task {key} has no unit to report for it")
+            return
+        if state.unit_id != self.acting.id and self.acting.id != self.coordinator_id:
+            problem(C.STATUS, f"此行是 {state.unit} 的进展,{acting} 不能代为填报(只有 {state.unit} 或计划的统筹单位可以)",
+                    f"this row is {state.unit}'s progress: {acting} may not report it "
+                    f"(only {state.unit} itself or the plan's coordinating unit may)")
+            return
+        try:
+            validate_update(status, percent, note)
+        except TrackerError as exc:
+            if status == "behind":
+                problem(C.PROGRESS, "状态为「滞后」时,须在进展情况中写明原因和下一步安排", str(exc))
+            else:
+                problem(C.STATUS, str(exc), str(exc))
+            return
+        version = cell_text(sheet.value(row, version_col)) if version_col else None
+        if version and version.isdigit() and int(version) != state.version:
+            when = f"{state.status_at:%Y-%m-%d %H:%M}" if state.status_at else ""
+            now = status_label(state.status, lang) + (f" {state.percent}%" if state.percent is not None else "")
+            who = state.author or state.unit
+            problem(C.STATUS, f"导出这份台账之后,{who} 已于 {when} 更新了此任务(现为 {now}),"
+                              "为免覆盖,请重新导出台账后再填报",
+                    f"{who} updated this task at {when} after this ledger was exported (now {now}); "
+                    "export a fresh ledger and fill that in, so the newer update is not overwritten")
+            return
+        self.result.changes.append(Change(key, sheet.where(lang, row), state, status, percent, note))
+
+
+def _status(value, problem) -> str | None:
+    text = cell_text(value)
+    choices = "、".join(STATUS_LABELS["zh"][s] for s in STATUSES)
+    if text is None:
+        problem(C.STATUS, f"状态为空;请从下拉列表中选择:{choices}", f"no status; choose one of {choices}")
+        return None
+    for code in STATUSES:
+        if text in (code, STATUS_LABELS["zh"][code], STATUS_LABELS["en"][code]):
+            return code
+    problem(C.STATUS, f"「{text}」不是可用的状态;请从下拉列表中选择:{choices}",
+            f"{text!r} is not a status; choose one of {choices}")
+    return None
+
+
+def _percent(sheet: Sheet, row: int, col: int, problem) -> int | None:
+    """0–100 as typed: 60, 60%, "60%", 0.6 in a percent-formatted cell, 66.5 rounds to 67."""
+    value = sheet.value(row, col)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, (int, float)):
+        number = float(value)
+        # Excel stores 60% as 0.6 in a cell formatted as a percentage (not a literal "%")
+        if "%" in re.sub(r'"[^"]*"|\\.', "", sheet.number_format(row, col)):
+            number *= 100
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().rstrip("%").strip()
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number):
+        problem(C.PERCENT, f"「{value}」不是数字;请填写 0 到 100 之间的数", f"{value!r} is not a number from 0 to 100")
+        return None
+    if not 0 <= number <= 100:
+        shown = f"{number:g}"
+        problem(C.PERCENT, f"{shown} 超出范围;完成进度应在 0 到 100 之间", f"{shown} is outside 0–100")
+        return None
+    return int(Decimal(str(number)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _note(value) -> str | None:
+    text = cell_text(value)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else None

@@ -1,0 +1,116 @@
+"""Who is at the keyboard: the unit (and liaison) the app acts as, and remembering it.
+
+A liaison is asked once; the answer is kept in `tui.toml` under the user's config folder
+(platformdirs' user_config_dir("tracker"); TRACKER_CONFIG_DIR moves it, for tests and for
+several liaisons sharing one account). Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import NotFound, TrackerError
+
+CONFIG_FILE = "tui.toml"
+
+
+@dataclass(frozen=True)
+class Identity:
+    unit_id: int
+    unit: str
+    jurisdiction: str
+    liaison: str | None = None
+
+
+@dataclass(frozen=True)
+class Ask:
+    """No identity yet: ask, starting from `query` (an ambiguous or remembered name)."""
+
+    query: str = ""
+    jurisdiction: str | None = None
+    liaison: str | None = None
+    notice: str | None = None  # why we ask again, e.g. a remembered unit this database lacks
+
+
+def config_dir() -> Path:
+    override = os.environ.get("TRACKER_CONFIG_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("tracker", appauthor=False))
+
+
+def config_path() -> Path:
+    return config_dir() / CONFIG_FILE
+
+
+def remembered() -> tuple[dict, str | None]:
+    """The remembered answer as {unit, jurisdiction, liaison}, and a problem reading it, if any.
+    A broken file is not fatal: the app asks again and says why."""
+    path = config_path()
+    if not path.exists():
+        return {}, None
+    import tomlkit
+
+    try:
+        data = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+    except Exception as exc:  # TOML syntax error, unreadable bytes
+        return {}, f"{path}: {exc}"
+    if not isinstance(data.get("unit"), str) or not data["unit"].strip():
+        return {}, f"{path}: no unit name in it"
+    return {k: data[k] for k in ("unit", "jurisdiction", "liaison") if isinstance(data.get(k), str)}, None
+
+
+def remember(identity: Identity) -> Path:
+    import tomlkit
+
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("The unit and liaison `tracker tui` acts as; delete this file to be asked again."))
+    doc["unit"] = identity.unit
+    doc["jurisdiction"] = identity.jurisdiction
+    if identity.liaison:
+        doc["liaison"] = identity.liaison
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    tmp.replace(path)  # a crash mid-write leaves the old answer, never half a file
+    return path
+
+
+def resolve(session, *, as_unit: str | None, jurisdiction: str | None, liaison: str | None) -> Identity | Ask:
+    """The identity to start with: --as (with --jurisdiction) first, then the remembered answer.
+
+    An unknown --as or --jurisdiction is an error (TrackerError) the command reports before any
+    screen opens; a name in several jurisdictions, or nothing to go on, asks."""
+    from ..service import find_unit
+
+    if as_unit:
+        try:
+            unit = find_unit(session, as_unit, jurisdiction)
+        except NotFound:
+            raise
+        except TrackerError:  # several jurisdictions have it: let the liaison pick one
+            return Ask(query=as_unit, liaison=liaison)
+        saved, _ = remembered()
+        if liaison is None and saved.get("unit") == unit.name and saved.get("jurisdiction") == unit.jurisdiction.name:
+            liaison = saved.get("liaison")
+        return Identity(unit.id, unit.name, unit.jurisdiction.name, liaison)
+    if jurisdiction:
+        from ..service.tui import jurisdiction_names
+
+        if jurisdiction not in (known := jurisdiction_names(session)):
+            raise NotFound(f"unknown jurisdiction {jurisdiction!r}; known: {'、'.join(known) or '(none loaded)'}")
+    saved, problem = remembered()
+    if problem:
+        return Ask(jurisdiction=jurisdiction, liaison=liaison, notice=problem)
+    if not saved:
+        return Ask(jurisdiction=jurisdiction, liaison=liaison)
+    try:
+        unit = find_unit(session, saved["unit"], saved.get("jurisdiction"))
+    except TrackerError as exc:  # remembered from another database
+        return Ask(query=saved["unit"], liaison=liaison, notice=str(exc))
+    return Identity(unit.id, unit.name, unit.jurisdiction.name, liaison or saved.get("liaison"))

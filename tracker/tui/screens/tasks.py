@@ -1,0 +1,233 @@
+"""My tasks: tabs for the tasks I lead, support, all of them, and the plan tree.
+
+One filter (/) and one sort order serve every tab; a tab that was hidden while they changed
+fetches again when it is shown. The count reads `matched / all` for the tab.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+
+from ..text import localise_bindings, state, tr
+from ..widgets.plan_tree import PlanTree
+from ..widgets.task_table import MAX_ROWS, TaskTable
+from .update import UpdateTarget
+
+TABS = (("lead", "lead"), ("responsible", "responsible"), ("all", None))
+ORDERS = ("deadline", "status")
+
+
+class TasksScreen(Screen):
+    BINDINGS = [
+        Binding("slash", "focus_filter", "筛选"),
+        Binding("escape", "clear_filter", "清除", show=False),
+        Binding("e", "update", "更新"),
+        Binding("d,space", "detail", "详情"),
+        Binding("u", "undo", "撤销"),
+        Binding("s", "sort", "排序"),
+        Binding("r", "refresh", "刷新", show=False),
+        Binding("1", "tab('lead')", show=False),
+        Binding("2", "tab('responsible')", show=False),
+        Binding("3", "tab('all')", show=False),
+        Binding("4", "tab('plans')", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order = "deadline"
+        self.search = ""
+        self.needs_refresh = True
+        self.first_count = True  # a unit that leads nothing opens on 全部, not an empty tab
+
+    def compose(self) -> ComposeResult:
+        lang = self.app.lang
+        yield Static(id="whoami")
+        with Horizontal(id="filterbar"):
+            yield Input(placeholder=tr("filter_placeholder", lang), id="filter", compact=True)
+            yield Static(id="count")
+        with TabbedContent(initial="lead", id="tabs"):
+            for pane_id, role in TABS:
+                with TabPane(tr(f"tab_{pane_id}", lang), id=pane_id):
+                    yield TaskTable(role, id=f"table-{pane_id}")
+            with TabPane(tr("tab_plans", lang), id="plans"):
+                yield PlanTree(id="plan-tree")
+        yield Static(id="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        localise_bindings(self, self.app.lang)
+        self.query_one("#whoami", Static).update(self.app.whoami())
+        self.active_table().focus()
+
+    def on_screen_resume(self) -> None:
+        if self.needs_refresh:
+            self.needs_refresh = False
+            self.refresh_tables()
+
+    # ------------------------------------------------------------------ the widgets
+
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#tabs", TabbedContent)
+
+    def active_table(self) -> TaskTable | None:
+        active = self.tabs().active or "lead"
+        if active == "plans":
+            return None
+        return self.query_one(f"#table-{active}", TaskTable)
+
+    def tables(self) -> list[TaskTable]:
+        return list(self.query(TaskTable))
+
+    def refresh_tables(self, *, keep_cursor: bool = False) -> None:
+        """Everything may have changed (an update, an undo, a new filter): the visible tab
+        fetches now, the hidden ones when shown."""
+        for table in self.tables():
+            table.stale = True
+            table.total = None
+        active = self.active_table()
+        if active is not None:
+            active.reload(search=self.search, order=self.order, keep_cursor=keep_cursor)
+        elif self.tabs().active == "plans":
+            self.query_one(PlanTree).reload()
+
+    def show_count(self) -> None:
+        table = self.active_table()
+        count = self.query_one("#count", Static)
+        lang = self.app.lang
+        if table is None:
+            count.update("")
+            return
+        if table.matched is None or table.total is None:
+            count.update(tr("loading", lang))
+            return
+        text = f"{table.matched:,} / {table.total:,} · {tr('sort_' + table.order, lang)}"
+        if table.matched > MAX_ROWS and len(table.loaded) >= MAX_ROWS:
+            text = tr("capped", lang, n=f"{MAX_ROWS:,}") + " · " + text
+        count.update(text)
+
+    def on_task_table_counted(self, event: TaskTable.Counted) -> None:
+        if self.first_count and event.table.role == "lead":
+            self.first_count = False
+            if event.table.total == 0 and not self.search:
+                self.action_tab("all")
+                return
+        if event.table is self.active_table():
+            self.show_count()
+        if event.table is self.active_table():
+            empty = tr("no_rows", self.app.lang)
+            if event.table.matched == 0:
+                self.app.say(empty)
+            elif str(self.query_one("#message", Static).render()) == empty:
+                self.app.say("")
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane.id
+        if pane == "plans":
+            tree = self.query_one(PlanTree)
+            if not tree.loaded:
+                tree.reload()
+            tree.focus()
+        else:
+            table = self.query_one(f"#table-{pane}", TaskTable)
+            if table.stale or table.search != self.search or table.order != self.order:
+                table.reload(search=self.search, order=self.order)
+            table.focus()
+        self.show_count()
+
+    # ------------------------------------------------------------------ filtering and sorting
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "filter":
+            return
+        self.search = event.value.strip()
+        for table in self.tables():
+            table.stale = True
+        table = self.active_table()
+        if table is not None:
+            table.reload(search=self.search, order=self.order)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter" and (table := self.active_table()) is not None:
+            self.set_focus(table)
+
+    def action_focus_filter(self) -> None:
+        # at once, not after a refresh, so the keys typed right after / land in the box
+        self.set_focus(self.query_one("#filter", Input))
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value:
+            box.value = ""  # Input.Changed reloads with no filter
+        if (table := self.active_table()) is not None:
+            self.set_focus(table)
+
+    def action_sort(self, order: str | None = None) -> None:
+        self.order = order or ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]
+        for table in self.tables():
+            table.stale = True
+        if (table := self.active_table()) is not None:
+            table.reload(search=self.search, order=self.order)
+        self.app.say(tr("sort_" + self.order, self.app.lang))
+
+    def action_tab(self, pane: str) -> None:
+        self.tabs().active = pane
+
+    def action_refresh(self) -> None:
+        self.refresh_tables(keep_cursor=True)
+
+    # ------------------------------------------------------------------ acting on a task
+
+    def selected_row(self):
+        table = self.active_table()
+        row = table.selected() if table is not None else None
+        if row is None and table is not None:
+            self.app.say(tr("pick_row", self.app.lang))
+        return row
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if isinstance(event.data_table, TaskTable):
+            event.stop()
+            self.action_update()
+
+    def action_update(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        me = self.app.identity
+        target = UpdateTarget(row.plan_key, row.key, row.title, me.unit_id, me.unit, row.assignment_id, row.version,
+                              row.status, row.percent)
+        self.app.open_update(target, lambda saved: self._after_write(saved, row.key))
+
+    def _after_write(self, saved, task_key: str) -> None:
+        if saved is not None:
+            lang = self.app.lang
+            self.app.say(tr("saved", lang, key=task_key, state=state(saved.status, saved.percent, lang)))
+            self.refresh_tables(keep_cursor=True)
+
+    def action_undo(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        self.app.undo(row.plan_key, row.key, self.app.identity.unit_id, lambda: self.refresh_tables(keep_cursor=True))
+
+    def action_detail(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.open_detail(row.plan_key, row.key)
+
+    def on_plan_tree_task_chosen(self, event: PlanTree.TaskChosen) -> None:
+        self.open_detail(event.plan_key, event.task_key)
+
+    def open_detail(self, plan_key: str, task_key: str) -> None:
+        from .detail import TaskDetailScreen
+
+        def back(changed) -> None:
+            if changed:
+                self.refresh_tables(keep_cursor=True)
+
+        self.app.push_screen(TaskDetailScreen(plan_key, task_key), back)
+

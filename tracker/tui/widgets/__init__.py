@@ -1,0 +1,1 @@
+"""Widgets: the paged task table and the lazily expanded plan tree."""
