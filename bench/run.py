@@ -60,7 +60,8 @@ class Measure:
     def row(self) -> list[str]:
         if not self.wall:
             return [self.name, self.engine, "—", "—", "—", "—", self.target, self.note]
-        return [self.name, self.engine, f"{statistics.median(self.wall):.2f} s", f"{statistics.median(self.cpu):.2f} s",
+        cpu = statistics.median(self.cpu)
+        return [self.name, self.engine, f"{statistics.median(self.wall):.2f} s", "—" if cpu != cpu else f"{cpu:.2f} s",
                 f"{self.rss_mb:.0f} MB" if self.rss_mb is not None else "—",
                 str(self.statements) if self.statements is not None else "—", self.target,
                 self.note or f"{len(self.wall)} runs, worst {max(self.wall):.2f} s"]
