@@ -1,9 +1,8 @@
-"""Crash safety: `tracker plan load` killed (SIGKILL) in the middle of writing leaves the
-database exactly as it was, ten times over, on both engines.
+"""Crash safety: `tracker plan load` and `tracker ledger import-progress` killed (SIGKILL) in
+the middle of writing leave the database exactly as it was, ten times over, on both engines."""
 
-A ledger import is to get the same test once the ledger (another branch) is merged: start
-`tracker ledger import` on a large spreadsheet the same way and reuse `_kill_while_writing`."""
-
+import csv
+import io
 import os
 import random
 import signal
@@ -14,7 +13,7 @@ import uuid
 
 import pytest
 
-from bench.generate import Scale, write_plan_files
+from bench.generate import Scale, generate, write_plan_files
 from tracker.store.db import Database
 
 from .conftest import ROOT, snapshot
@@ -83,6 +82,18 @@ def _kill_while_writing(args: list[str], writing, rng: random.Random) -> None:
     assert process.returncode == -signal.SIGKILL
 
 
+def _watchers(url: str):
+    """(the URL the killed process uses, is-it-writing probe, wait-until-its-session-is-gone)."""
+    if url.startswith("sqlite"):
+        return url, (lambda: _writing_sqlite(url)), (lambda: None)
+    from .conftest import POSTGRES_URL
+
+    application = f"crash-{uuid.uuid4().hex[:8]}"
+    admin = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    return (f"{url}&application_name={application}", (lambda: _writing_postgres(admin, application)),
+            (lambda: _gone_postgres(admin, application)))
+
+
 @pytest.mark.slow
 def test_plan_load_killed_mid_way_changes_nothing(loaded_db, tmp_path):
     from tracker import service
@@ -95,17 +106,7 @@ def test_plan_load_killed_mid_way_changes_nothing(loaded_db, tmp_path):
     url = loaded_db.url
     loaded_db.dispose()
     rng = random.Random(8)
-    if url.startswith("sqlite"):
-        writing = lambda: _writing_sqlite(url)  # noqa: E731
-        settle = lambda: None  # noqa: E731
-    else:
-        from .conftest import POSTGRES_URL
-
-        application = f"crash-{uuid.uuid4().hex[:8]}"
-        admin = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-        url = f"{url}&application_name={application}"
-        writing = lambda: _writing_postgres(admin, application)  # noqa: E731
-        settle = lambda: _gone_postgres(admin, application)  # noqa: E731
+    url, writing, settle = _watchers(url)
     before = snapshot(url)
     for _ in range(KILLS):
         _kill_while_writing(["--db", url, "plan", "load", str(plans)], writing, rng)
@@ -117,3 +118,46 @@ def test_plan_load_killed_mid_way_changes_nothing(loaded_db, tmp_path):
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert snapshot(url) != before
+
+
+def _progress_reported(ledger: str) -> str:
+    """The exported ledger as a unit sends it back: every row 推进中 55% with a note."""
+    rows = list(csv.reader(io.StringIO(ledger)))
+    header = next(i for i, row in enumerate(rows) if row and row[0] == "序号")
+    status, percent, note = (rows[header].index(name) for name in ("状态", "完成进度", "进展情况"))
+    for row in rows[header + 1:]:
+        if row and row[0].isdigit():
+            row[status], row[percent], row[note] = "推进中", "55", "台账导入"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+@pytest.mark.slow
+def test_ledger_import_killed_mid_way_changes_nothing(db_url, tmp_path):
+    # one plan of 3,000 tasks: 市发展改革委 reports progress on its 1,000 in one ledger
+    generate(db_url, Scale("ledger", 1, 3_000), 2, tmp_path / "plans")
+    plan_key = next(p.stem for p in (tmp_path / "plans").glob("binjiang-*.toml"))
+    env = {**os.environ, "TRACKER_TODAY": "2026-11-24"}
+    exported = tmp_path / "ledger.csv"
+    done = subprocess.run([sys.executable, "-m", "tracker.cli", "--db", db_url, "ledger", "export", "--plan", plan_key,
+                    "--unit", "市发展改革委", "-o", str(exported)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert exported.exists(), done.stderr
+    returned = tmp_path / "returned.csv"
+    returned.write_text(_progress_reported(exported.read_text(encoding="utf-8-sig")), encoding="utf-8-sig")
+    url, writing, settle = _watchers(db_url)
+    args = ["--db", url, "ledger", "import-progress", str(returned), "--unit", "市发展改革委", "--by", "综合处"]
+    before = snapshot(url)
+    rng = random.Random(9)
+    os.environ["TRACKER_TODAY"] = "2026-11-24"
+    try:
+        for _ in range(KILLS):
+            _kill_while_writing(args, writing, rng)
+            settle()
+            assert snapshot(url) == before
+        result = subprocess.run([sys.executable, "-m", "tracker.cli", *args], cwd=ROOT, env=env,
+                                capture_output=True, text=True)
+    finally:
+        del os.environ["TRACKER_TODAY"]
+    assert result.returncode == 0, result.stderr
+    assert "1000" in result.stdout and snapshot(url) != before

@@ -172,3 +172,16 @@ def test_doctor_does_not_create_a_database(tmp_path):
     result = Cli(f"sqlite:///{path}")("doctor")
     assert result.exit_code == 1 and "tracker init" in result.output
     assert not path.exists()
+
+
+def test_lazy_commands_run_as_python_m_tracker_cli(loaded_db):
+    """`python -m tracker.cli doctor`: a command loaded on first use gets the same App."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    result = subprocess.run([sys.executable, "-m", "tracker.cli", "--db", loaded_db.url, "--lang", "en", "doctor"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "All well." in result.stdout

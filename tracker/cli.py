@@ -351,4 +351,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # `python -m tracker.cli`: run the importable module, not this __main__ copy of it, so the
+    # App that lazily loaded commands import (tracker.cli.App) is the one the group passes on
+    from tracker.cli import main as tracker_main
+
+    tracker_main()
