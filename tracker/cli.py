@@ -23,6 +23,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "digest": "tracker.digest.cli:digest",
     "tui": "tracker.tui.command:tui",
     "feed": "tracker.feeds.cli:feed",
+    "backup": "tracker.ops:backup",
+    "restore": "tracker.ops:restore",
+    "doctor": "tracker.ops:doctor",
 }
 
 
@@ -229,15 +232,22 @@ ROLE_CHOICE = click.Choice(["lead", "responsible"])
 @pass_app
 def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within, stale, as_json) -> None:
     """A unit's tasks, soonest deadline first."""
+    from . import clock
     from .i18n import role_label, status_label, t
-    from .service import get_plan, unit_tasks
+    from .store.direct import unit_tasks as read_directly
 
-    with app.db.reading() as session:
-        unit = app.unit(session, unit_name, jurisdiction)
-        if plan_key:
-            get_plan(session, plan_key)
-        rows = unit_tasks(session, unit, role=role, plan_key=plan_key, overdue=overdue,
-                          due_within=due_within, stale_days=stale)
+    # the ordinary case is read without loading SQLAlchemy (see tracker/store/direct.py)
+    rows = read_directly(app.settings.database_url, unit_name, jurisdiction, role=role, plan_key=plan_key,
+                         overdue=overdue, due_within=due_within, stale_days=stale, today=clock.today())
+    if rows is None:
+        from .service import get_plan, unit_tasks
+
+        with app.db.reading() as session:
+            unit = app.unit(session, unit_name, jurisdiction)
+            if plan_key:
+                get_plan(session, plan_key)
+            rows = unit_tasks(session, unit, role=role, plan_key=plan_key, overdue=overdue,
+                              due_within=due_within, stale_days=stale)
     if as_json:
         echo_json([r.to_json(app.lang) for r in rows])
         return
@@ -341,4 +351,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # `python -m tracker.cli`: run the importable module, not this __main__ copy of it, so the
+    # App that lazily loaded commands import (tracker.cli.App) is the one the group passes on
+    from tracker.cli import main as tracker_main
+
+    tracker_main()

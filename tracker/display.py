@@ -6,31 +6,44 @@ Cells are padded by display width and cut with an ellipsis, never in the middle 
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
+
+
+@lru_cache(maxsize=8192)
+def _cells(ch: str) -> int:
+    # cached per character: a task list of 2,000 rows asks about the same few thousand characters
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
 
 
 def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
-               for ch in text)
+    if text.isascii():
+        return len(text)
+    return sum(map(_cells, text))
 
 
-def fit(text: str, cells: int) -> str:
-    """`text` cut to at most `cells` display cells, ending in … when cut."""
+def _fit(text: str, cells: int) -> tuple[str, int]:
     text = " ".join(text.split())
-    if width(text) <= cells:
-        return text
+    used = width(text)
+    if used <= cells:
+        return text, used
     out, used = [], 0
     for ch in text:
-        w = width(ch)
+        w = _cells(ch)
         if used + w > cells - 1:
             break
         out.append(ch)
         used += w
-    return "".join(out) + "…"
+    return "".join(out) + "…", used + 1
+
+
+def fit(text: str, cells: int) -> str:
+    """`text` cut to at most `cells` display cells, ending in … when cut."""
+    return _fit(text, cells)[0]
 
 
 def pad(text: str, cells: int) -> str:
-    text = fit(text, cells)
-    return text + " " * (cells - width(text))
+    text, used = _fit(text, cells)
+    return text + " " * (cells - used)
 
 
 def table(headers: list[str], rows: list[list[str]], widths: list[int | None]) -> str:

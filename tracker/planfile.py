@@ -21,7 +21,9 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from .errors import TrackerError
 
@@ -108,13 +110,28 @@ class PlanFile:
     path: Path | None = None
 
 
+_CLAUSE_END = re.compile(r"[,。;:!?,;]")
+
+
 def derive_title(text: str, limit: int = 24) -> str:
     """A task's short title: its first clause, cut at `limit` characters."""
-    first = re.split(r"[,。;:!?,;]", text, maxsplit=1)[0].strip()
+    first = _CLAUSE_END.split(text, maxsplit=1)[0].strip()
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 # ---------------------------------------------------------------------- reading
+
+
+# Where a problem is: "file:line", or a function that finds it. Finding a value's line means
+# scanning the file, so it is done only for the one value that is wrong, not for every value.
+Where = str | Callable[[], str]
+
+
+def _place(where: Where) -> str:
+    return where() if callable(where) else where
+
+
+_TABLES = {f"[[{name}]]": name for name in ("sections", "tasks", "targets")}
 
 
 class _Lines:
@@ -122,8 +139,10 @@ class _Lines:
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
-        self.table_lines = {name: [i + 1 for i, line in enumerate(self.lines) if line.strip() == f"[[{name}]]"]
-                            for name in ("sections", "tasks", "targets")}
+        self.table_lines: dict[str, list[int]] = {name: [] for name in _TABLES.values()}
+        for number, line in enumerate(self.lines, start=1):
+            if "[[" in line and (name := _TABLES.get(line.strip())):
+                self.table_lines[name].append(number)
 
     def table(self, name: str, index: int) -> int:
         found = self.table_lines[name]
@@ -149,7 +168,7 @@ def read_plan(path: str | Path) -> PlanFile:
     except UnicodeDecodeError:
         raise TrackerError("not a UTF-8 text file", where=str(path)) from None
     try:
-        data = tomllib.loads(text)
+        data = _parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         where = f"{path}:{line}" if line else str(path)
@@ -159,7 +178,20 @@ def read_plan(path: str | Path) -> PlanFile:
     return plan
 
 
-def _date(value, where: str, what: str) -> date | None:
+def _parse_toml(text: str) -> dict:
+    """TOML → dict. rtoml (Rust) reads a large plan about ten times faster than tomllib; when it
+    refuses a file, tomllib reads it again so the error message and its line are tomllib's."""
+    try:
+        import rtoml
+    except ImportError:  # an installation without the accelerator still reads every plan
+        return tomllib.loads(text)
+    try:
+        return rtoml.loads(text)
+    except rtoml.TomlParsingError:
+        return tomllib.loads(text)
+
+
+def _date(value, where: Where, what: str) -> date | None:
     if value is None:
         return None
     if isinstance(value, date):
@@ -169,20 +201,38 @@ def _date(value, where: str, what: str) -> date | None:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise TrackerError(f"{what} must be a date like 2022-12-31, not {value!r}", where=where)
+    raise TrackerError(f"{what} must be a date like 2022-12-31, not {value!r}", where=_place(where))
 
 
-def _names(value, where: str, what: str) -> list[str]:
+def _names(value, where: Where, what: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise TrackerError(f"{what} must be a list of unit names", where=where)
-    return [v.strip() for v in value]
+    names = None
+    if isinstance(value, list):
+        try:
+            names = [v.strip() for v in value]
+        except AttributeError:  # a number, date, table… (TOML has no other kind with strip())
+            pass
+    if names is None or not all(names):
+        raise TrackerError(f"{what} must be a list of unit names", where=_place(where))
+    return names
 
 
-def parse_deadline(value, phrase: str | None, where: str) -> Deadline:
+@lru_cache(maxsize=1024)
+def _rule_error(rule: str) -> str | None:
+    """Why a deadline rule is not a valid RRULE, or None. Cached: plans repeat a few rules."""
+    from dateutil.rrule import rrulestr
+
+    try:
+        rrulestr(rule, dtstart=date(2000, 1, 1))
+    except (ValueError, TypeError) as exc:
+        return str(exc)
+    return None
+
+
+def parse_deadline(value, phrase: str | None, where: Where) -> Deadline:
     if value is None:
         return Deadline("plan_end", phrase=phrase)
     if isinstance(value, date):
@@ -191,12 +241,9 @@ def parse_deadline(value, phrase: str | None, where: str) -> Deadline:
         return Deadline("ongoing", phrase=phrase)
     if isinstance(value, dict) and isinstance(value.get("rrule"), str):
         rule = value["rrule"].strip()
-        try:
-            from dateutil.rrule import rrulestr
-
-            rrulestr(rule, dtstart=date(2000, 1, 1))
-        except (ValueError, TypeError) as exc:
-            raise TrackerError(f"deadline rule {rule!r} is not a valid RRULE: {exc}", where=where) from None
+        problem = _rule_error(rule)
+        if problem is not None:
+            raise TrackerError(f"deadline rule {rule!r} is not a valid RRULE: {problem}", where=_place(where))
         return Deadline("rule", rule=rule, phrase=phrase)
     if isinstance(value, str):
         try:
@@ -204,7 +251,7 @@ def parse_deadline(value, phrase: str | None, where: str) -> Deadline:
         except ValueError:
             pass
     raise TrackerError(f"deadline must be a date like 2022-12-31, \"ongoing\" or {{rrule = \"...\"}}, not {value!r}",
-                       where=where)
+                       where=_place(where))
 
 
 def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
@@ -265,13 +312,15 @@ def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
         if section is not None and section not in section_keys:
             raise TrackerError(f"task {key}: unknown section {section!r}", where=f"{name}:{lines.value(line, 'section')}")
         deadline = parse_deadline(entry.get("deadline"), entry.get("deadline_phrase"),
-                                  f"{name}:{lines.value(line, 'deadline')}")
+                                  lambda: f"{name}:{lines.value(line, 'deadline')}")
         plan.tasks.append(Task(
             key=key, text=text.strip(), section=section, title=entry.get("title"),
-            lead=_names(entry.get("lead"), f"{name}:{lines.value(line, 'lead')}", "lead"),
-            responsible=_names(entry.get("responsible"), f"{name}:{lines.value(line, 'responsible')}", "responsible"),
+            lead=_names(entry.get("lead"), lambda: f"{name}:{lines.value(line, 'lead')}", "lead"),
+            responsible=_names(entry.get("responsible"), lambda: f"{name}:{lines.value(line, 'responsible')}",
+                               "responsible"),
             inherited_responsible=_names(entry.get("inherited_responsible"),
-                                         f"{name}:{lines.value(line, 'inherited_responsible')}", "inherited_responsible"),
+                                         lambda: f"{name}:{lines.value(line, 'inherited_responsible')}",
+                                         "inherited_responsible"),
             deadline=deadline, line=line,
         ))
 
@@ -292,7 +341,7 @@ def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
         plan.targets.append(Target(
             indicator=entry["indicator"], value=value, comparator=entry.get("comparator"),
             measure=entry.get("measure"), year=year,
-            due_on=_date(entry.get("due_on"), f"{name}:{lines.value(line, 'due_on')}", "due_on"),
+            due_on=_date(entry.get("due_on"), lambda: f"{name}:{lines.value(line, 'due_on')}", "due_on"),
             task=task, line=line,
         ))
     return plan

@@ -18,9 +18,10 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .. import clock
-from ..deadlines import is_overdue, next_due
+from ..deadlines import next_due
 from ..errors import Conflict, NotFound, PermissionDenied, TrackerError
 from ..i18n import STATUSES, status_label
+from ..tasklist import TaskRow, add_units, task_rows
 from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
@@ -148,53 +149,17 @@ def get_task(session: Session, plan_key: str, task_key: str) -> Task:
 # ---------------------------------------------------------------------- task lists
 
 
-@dataclass
-class TaskRow:
-    """One task as a unit sees it: its own role and status, and who else is on it."""
-
-    assignment_id: int
-    task_id: int
-    plan_key: str
-    plan_title: str
-    key: str
-    title: str
-    section: str | None
-    text: str
-    role: str
-    source: str
-    deadline_kind: str
-    final_due_on: date | None  # the last date it is due (a rule's last occurrence in the plan)
-    due_on: date | None  # when it is next due
-    deadline_rule: str | None
-    deadline_phrase: str | None
-    status: str
-    percent: int | None
-    status_at: datetime | None
-    version: int
-    overdue: bool
-    days_left: int | None
-    lead: list[str] = field(default_factory=list)
-    responsible: list[str] = field(default_factory=list)
-
-    def to_json(self, lang: str = "zh") -> dict:
-        deadline = ({"rrule": self.deadline_rule} if self.deadline_kind == "rule"
-                    else "ongoing" if self.deadline_kind == "ongoing"
-                    else self.final_due_on.isoformat() if self.final_due_on else None)
-        return {
-            "plan": self.plan_key, "key": self.key, "title": self.title, "text": self.text,
-            "role": self.role, "lead": self.lead, "responsible": self.responsible,
-            "deadline": deadline, "due_on": self.due_on.isoformat() if self.due_on else None,
-            "deadline_phrase": self.deadline_phrase,
-            "status": self.status, "status_label": status_label(self.status, lang), "percent": self.percent,
-            "updated_at": self.status_at.isoformat() if self.status_at else None,
-            "overdue": self.overdue, "days_left": self.days_left,
-        }
+# a task list reads plain columns (tracker.tasklist.COLUMNS), not ORM objects: 2,000 rows build
+# in a few milliseconds
+_ROW_COLUMNS = (Assignment.id, Task.id, Plan.key, Plan.title, Task.key, Task.title, Task.text, Assignment.role,
+                Assignment.source, Task.deadline_kind, Task.due_on, Task.deadline_rule, Task.deadline_phrase,
+                Assignment.status, Assignment.percent, Assignment.status_at, Assignment.version, Plan.period_start)
 
 
 def _unit_task_query(unit: Unit, *, role: str | None, plan_key: str | None, overdue: bool,
                      due_within: int | None, stale_days: int | None, search: str | None, today: date):
     section = aliased(Section)
-    query = (select(Assignment, Task, Plan.key, Plan.title, Plan.period_start, section.title)
+    query = (select(*_ROW_COLUMNS, section.title)
              .join(Task, Task.id == Assignment.task_id)
              .join(Plan, Plan.id == Task.plan_id)
              .outerjoin(section, section.id == Task.section_id)
@@ -253,19 +218,7 @@ def unit_tasks(session: Session, unit: Unit, *, role: str | None = None, plan_ke
     query = query.order_by(*orderings[order])
     if limit is not None:
         query = query.limit(limit).offset(offset)
-    rows = []
-    for assignment, task, pkey, ptitle, pstart, stitle in session.execute(query):
-        due = next_due(task.deadline_kind, task.due_on, task.deadline_rule, today, pstart)
-        rows.append(TaskRow(
-            assignment.id, task.id, pkey, ptitle, task.key, task.title, stitle, task.text, assignment.role,
-            assignment.source, task.deadline_kind, task.due_on, due, task.deadline_rule, task.deadline_phrase,
-            assignment.status, assignment.percent, assignment.status_at, assignment.version,
-            is_overdue(task.deadline_kind, task.due_on, assignment.status, today),
-            (due - today).days if due else None,
-        ))
-    if due_within is not None:
-        horizon = today + timedelta(days=due_within)
-        rows = [r for r in rows if r.due_on is not None and today <= r.due_on <= horizon]
+    rows = task_rows(session.execute(query), today, due_within)
     _fill_units(session, rows)
     return rows
 
@@ -274,13 +227,11 @@ def _fill_units(session: Session, rows: list[TaskRow]) -> None:
     """Lead and responsible names for a page of rows, in one statement."""
     if not rows:
         return
-    by_task = {r.task_id: r for r in rows}
     query = (select(Assignment.task_id, Assignment.role, Unit.name)
              .join(Unit, Unit.id == Assignment.unit_id)
-             .where(Assignment.task_id.in_(list(by_task)), Assignment.archived.is_(False))
+             .where(Assignment.task_id.in_(list(dict.fromkeys(r.task_id for r in rows))), Assignment.archived.is_(False))
              .order_by(Assignment.task_id, Assignment.role, Assignment.position))
-    for task_id, role, name in session.execute(query):
-        (by_task[task_id].lead if role == "lead" else by_task[task_id].responsible).append(name)
+    add_units(rows, session.execute(query))
 
 
 # ---------------------------------------------------------------------- one task

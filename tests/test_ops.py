@@ -1,0 +1,187 @@
+"""tracker backup, restore and doctor, as a user runs them."""
+
+import json
+import re
+import sqlite3
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import text
+
+from tracker import service
+from tracker.store.models import FeedToken
+
+from .conftest import Cli, snapshot
+
+JILIN = "jilin-2021-cluster-upgrade"
+
+
+def _update(db, percent=30, by="苏秀兰"):
+    with db.transaction() as session:
+        stats = service.find_unit(session, "市统计局")
+        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress",
+                              percent=percent, by=by)
+
+
+def _sqlite_only(db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's own backup; PostgreSQL's is tested below")
+
+
+def test_backup_is_one_consistent_file_taken_while_in_use(loaded_db, tracker_cli, tmp_path):
+    _sqlite_only(loaded_db)
+    _update(loaded_db)
+    # someone is in the middle of writing: the backup neither waits for them nor takes half their work
+    writer = sqlite3.connect(loaded_db.engine.url.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE plan SET title = 'half-written' WHERE key = ?", (JILIN,))
+    target = tmp_path / "backup.sqlite3"
+    try:
+        result = tracker_cli("backup", "-o", str(target))
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert result.exit_code == 0, result.output
+    assert "已备份到" in result.output and "1 条进度记录" in result.output
+    assert not (tmp_path / "backup.sqlite3-wal").exists()
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert copy.execute("SELECT count(*) FROM plan WHERE title = 'half-written'").fetchone()[0] == 0
+    assert snapshot(f"sqlite:///{target}")[1] == snapshot(loaded_db.url)[1]
+
+
+def test_backup_does_not_overwrite_without_force(loaded_db, tracker_cli, tmp_path):
+    _sqlite_only(loaded_db)
+    target = tmp_path / "backup.sqlite3"
+    target.write_text("keep me")
+    result = tracker_cli("backup", "-o", str(target))
+    assert result.exit_code != 0 and "--force" in result.output + str(result.exception)
+    assert target.read_text() == "keep me"
+    assert tracker_cli("backup", "-o", str(target), "--force").exit_code == 0
+
+
+def test_restore_brings_back_the_backup_and_keeps_what_it_replaced(loaded_db, tracker_cli, tmp_path):
+    _sqlite_only(loaded_db)
+    _update(loaded_db, percent=30)
+    target = tmp_path / "backup.sqlite3"
+    assert tracker_cli("backup", "-o", str(target)).exit_code == 0
+    backed_up = snapshot(loaded_db.url)[1]
+    _update(loaded_db, percent=80)  # made after the backup: gone after the restore, kept aside
+    newer = snapshot(loaded_db.url)[1]
+
+    refused = tracker_cli("restore", str(target))  # no --yes: asks; no answer (no) leaves it all
+    assert refused.exit_code != 0 and snapshot(loaded_db.url)[1] == newer
+    result = tracker_cli("restore", str(target), "--yes")
+    assert result.exit_code == 0, result.output
+    assert snapshot(loaded_db.url)[1] == backed_up
+    saved, = tmp_path.glob("tracker.before-restore-*.sqlite3")
+    assert snapshot(f"sqlite:///{saved}")[1] == newer
+    assert tracker_cli("history", "5.3.1", "--plan", JILIN, "--json").exit_code == 0
+
+
+def _not_tracker(path):
+    with sqlite3.connect(path) as other:
+        other.execute("CREATE TABLE notes (body TEXT)")
+
+
+def _future(path):
+    with sqlite3.connect(path) as copy:
+        copy.execute("UPDATE alembic_version SET version_num = '0099_from_the_future'")
+
+
+def _damaged(path):
+    data = bytearray(path.read_bytes())
+    data[4096 * 3: 4096 * 3 + 200] = b"\xff" * 200  # scribble over a table page
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("case,message", [
+    ("missing", "no such file"),
+    ("text", "not a SQLite database"),
+    ("other database", "not a tracker one"),
+    ("newer schema", "unknown to this version"),
+    ("damaged", "damaged|cannot be read|not a tracker"),
+])
+def test_restore_refuses_what_is_not_a_fitting_backup(loaded_db, tracker_cli, tmp_path, case, message):
+    _sqlite_only(loaded_db)
+    bad = tmp_path / "bad.sqlite3"
+    if case == "text":
+        bad.write_text("台账 2026", encoding="utf-8")
+    elif case == "other database":
+        _not_tracker(bad)
+    elif case in ("newer schema", "damaged"):
+        assert tracker_cli("backup", "-o", str(bad)).exit_code == 0
+        (_future if case == "newer schema" else _damaged)(bad)
+    before = snapshot(loaded_db.url)
+    result = tracker_cli("restore", str(bad), "--yes")
+    assert result.exit_code != 0
+    assert re.search(message, str(result.exception) + result.output)
+    assert str(bad) in str(result.exception) + result.output  # names the file
+    assert snapshot(loaded_db.url) == before
+    assert list(tmp_path.glob("*.before-restore-*")) == []
+
+
+def test_postgresql_is_backed_up_with_its_own_tools(loaded_db, tracker_cli):
+    if loaded_db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    before = snapshot(loaded_db.url)
+    for args in (("backup", "-o", "tracker.dump"), ("restore", "tracker.dump", "--yes")):
+        result = tracker_cli(*args)
+        assert result.exit_code != 0
+        assert "pg_dump --format=custom --file=tracker.dump" in str(result.exception)
+        assert "pg_restore" in str(result.exception)
+    assert snapshot(loaded_db.url) == before
+
+
+def test_doctor_reports_and_finds_unused_feed_tokens(loaded_db, tracker_cli):
+    _update(loaded_db)
+    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    with loaded_db.transaction() as session:
+        stats = service.find_unit(session, "市统计局")
+        commerce = service.find_unit(session, "市商务局", "青岛市")
+        session.add_all([
+            FeedToken(unit_id=stats.id, token_sha256="a" * 64, created_at=now),  # never used
+            FeedToken(unit_id=commerce.id, token_sha256="b" * 64, created_at=now, last_used_at=now),
+            FeedToken(unit_id=commerce.id, token_sha256="c" * 64, created_at=now, revoked_at=now),
+        ])
+    result = tracker_cli("doctor", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["schema"] == report["schema_head"] and report["pending_migrations"] == []
+    assert report["counts"]["plans"] == 3 and report["counts"]["status updates"] == 1
+    assert report["counts"]["feed tokens"] == 2
+    assert [(t["jurisdiction"], t["unit"]) for t in report["unused_feed_tokens"]] == [("吉林市", "市统计局")]
+    assert report["size_bytes"] > 0 and report["problems"] == []
+    text_report = tracker_cli("doctor")
+    assert "架构版本: 0001_initial(最新)" in text_report.output and "吉林市 市统计局" in text_report.output
+    assert "feed tokens never used: 1" in tracker_cli("--lang", "en", "doctor").output
+
+
+def test_doctor_says_what_needs_a_person(loaded_db, tracker_cli):
+    with loaded_db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    before = snapshot(loaded_db.url)
+    result = tracker_cli("--lang", "en", "doctor")
+    assert result.exit_code == 1
+    assert "unknown to this version" in result.output
+    assert snapshot(loaded_db.url) == before  # the doctor never migrates
+
+
+def test_doctor_does_not_create_a_database(tmp_path):
+    path = tmp_path / "nothing-here.sqlite3"
+    result = Cli(f"sqlite:///{path}")("doctor")
+    assert result.exit_code == 1 and "tracker init" in result.output
+    assert not path.exists()
+
+
+def test_lazy_commands_run_as_python_m_tracker_cli(loaded_db):
+    """`python -m tracker.cli doctor`: a command loaded on first use gets the same App."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    result = subprocess.run([sys.executable, "-m", "tracker.cli", "--db", loaded_db.url, "--lang", "en", "doctor"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "All well." in result.stdout

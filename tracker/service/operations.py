@@ -1,0 +1,62 @@
+"""What `tracker doctor` reports about a database: how much it holds, how big it is, which
+calendar-feed tokens were handed out and never used."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from ..store.models import (
+    Assignment, FeedToken, Jurisdiction, Liaison, Plan, StatusUpdate, Task, Unit,
+)
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Rows that matter to people, by what they are."""
+    def count(query) -> int:
+        return session.scalar(query) or 0
+
+    return {
+        "jurisdictions": count(select(func.count()).select_from(Jurisdiction)),
+        "units": count(select(func.count()).select_from(Unit).where(Unit.kind != "group")),
+        "groups": count(select(func.count()).select_from(Unit).where(Unit.kind == "group")),
+        "liaisons": count(select(func.count()).select_from(Liaison)),
+        "plans": count(select(func.count()).select_from(Plan)),
+        "tasks": count(select(func.count()).select_from(Task).where(Task.archived.is_(False))),
+        "archived tasks": count(select(func.count()).select_from(Task).where(Task.archived.is_(True))),
+        "assignments": count(select(func.count()).select_from(Assignment).where(Assignment.archived.is_(False))),
+        "status updates": count(select(func.count()).select_from(StatusUpdate)),
+        "feed tokens": count(select(func.count()).select_from(FeedToken).where(FeedToken.revoked_at.is_(None))),
+    }
+
+
+def last_update_at(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(StatusUpdate.recorded_at)))
+
+
+@dataclass
+class UnusedToken:
+    unit: str
+    jurisdiction: str
+    created_at: datetime
+
+
+def unused_feed_tokens(session: Session) -> list[UnusedToken]:
+    """Subscription tokens handed out (and not revoked) that no calendar has ever fetched with:
+    a unit that was sent its address and never subscribed."""
+    query = (select(Unit.name, Jurisdiction.name, FeedToken.created_at)
+             .join(Unit, Unit.id == FeedToken.unit_id).join(Jurisdiction, Jurisdiction.id == Unit.jurisdiction_id)
+             .where(FeedToken.last_used_at.is_(None), FeedToken.revoked_at.is_(None))
+             .order_by(FeedToken.created_at, Unit.name))
+    return [UnusedToken(unit, jurisdiction, created) for unit, jurisdiction, created in session.execute(query)]
+
+
+def postgres_size(session: Session) -> int:
+    """Bytes taken by tracker's tables (with their indexes and TOAST) in the current schema."""
+    return int(session.scalar(text(
+        "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind = 'r' AND n.nspname = current_schema()")))
