@@ -5,7 +5,7 @@ import multiprocessing
 from collections import defaultdict
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tracker.store.models import Assignment, StatusUpdate
 

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from datetime import date
 
-import pytest
 from sqlalchemy import text
 
 from bench.generate import SCALES, generate

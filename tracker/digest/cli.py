@@ -16,6 +16,7 @@ import click
 
 from ..cli import App
 from ..errors import TrackerError
+from ..files import write_file
 from .build import SECTION_LIMIT
 
 FORMAT = click.Choice(["text", "md", "html", "eml"])
@@ -37,15 +38,7 @@ def _write(output: Path | None, content: str | bytes) -> None:
         else:
             click.echo(content, nl=False)
         return
-    try:
-        if output.parent != Path(""):
-            output.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            output.write_bytes(content)
-        else:
-            output.write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise TrackerError(f"cannot write: {exc.strerror}", where=str(output)) from None
+    write_file(output, content)
 
 
 def _file_name(unit, week, suffix: str) -> str:

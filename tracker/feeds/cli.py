@@ -46,7 +46,7 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
     """Write an iCalendar file of deadlines: one unit's, one plan's, or all of them."""
     from .. import clock
     from ..service import feeds as service
-    from .files import write_if_changed
+    from ..files import write_if_changed
     from .ical import plan_calendar, unit_calendar
 
     chosen = [flag for flag, given in (("--unit", unit_name), ("--plan", plan_key), ("--all", everything)) if given]

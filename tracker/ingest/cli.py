@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import TrackerError
+from ..files import write_file
 
 
 class NothingFound(TrackerError):
@@ -53,17 +54,6 @@ def _plan_key(key: str | None, output: Path | None, source: Path) -> str:
     if not KEY_PATTERN.match(chosen):
         raise TrackerError(f"plan key {chosen!r} may hold only letters, digits, '.', '-' and '_'; pass --key")
     return chosen
-
-
-def _write(path: Path, content: str) -> None:
-    """Write the whole file or nothing: a half-written draft is worse than none."""
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
-        temporary.write_text(content, encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise TrackerError(f"cannot write: {exc.strerror}", where=str(path)) from None
 
 
 @click.command("parse")
@@ -118,7 +108,7 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
     if output is None:
         click.echo(content, nl=False)
     else:
-        _write(output, content)
+        write_file(output, content)
     def count(n: int, word: str) -> str:
         return f"{n} {word}" + ("" if n == 1 else "s")
 

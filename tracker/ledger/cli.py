@@ -107,7 +107,7 @@ def ledger_import_plan(app: App, file: Path, jurisdiction: str, output: Path | N
     from ..planfile import dump_plan
     from ..units import Registry
     from .breakdown import draft_header, read_breakdown
-    from .files import write_atomically
+    from ..files import write_atomically
 
     zh = app.lang == "zh"
     plan_key = plan_key or (output.stem if output else None)

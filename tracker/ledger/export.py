@@ -29,7 +29,7 @@ from ..i18n import STATUS_LABELS, STATUSES, status_label
 from ..service.ledger import Ledger, LedgerRow
 from . import columns as C
 from .cells import csv_text, looks_like_formula
-from .files import write_atomically
+from ..files import write_atomically
 
 
 # Column widths in Excel's units (one digit of the default font, 7 px; a Chinese character takes

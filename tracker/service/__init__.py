@@ -11,7 +11,7 @@ This module holds the core queries and commands; the queries one consumer needs 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
