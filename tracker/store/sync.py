@@ -426,9 +426,9 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
     if new_tasks:
         _insert_many(session, tasks_table, _NEW_TASK, new_tasks)
     task_ids = {key: row["id"] for key, row in stored.items()}
-    if new_tasks:
-        task_ids.update(session.execute(select(tasks_table.c.key, tasks_table.c.id).where(
-            tasks_table.c.plan_id == plan_id, tasks_table.c.key.in_([t[1] for t in new_tasks]))).all())
+    if new_tasks:  # the plan's tasks by key, the new ones with their ids now
+        task_ids.update(session.execute(select(tasks_table.c.key, tasks_table.c.id)
+                                        .where(tasks_table.c.plan_id == plan_id)).all())
 
     # ---- assignments: by (unit, role) per task; history stays with archived ones
     assignments_table = Assignment.__table__
