@@ -38,6 +38,9 @@ ORDER BY t.deadline_kind = 'ongoing', t.due_on, p."key", t.position"""
 _UNITS = """
 SELECT a.task_id, a.role, u.name FROM assignment a JOIN unit u ON u.id = a.unit_id
 WHERE a.task_id IN ({}) AND NOT a.archived ORDER BY a.task_id, a.role, a.position"""
+_UNIT_BY_ALIAS = """
+SELECT u.id FROM unit_alias a JOIN unit u ON u.id = a.unit_id JOIN jurisdiction j ON j.id = u.jurisdiction_id
+WHERE a.alias = ?"""
 _CHUNK = 5000  # task ids per IN list: well under every engine's limit on bound parameters
 
 
@@ -111,18 +114,16 @@ def _open(url: str):
 def _unit_id(reader: _Reader, name: str, jurisdiction: str | None) -> int | None:
     """tracker.service.find_unit, the case where exactly one unit answers to the name."""
     folded = normalise_name(name)
-    by_alias = "SELECT u.id FROM unit_alias a JOIN unit u ON u.id = a.unit_id JOIN jurisdiction j ON j.id = u.jurisdiction_id WHERE a.alias = ?"
-    params: tuple = (folded,)
     if jurisdiction:
-        by_alias += " AND j.name = ?"
-        params += (jurisdiction,)
-    found = {row[0] for row in reader.rows(by_alias, params)}
+        found = {row[0] for row in reader.rows(_UNIT_BY_ALIAS + " AND j.name = ?", (folded, jurisdiction))}
+    else:
+        found = {row[0] for row in reader.rows(_UNIT_BY_ALIAS, (folded,))}
     if not found:
         # 青岛市商务局 → 市商务局, but only within 青岛市
         for (jname,) in reader.rows("SELECT name FROM jurisdiction"):
             if folded.startswith(jname) and (not jurisdiction or jname == jurisdiction):
-                local = "SELECT u.id FROM unit_alias a JOIN unit u ON u.id = a.unit_id JOIN jurisdiction j ON j.id = u.jurisdiction_id WHERE a.alias = ? AND j.name = ?"
-                found.update(row[0] for row in reader.rows(local, ("市" + folded[len(jname):], jname)))
+                local = ("市" + folded[len(jname):], jname)
+                found.update(row[0] for row in reader.rows(_UNIT_BY_ALIAS + " AND j.name = ?", local))
     return found.pop() if len(found) == 1 else None
 
 

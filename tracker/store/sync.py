@@ -25,6 +25,69 @@ from .models import (
 )
 
 
+# ---------------------------------------------------------------------- bulk statements
+# A city's plans hold 50,000 tasks: rows are read as plain columns, compared in Python, and
+# only the differences written, a few statements per table rather than one ORM object per row.
+
+# session.info cache for one load: jurisdiction and unit ids (which only sync_registry changes),
+# compiled INSERT statements
+_CACHE = "tracker.sync"
+
+
+def _cache(session: Session) -> dict:
+    return session.info.setdefault(_CACHE, {"jurisdictions": None, "units": {}, "inserts": {}})
+
+
+def _update_by_id(table, columns: tuple[str, ...]):
+    """UPDATE table SET columns WHERE id = :_id, for executemany with rows keyed "_id", "_<column>"."""
+    return (update(table).where(table.c.id == bindparam("_id"))
+            .values({name: bindparam(f"_{name}") for name in columns}))
+
+
+def _by_id_rows(rows: dict[int, dict], columns: tuple[str, ...]) -> list[dict]:
+    return [{"_id": row_id, **{f"_{name}": values[name] for name in columns}} for row_id, values in rows.items()]
+
+
+def _insert_many(session: Session, table, keys: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT many rows (tuples of the columns `keys`): COPY on PostgreSQL, otherwise straight
+    through the driver's executemany.
+
+    SQLAlchemy's own executemany builds and type-converts a parameter set per row in Python,
+    which at 150,000 assignments costs about as much as SQLite's inserting them. Here the
+    statement is compiled once per load, and a column whose type needs converting (dates on
+    SQLite) has each distinct value converted once, by that type's own bind processor."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.driver == "psycopg":
+        # PostgreSQL takes rows fastest through COPY: one statement, no per-row round trip
+        # (executemany has the server run one INSERT per row: 6.0 s against 4.2 s for a
+        # city's plans)
+        columns = ", ".join(dialect.identifier_preparer.quote(key) for key in keys)
+        with connection.connection.dbapi_connection.cursor() as cursor:
+            with cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    compiled_inserts = _cache(session)["inserts"]
+    if (table.name, keys) not in compiled_inserts:
+        compiled_inserts[(table.name, keys)] = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    compiled = compiled_inserts[(table.name, keys)]
+    columns = list(zip(*rows))
+    for index, key in enumerate(keys):
+        processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            converted = {value: processor(value) for value in set(columns[index])}
+            columns[index] = [converted[value] for value in columns[index]]
+    if compiled.positiontup is not None:
+        order = [keys.index(compiled.binds[name].key) for name in compiled.positiontup]
+        params = list(zip(*(columns[i] for i in order)))
+    else:
+        params = [dict(zip(keys, values)) for values in zip(*columns)]
+    connection.exec_driver_sql(compiled.string, params)
+
+
 # ---------------------------------------------------------------------- registry
 
 
@@ -238,73 +301,13 @@ def _deadline_columns(plan: PlanFile, spec: TaskSpec) -> tuple[str, date | None,
     return deadline.kind, due_on, deadline.rule, deadline.phrase
 
 
-# A plan of thousands of tasks is loaded with a few bulk statements per table rather than one
-# ORM object per row: the rows are compared in Python and only the differences are written.
-
+# a task's columns that follow its plan file; those written with them; those of new rows
 _TASK_COLUMNS = ("title", "text", "position", "section_id", "deadline_kind", "due_on", "deadline_rule",
                  "deadline_phrase")
 _TASK_WRITTEN = (*_TASK_COLUMNS, "archived", "changed_at", "sequence")
-# session.info cache for one load: jurisdiction and unit ids (which only sync_registry changes),
-# compiled INSERT statements
-_CACHE = "tracker.sync"
-
-
-def _cache(session: Session) -> dict:
-    return session.info.setdefault(_CACHE, {"jurisdictions": None, "units": {}, "inserts": {}})
-
-
-def _update_by_id(table, columns: tuple[str, ...]):
-    """UPDATE table SET columns WHERE id = :_id, for executemany with rows keyed "_id", "_<column>"."""
-    return (update(table).where(table.c.id == bindparam("_id"))
-            .values({name: bindparam(f"_{name}") for name in columns}))
-
-
-def _insert_many(session: Session, table, keys: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT many rows (tuples of the columns `keys`): COPY on PostgreSQL, otherwise straight
-    through the driver's executemany.
-
-    SQLAlchemy's own executemany builds and type-converts a parameter set per row in Python,
-    which at 150,000 assignments costs about as much as SQLite's inserting them. Here the
-    statement is compiled once per load, and a column whose type needs converting (dates on
-    SQLite) has each distinct value converted once, by that type's own bind processor."""
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    if dialect.driver == "psycopg":
-        # PostgreSQL takes rows fastest through COPY: one statement, no per-row round trip
-        # (executemany there costs a server-side execution per row: 25 s for a city's plans)
-        columns = ", ".join(dialect.identifier_preparer.quote(key) for key in keys)
-        with connection.connection.dbapi_connection.cursor() as cursor:
-            with cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    compiled_inserts = _cache(session)["inserts"]
-    if (table.name, keys) not in compiled_inserts:
-        compiled_inserts[(table.name, keys)] = insert(table).compile(dialect=dialect, column_keys=list(keys))
-    compiled = compiled_inserts[(table.name, keys)]
-    columns = list(zip(*rows))
-    for index, key in enumerate(keys):
-        processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
-            converted = {value: processor(value) for value in set(columns[index])}
-            columns[index] = [converted[value] for value in columns[index]]
-    if compiled.positiontup is not None:
-        order = [keys.index(compiled.binds[name].key) for name in compiled.positiontup]
-        params = list(zip(*(columns[i] for i in order)))
-    else:
-        params = [dict(zip(keys, values)) for values in zip(*columns)]
-    connection.exec_driver_sql(compiled.string, params)
-
-
 _NEW_TASK = ("plan_id", "key", "changed_at", "sequence", "archived", *_TASK_COLUMNS)
 _NEW_ASSIGNMENT = ("task_id", "unit_id", "role", "source", "via_group_id", "position", "status", "version",
                    "archived")
-
-
-def _by_id_rows(rows: dict[int, dict], columns: tuple[str, ...]) -> list[dict]:
-    return [{"_id": row_id, **{f"_{name}": values[name] for name in columns}} for row_id, values in rows.items()]
 
 
 def _jurisdiction_id(session: Session, name: str) -> int:
@@ -426,9 +429,9 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
     if new_tasks:
         _insert_many(session, tasks_table, _NEW_TASK, new_tasks)
     task_ids = {key: row["id"] for key, row in stored.items()}
-    if new_tasks:
-        task_ids.update(session.execute(select(tasks_table.c.key, tasks_table.c.id).where(
-            tasks_table.c.plan_id == plan_id, tasks_table.c.key.in_([t[1] for t in new_tasks]))).all())
+    if new_tasks:  # the plan's tasks by key, the new ones with their ids now
+        task_ids.update(session.execute(select(tasks_table.c.key, tasks_table.c.id)
+                                        .where(tasks_table.c.plan_id == plan_id)).all())
 
     # ---- assignments: by (unit, role) per task; history stays with archived ones
     assignments_table = Assignment.__table__
