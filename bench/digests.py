@@ -2,8 +2,8 @@
 as text, Markdown, HTML and mail), every plan's coordinator report, and `digest send --all`
 through an SMTP server on loopback.
 
-    python bench/digests.py                         # /work/bench-data/city.sqlite3
-    python bench/digests.py --db /work/bench-data/10k.sqlite3 --repeat 5
+    python bench/digests.py                         # bench/data/city.sqlite3 (or $TRACKER_BENCH_DATA)
+    python bench/digests.py --db bench/data/10k.sqlite3 --repeat 5
     python bench/digests.py --no-send               # without the SMTP part
 
 The database is copied first (sending records deliveries, and gives the copy's liaisons
@@ -28,6 +28,7 @@ from sqlalchemy import String, cast, event, func, literal, select, update
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import DATA  # noqa: E402
 from tracker import clock  # noqa: E402
 from tracker.digest.build import plan_report, unit_digest  # noqa: E402
 from tracker.digest.mail import SmtpSettings, deliver, digest_message, prepare  # noqa: E402
@@ -38,7 +39,7 @@ from tracker.service.digests import recipients_for, units_with_assignments  # no
 from tracker.store.db import Database  # noqa: E402
 from tracker.store.models import Assignment, Liaison, StatusUpdate, Task  # noqa: E402
 
-CITY = Path("/work/bench-data/city.sqlite3")
+CITY = DATA / "city.sqlite3"
 TODAY = date(2026, 11, 24)
 SENDER = "tracker@example.org"
 

@@ -1,6 +1,6 @@
 """The ledger at city scale: export, returned progress, and a breakdown table read as a plan.
 
-    python bench/ledger.py [--db /work/bench-data/city.sqlite3] [--plans /work/bench-data/city-plans]
+    python bench/ledger.py [--db bench/data/city.sqlite3] [--plans bench/data/city-plans]
 
 Works on a copy of the database (the shared one is never written). Uses the largest plan of
 the city dataset and the unit with most tasks in it; prints a Markdown table of the median of
@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event, func, select  # noqa: E402
+
+from bench import DATA  # noqa: E402
 
 from tracker import clock  # noqa: E402
 from tracker.service import find_unit  # noqa: E402
@@ -106,8 +108,8 @@ def breakdown_from(plan_path, out):
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--db", default="/work/bench-data/city.sqlite3")
-    parser.add_argument("--plans", default="/work/bench-data/city-plans")
+    parser.add_argument("--db", default=str(DATA / "city.sqlite3"))
+    parser.add_argument("--plans", default=str(DATA / "city-plans"))
     args = parser.parse_args()
     from tracker.ledger.breakdown import read_breakdown
     from tracker.ledger.export import export
