@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import re
 import secrets
 import threading
@@ -311,13 +312,19 @@ def change_marker(session: Session) -> tuple | None:
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         version = connection.exec_driver_sql("PRAGMA data_version").scalar()
-        return (id(connection.connection.dbapi_connection), version, _commits(connection.engine))
+        # which connection: data_version counts per connection, and a new one may start where
+        # a closed one stood (an id() could be reused by it, a number of our own is not)
+        info = connection.connection.info
+        if "tracker_connection" not in info:
+            info["tracker_connection"] = next(_CONNECTIONS)
+        return (info["tracker_connection"], version, _commits(connection.engine))
     if connection.dialect.name == "postgresql":
         return (connection.exec_driver_sql("SELECT pg_current_snapshot()::text").scalar(),)
     return None
 
 
 _COMMITS_LOCK = threading.Lock()
+_CONNECTIONS = itertools.count(1)
 
 
 def _commits(engine) -> int:
