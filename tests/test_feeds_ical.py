@@ -324,3 +324,15 @@ def test_event_cache_reuses_unchanged_entries(loaded_db):
     warm = unit_calendar(feed, FeedOptions(), TODAY, cache)
     assert warm != cold and (cache.hits, cache.misses) == (11, 7)  # one entry serialised again
     assert warm == unit_calendar(feed, FeedOptions(), TODAY)  # the same bytes as without a cache
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab:;,\\^ 1") + ["市", "局", "é", "😀", "\t"]), max_size=400))
+def test_folding_gives_icalendars_bytes(line):
+    # the feed folds long lines itself (in slices, not character by character): it must stay
+    # byte for byte what icalendar writes, escapes at a fold included
+    from icalendar.parser.string import _foldline
+
+    from tracker.feeds.ical import _fold
+
+    assert _fold(line) == _foldline(line).encode("utf-8")

@@ -284,7 +284,38 @@ def _component(uid: str, task: FeedTask, when: _When, stamp: datetime, summary: 
             if options.todo:
                 alarm["TRIGGER"].params["RELATED"] = "END"  # a to-do has a due date, not a start
             component.add_component(alarm)
-    return component.to_ical()
+    return _to_ical(component)
+
+
+def _fold(line: str) -> bytes:
+    """icalendar's folding (at most 74 octets a line, never splitting a character, and a backslash
+    or caret escape not left at the end of a line), done on the UTF-8 bytes in slices rather than
+    character by character: it was a third of the cost of a cold feed. Same bytes as icalendar's
+    `_foldline` (a test compares the two)."""
+    data = line.encode("utf-8")
+    size = len(data)
+    if size < _FOLD_AT:
+        return data
+    parts, start = [], 0
+    while size - start >= _FOLD_AT:
+        cut = start + _FOLD_AT - 1
+        while data[cut] & 0xC0 == 0x80:  # not inside a character
+            cut -= 1
+        if data[cut - 1] in _ESCAPES and cut - 1 > start:
+            cut -= 1
+        parts.append(data[start:cut])
+        start = cut
+    parts.append(data[start:])
+    return b"\r\n ".join(parts)
+
+
+_FOLD_AT = 75
+_ESCAPES = b"\\^"
+
+
+def _to_ical(component) -> bytes:
+    """`component.to_ical()`, with the faster folding."""
+    return b"".join(_fold(line) + b"\r\n" for line in component.content_lines() if line)
 
 
 def _span(delta: timedelta, lang: str) -> str:
@@ -340,7 +371,7 @@ def _calendar(uid: str, name: str, description: str, body: list[bytes]) -> bytes
         calendar.add(key, vText(value))
     calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"  # RFC 7986 requires it; icalendar leaves it out
     calendar.add("x-published-ttl", vDuration(REFRESH))
-    head = calendar.to_ical()
+    head = _to_ical(calendar)
     assert head.endswith(_END)
     return head[: -len(_END)] + b"".join(body) + _END
 

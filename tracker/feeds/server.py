@@ -30,6 +30,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -50,6 +51,7 @@ MAX_HEADERS = 16 * 1024  # h11 refuses more while they trickle in; this refuses 
 TOUCH_EVERY = timedelta(hours=1)  # last_used_at is a hint, not worth a write per poll
 _PLAN_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _QUERY = {"todo", "role", "lang", "alarm"}
+_FINGERPRINTS = 100_000  # feeds whose fingerprint is remembered; beyond it, start afresh
 
 
 def _not_found() -> Response:
@@ -135,6 +137,8 @@ class FeedServer:
         self.task_url = task_url
         self.cache = EventCache(cache_size)
         self.feeds = FeedCache(feed_cache_bytes)
+        self._fingerprints: dict[tuple, tuple[tuple, tuple]] = {}  # by feed: (change marker, fingerprint)
+        self._lock = threading.Lock()
         self.app = Starlette(routes=[
             Route("/feeds/{token}/{name}", self.unit_endpoint, methods=["GET", "HEAD"]),
             Route("/plans/{token}/{name}", self.plan_endpoint, methods=["GET", "HEAD"]),
@@ -166,7 +170,13 @@ class FeedServer:
                            if options.alarms else ""])
         return options, role, variant
 
-    def unit_endpoint(self, request: Request) -> Response:
+    # A poll is answered on the event loop: its reads (change marker, token, feed state, and the
+    # fingerprint when something changed) take well under a millisecond on an index, while a hop to
+    # the thread pool and back cost several times that and, with many connections at once, a
+    # database connection each. Building a feed and writing feed_state go to the thread pool:
+    # they take long, or may wait for SQLite's write lock.
+
+    async def unit_endpoint(self, request: Request) -> Response:
         token, name = request.path_params["token"], request.path_params["name"]
         try:
             options, role, variant = self._options(request, unit=True)
@@ -174,19 +184,21 @@ class FeedServer:
             return PlainTextResponse(str(exc), status_code=400)
         today = clock.today()
         with self.db.reading() as session:
+            marker = service.change_marker(session)  # first, so it describes what this session reads
             owner = service.unit_for_token(session, token)
             if owner is None or name != f"{owner.code}.ics":
                 return _not_found()
             key = f"unit:{owner.unit_id}{variant}"
-            fingerprint = service.unit_fingerprint(session, owner.unit_id, role)
+            fingerprint = self._fingerprint(session, marker, ("unit", owner.unit_id, role),
+                                            lambda: service.unit_fingerprint(session, owner.unit_id, role))
             built = self.feeds.get((key, today), fingerprint)
-            feed = service.unit_feed(session, owner.unit_id, role) if built is None else None
             state = service.feed_state(session, key)
         if built is None:
-            built = self._built((key, today), fingerprint, unit_calendar(feed, options, today, self.cache))
-        return self._respond(request, key, built, state, owner)
+            built = await run_in_threadpool(self._build_unit, (key, today), fingerprint, owner.unit_id, role,
+                                            options, today)
+        return await self._respond(request, key, built, state, owner)
 
-    def plan_endpoint(self, request: Request) -> Response:
+    async def plan_endpoint(self, request: Request) -> Response:
         token, name = request.path_params["token"], request.path_params["name"]
         plan_key = name.removesuffix(".ics")
         if plan_key == name or not _PLAN_KEY.fullmatch(plan_key):
@@ -197,17 +209,47 @@ class FeedServer:
             return PlainTextResponse(str(exc), status_code=400)
         today = clock.today()
         with self.db.reading() as session:
+            marker = service.change_marker(session)
             owner = service.unit_for_token(session, token)
             if owner is None or not service.may_read_plan(session, owner.unit_id, plan_key):
                 return _not_found()
             key = f"plan:{plan_key}{variant}"
-            fingerprint = service.plan_fingerprint(session, plan_key)
+            fingerprint = self._fingerprint(session, marker, ("plan", plan_key),
+                                            lambda: service.plan_fingerprint(session, plan_key))
             built = self.feeds.get((key, today), fingerprint)
-            feed = service.plan_feed(session, plan_key) if built is None else None
             state = service.feed_state(session, key)
         if built is None:
-            built = self._built((key, today), fingerprint, plan_calendar(feed, options, today, self.cache))
-        return self._respond(request, key, built, state, owner)
+            built = await run_in_threadpool(self._build_plan, (key, today), fingerprint, plan_key, options, today)
+        return await self._respond(request, key, built, state, owner)
+
+    def _build_unit(self, key: tuple, fingerprint: tuple, unit_id: int, role: str | None, options: FeedOptions,
+                    today) -> _Built:
+        with self.db.reading() as session:
+            feed = service.unit_feed(session, unit_id, role)
+        return self._built(key, fingerprint, unit_calendar(feed, options, today, self.cache))
+
+    def _build_plan(self, key: tuple, fingerprint: tuple, plan_key: str, options: FeedOptions, today) -> _Built:
+        with self.db.reading() as session:
+            feed = service.plan_feed(session, plan_key)
+        return self._built(key, fingerprint, plan_calendar(feed, options, today, self.cache))
+
+    def _fingerprint(self, session, marker: tuple | None, key: tuple, read) -> tuple:
+        """The feed's fingerprint, read again only when some write has become visible since it
+        was last read (see service.feeds.change_marker)."""
+        if marker is not None:
+            with self._lock:
+                known = self._fingerprints.get(key)
+            if known is not None and known[0] == marker:
+                return known[1]
+        fingerprint = read()
+        # kept only if nothing became visible while it was read (PostgreSQL reads each statement
+        # afresh under READ COMMITTED; SQLite's snapshot is the marker's)
+        if marker is not None and service.change_marker(session) == marker:
+            with self._lock:
+                if len(self._fingerprints) >= _FINGERPRINTS:
+                    self._fingerprints.clear()
+                self._fingerprints[key] = (marker, fingerprint)
+        return fingerprint
 
     def _built(self, key: tuple, fingerprint: tuple, body: bytes) -> _Built:
         # the fingerprint was read before the feed, so a change between the two only costs a rebuild
@@ -215,7 +257,14 @@ class FeedServer:
         self.feeds.put(key, built)
         return built
 
-    def _respond(self, request: Request, feed: str, built: _Built, state, owner: service.TokenUnit) -> Response:
+    def _settle(self, feed: str, etag: str, now: datetime, touch_token: int | None) -> datetime:
+        with self.db.transaction() as session:
+            last_modified = service.settle_feed_state(session, feed, etag, now)
+            if touch_token is not None:
+                service.touch_token(session, touch_token, now)
+        return last_modified
+
+    async def _respond(self, request: Request, feed: str, built: _Built, state, owner: service.TokenUnit) -> Response:
         etag = built.etag
         # HTTP dates are wall-clock facts about this server, not the plan's (pinnable) today
         now = datetime.now(timezone.utc)
@@ -224,10 +273,7 @@ class FeedServer:
             last_modified = state[1]
         else:
             # only a changed feed (or an hourly token touch) writes
-            with self.db.transaction() as session:
-                last_modified = service.settle_feed_state(session, feed, etag, now)
-                if touch:
-                    service.touch_token(session, owner.token_id, now)
+            last_modified = await run_in_threadpool(self._settle, feed, etag, now, owner.token_id if touch else None)
         # a change recorded a second ahead (two within one second) is not announced before it is due
         shown = min(last_modified, now.replace(microsecond=0))
         headers = {"ETag": etag, "Last-Modified": format_datetime(shown, usegmt=True),
