@@ -205,7 +205,7 @@ def test_unchanged_polls_skip_the_fingerprint_and_any_writer_is_seen(served):
 
     from tracker.store.db import Database
 
-    client, url, db, server = served["client"], served["url"], served["db"], served["server"]
+    client, url, db = served["client"], served["url"], served["db"]
     first = client.get(url)
     client.get(url, headers={"If-None-Match": first.headers["etag"]})
     statements = []
