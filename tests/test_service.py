@@ -173,3 +173,20 @@ def test_pinned_clock_from_environment(monkeypatch):
     monkeypatch.setenv("TRACKER_TODAY", "23/11/2026")
     with pytest.raises(TrackerError, match="TRACKER_TODAY"):
         clock.today()
+
+
+def test_undo_refuses_when_there_is_nothing_to_undo(loaded_db):
+    from tracker.errors import NothingToUndo
+
+    with pytest.raises(NothingToUndo) as raised:
+        with loaded_db.transaction() as session:
+            service.undo_last(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"), by="苏秀兰")
+    assert not raised.value.already_undone
+    with loaded_db.transaction() as session:
+        stats = unit(session, "市统计局")
+        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress", by="苏秀兰")
+        service.undo_last(session, plan_key=JILIN, task_key="5.3.1", unit=stats, by="苏秀兰")
+    with pytest.raises(NothingToUndo) as raised:
+        with loaded_db.transaction() as session:
+            service.undo_last(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"), by="苏秀兰")
+    assert raised.value.already_undone

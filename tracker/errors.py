@@ -21,6 +21,14 @@ class PermissionDenied(TrackerError):
     exit_code = 4
 
 
+class NothingToUndo(TrackerError):
+    """Undo asked for where there is no update, or the latest entry is itself an undo."""
+
+    def __init__(self, message: str, *, already_undone: bool = False):
+        self.already_undone = already_undone
+        super().__init__(message)
+
+
 class Conflict(TrackerError):
     """Someone else recorded an update since the caller last looked."""
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .. import clock
 from ..deadlines import next_due
-from ..errors import Conflict, NotFound, PermissionDenied, TrackerError
+from ..errors import Conflict, NotFound, NothingToUndo, PermissionDenied, TrackerError
 from ..i18n import STATUSES, status_label
 from ..tasklist import TaskRow, add_units, task_rows
 from ..store.models import (
@@ -424,13 +424,13 @@ def undo_last(session: Session, *, plan_key: str, task_key: str, unit: Unit, by:
     updates = list(session.scalars(select(StatusUpdate).where(StatusUpdate.assignment_id == assignment.id)
                                    .order_by(StatusUpdate.id.desc()).limit(2)))
     if not updates:
-        raise TrackerError(f"there is no update to undo on task {task_key}")
+        raise NothingToUndo(f"there is no update to undo on task {task_key}")
     last = updates[0]
     if last.recorded_by_unit_id != acting.id or (by and last.author and last.author != by):
         raise Conflict(f"the latest update on task {task_key} was made by {last.author or 'another unit'}, "
                        f"not by you; nothing was undone", newer=latest_update(session, assignment.id))
     if last.undoes_id is not None:
-        raise TrackerError("the latest entry is already an undo; record a new update instead")
+        raise NothingToUndo("the latest entry is already an undo; record a new update instead", already_undone=True)
     # every entry holds the whole state after it, so the state before `last` is the entry before it
     if len(updates) > 1:
         status, percent = updates[1].status, updates[1].percent

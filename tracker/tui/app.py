@@ -97,7 +97,7 @@ class TrackerApp(App):
 
     @work(thread=True, exclusive=True, group="undo")
     def _undo(self, plan_key: str, task_key: str, unit_id: int, done: Callable[[], None]) -> None:
-        from ..errors import PermissionDenied
+        from ..errors import NothingToUndo, PermissionDenied
         from ..service import undo_last
         from ..service.tui import unit_by_id
 
@@ -114,12 +114,12 @@ class TrackerApp(App):
         except PermissionDenied:
             self.call_from_thread(self.say, tr("denied", lang, unit=self._unit_name(unit_id)), error=True)
             return
+        except NothingToUndo as exc:
+            key = "already_undone" if exc.already_undone else "nothing_to_undo"
+            self.call_from_thread(self.say, tr(key, lang, key=task_key), error=True)
+            return
         except TrackerError as exc:
-            # the service's two other refusals; its messages are English, so name them here
-            text = str(exc)
-            key = "nothing_to_undo" if "no update to undo" in text else "already_undone" if "already an undo" in text else None
-            message = tr(key, lang, key=task_key) if key else tr("failed", lang, error=text)
-            self.call_from_thread(self.say, message, error=True)
+            self.call_from_thread(self.say, tr("failed", lang, error=str(exc)), error=True)
             return
         except Exception as exc:
             from sqlalchemy.exc import DBAPIError
