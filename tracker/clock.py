@@ -50,3 +50,11 @@ def now() -> datetime:
             minute=real.minute, second=real.second, microsecond=real.microsecond
         )
     return datetime.now(timezone.utc)
+
+
+def local(moment: datetime, tz: str = DEFAULT_TIMEZONE) -> datetime:
+    """A stored instant as wall time in `tz`. Instants are written in UTC; SQLite hands them
+    back without their zone, PostgreSQL with it, so both come out the same here."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(ZoneInfo(tz))

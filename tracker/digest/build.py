@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -41,10 +41,7 @@ def local_date(instant: datetime | None, tz: str) -> date | None:
 
 
 def local_time(instant: datetime, tz: str) -> datetime:
-    # SQLite hands instants back without their zone; they were written in UTC
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=timezone.utc)
-    return instant.astimezone(ZoneInfo(tz))
+    return clock.local(instant, tz)
 
 
 # ---------------------------------------------------------------------- a unit's digest

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from .. import clock
 
 from ..deadlines import traffic_light
 from ..display import width as display_width
@@ -96,11 +96,7 @@ def local_time(moment: datetime | None, timezone: str) -> datetime | None:
     """Spreadsheets hold no time zones: the plan's local wall time, without one."""
     if moment is None:
         return None
-    if moment.tzinfo is None:  # SQLite returns naive UTC
-        from datetime import timezone as tz
-
-        moment = moment.replace(tzinfo=tz.utc)
-    return moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
+    return clock.local(moment, timezone).replace(tzinfo=None, microsecond=0)
 
 
 def lines(ledger: Ledger) -> list[Line]:

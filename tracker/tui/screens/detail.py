@@ -7,8 +7,7 @@ plan's coordinating unit may pick any row); u undoes your last update on that ro
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from rich.text import Text
 from textual import work
@@ -18,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ... import clock
 from ...display import fit
 from ...i18n import t
 from ...service import TaskDetail
@@ -28,9 +28,7 @@ from .update import UpdateTarget
 def local_time(moment: datetime | None, tz: str = "Asia/Shanghai") -> str:
     if moment is None:
         return "—"
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    return clock.local(moment, tz).strftime("%Y-%m-%d %H:%M")
 
 
 class TaskDetailScreen(Screen):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import work
 from textual.message import Message
 from textual.widgets import DataTable
 
+from ... import clock
 from ...deadlines import traffic_light
 from ...display import fit, width
 from ...i18n import STATUSES, t
@@ -40,11 +40,7 @@ def row_colour(row: TaskRow) -> str | None:
 def local_date(moment: datetime | None, tz: str = "Asia/Shanghai") -> str:
     if moment is None:
         return "—"
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        from datetime import timezone
-
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d")
+    return clock.local(moment, tz).strftime("%Y-%m-%d")
 
 
 def days_text(row: TaskRow, lang: str) -> str:
