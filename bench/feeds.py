@@ -134,9 +134,10 @@ def one_unit(db: Database, name: str, repeat: int) -> dict:
     changed = []
     for entry in feed.entries[: repeat]:
         with db.transaction() as session:
-            service.record_status(session, plan_key=entry.task.plan_key, task_key=entry.task.key,
-                                  unit=service.find_unit(session, name), status="in_progress", percent=50,
-                                  note="基准测试")
+            unit = service.find_unit(session, name)
+            service.record_status(session, assignment_id=service.find_assignment(
+                session, entry.task.plan_key, entry.task.key, unit.id), acting_unit_id=unit.id,
+                status="in_progress", percent=50, note="基准测试")
         misses = cache.misses
         took, body = timed(lambda: unit_calendar(query(), FeedOptions(), TODAY, cache), 1)
         changed.append(took)

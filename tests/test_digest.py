@@ -18,6 +18,8 @@ from tracker.errors import NotFound, TrackerError
 from tracker.loading import load_paths
 from tracker.service.digests import digest_unit
 
+from .recording import record
+
 DATA = Path(__file__).resolve().parent / "digest_data"
 PLAN = "digest-test"
 TODAY = date(2026, 11, 25)  # a Wednesday in 2026-W48 (Monday 23 November)
@@ -50,7 +52,7 @@ def record_history(db, history=HISTORY) -> None:
         for day, unit_name, task, status, percent, note, by in history:
             clock.pin(date.fromisoformat(day))
             unit = service.find_unit(session, unit_name, "青岛市")
-            service.record_status(session, plan_key=PLAN, task_key=task, unit=unit, status=status,
+            record(session, plan_key=PLAN, task_key=task, unit=unit, status=status,
                                   percent=percent, note=note, by=by)
     clock.pin(None)
 
@@ -141,7 +143,7 @@ def test_the_week_is_bounded_in_the_plans_time_zone(digest_db, monkeypatch):
         monkeypatch.setattr(clock, "now", lambda: instant)
         with digest_db.transaction() as session:
             unit = service.find_unit(session, "市发改委", "青岛市")
-            service.record_status(session, plan_key=PLAN, task_key=task, unit=unit, status="in_progress",
+            record(session, plan_key=PLAN, task_key=task, unit=unit, status="in_progress",
                                   percent=percent)
 
     at(datetime(2026, 11, 22, 15, 59, tzinfo=timezone.utc), "1.6", 51)  # Sunday 23:59 in Shanghai: W47

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from ..errors import TrackerError
 from ..i18n import STATUS_LABELS, STATUSES, status_label
 from ..planfile import KEY_PATTERN
-from ..service import find_unit, get_plan, record_status, unit_liaisons, validate_update
+from ..service import find_plan, find_unit, record_status, unit_liaisons, validate_update
 from ..service.ledger import ProgressState, progress_states
 from ..store.db import Database
 from . import columns as C
@@ -77,10 +77,10 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key:
     name = Path(path).name
     plan_key = _which_plan(title, plan_key, name, lang)
     with (db.reading() if dry_run else db.transaction()) as session:
-        plan = get_plan(session, plan_key)
-        acting = find_unit(session, unit_name, plan.jurisdiction.name)
+        plan = find_plan(session, plan_key)
+        acting = find_unit(session, unit_name, plan.jurisdiction)
         if title.unit:
-            exported_for = find_unit(session, title.unit, plan.jurisdiction.name)
+            exported_for = find_unit(session, title.unit, plan.jurisdiction)
             if exported_for.id != acting.id:
                 raise TrackerError(tr(lang, f"这份台账是为 {exported_for.name} 导出的,不能作为 {acting.name} 的进展导入",
                                       f"this ledger was exported for {exported_for.name}, "
@@ -101,10 +101,8 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key:
         if dry_run:
             return result
         for change in result.changes:
-            owner = acting if change.before.unit_id == acting.id else \
-                find_unit(session, change.before.unit, plan.jurisdiction.name)
-            record_status(session, plan_key=plan.key, task_key=change.task_key, unit=owner, status=change.status,
-                          percent=change.percent, note=change.note, by=result.author, acting_unit=acting,
+            record_status(session, assignment_id=change.before.assignment_id, acting_unit_id=acting.id,
+                          status=change.status, percent=change.percent, note=change.note, by=result.author,
                           expected_version=change.before.version)
     return result
 
@@ -124,11 +122,11 @@ def _author(session: Session, unit, by: str | None, lang: str) -> str:
     """Who the updates are recorded as: --by, or the unit's one liaison."""
     if by and by.strip():
         return by.strip()
-    liaisons = unit_liaisons(session, unit)
+    liaisons = unit_liaisons(session, unit.id)
     if len(liaisons) == 1:
-        return liaisons[0].name
+        return liaisons[0]
     if liaisons:
-        names = "、".join(l.name for l in liaisons)
+        names = "、".join(liaisons)
         raise TrackerError(tr(lang, f"{unit.name} 有多名联络员({names}),请用 --by 指明填报人",
                               f"{unit.name} has several liaisons ({names}); say who reports with --by"))
     raise TrackerError(tr(lang, f"{unit.name} 没有登记联络员,请用 --by 指明填报人",

@@ -15,7 +15,8 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 from ..text import localise_bindings, state, tr
 from ..widgets.plan_tree import PlanTree
 from ..widgets.task_table import MAX_ROWS, TaskTable
-from .update import UpdateTarget
+from .detail import TaskDetailScreen
+from .update import UpdateScreen, UpdateTarget
 
 TABS = (("lead", "lead"), ("responsible", "responsible"), ("all", None))
 ORDERS = ("deadline", "status")
@@ -23,17 +24,17 @@ ORDERS = ("deadline", "status")
 
 class TasksScreen(Screen):
     BINDINGS = [
-        Binding("slash", "focus_filter", "筛选"),
-        Binding("escape", "clear_filter", "清除", show=False),
-        Binding("e", "update", "更新"),
-        Binding("d,space", "detail", "详情"),
-        Binding("u", "undo", "撤销"),
-        Binding("s", "sort", "排序"),
-        Binding("r", "refresh", "刷新", show=False),
-        Binding("1", "tab('lead')", show=False),
-        Binding("2", "tab('responsible')", show=False),
-        Binding("3", "tab('all')", show=False),
-        Binding("4", "tab('plans')", show=False),
+        Binding("slash", "focus_filter", "筛选", id="tasks.filter"),
+        Binding("escape", "clear_filter", "清除筛选", show=False, id="tasks.clear_filter"),
+        Binding("e", "update", "更新", id="tasks.update"),
+        Binding("d,space", "detail", "详情", id="tasks.detail"),
+        Binding("u", "undo", "撤销", id="tasks.undo"),
+        Binding("s", "sort", "排序", id="tasks.sort"),
+        Binding("r", "refresh", "刷新", show=False, id="tasks.refresh"),
+        Binding("1", "tab('lead')", "牵头", show=False, id="tasks.tab_lead"),
+        Binding("2", "tab('responsible')", "配合", show=False, id="tasks.tab_responsible"),
+        Binding("3", "tab('all')", "全部", show=False, id="tasks.tab_all"),
+        Binding("4", "tab('plans')", "计划", show=False, id="tasks.tab_plans"),
     ]
 
     def __init__(self) -> None:
@@ -200,7 +201,7 @@ class TasksScreen(Screen):
         me = self.app.identity
         target = UpdateTarget(row.plan_key, row.key, row.title, me.unit_id, me.unit, row.assignment_id, row.version,
                               row.status, row.percent)
-        self.app.open_update(target, lambda saved: self._after_write(saved, row.key))
+        self.app.push_screen(UpdateScreen(target, self.app.lang), lambda saved: self._after_write(saved, row.key))
 
     def _after_write(self, saved, task_key: str) -> None:
         if saved is not None:
@@ -212,7 +213,8 @@ class TasksScreen(Screen):
         row = self.selected_row()
         if row is None:
             return
-        self.app.undo(row.plan_key, row.key, self.app.identity.unit_id, lambda: self.refresh_tables(keep_cursor=True))
+        self.app.undo(self, row.assignment_id, row.key, self.app.identity.unit,
+                      lambda: self.refresh_tables(keep_cursor=True))
 
     def action_detail(self) -> None:
         row = self.selected_row()
@@ -223,8 +225,6 @@ class TasksScreen(Screen):
         self.open_detail(event.plan_key, event.task_key)
 
     def open_detail(self, plan_key: str, task_key: str) -> None:
-        from .detail import TaskDetailScreen
-
         def back(changed) -> None:
             if changed:
                 self.refresh_tables(keep_cursor=True)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
-from textual import work
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -37,7 +36,7 @@ def row_colour(row: TaskRow) -> str | None:
         traffic_light(row.status, row.overdue, row.days_left))
 
 
-def local_date(moment: datetime | None, tz: str = "Asia/Shanghai") -> str:
+def local_date(moment: datetime | None, tz: str = clock.DEFAULT_TIMEZONE) -> str:
     if moment is None:
         return "—"
     return clock.local(moment, tz).strftime("%Y-%m-%d")
@@ -137,33 +136,15 @@ class TaskTable(DataTable):
         self.fetching_more = True
         self._fetch_more(self._generation, self.search, self.order, len(self.loaded))
 
-    @work(thread=True, exclusive=True, group="fetch")
-    def _fetch(self, generation: int, search: str, order: str, offset: int, count_total: bool) -> None:
-        self._query(generation, search, order, offset, count_total)
+    def _fetch(self, generation: int, search: str, order: str, offset: int, count_total: bool,
+               group: str = "fetch") -> None:
+        self.app.gateway.task_page(
+            self, role=self.role, search=search, order=order, offset=offset, limit=min(PAGE, MAX_ROWS - offset),
+            count_total=count_total, group=group,
+            reply=lambda page: self._show(generation, offset, page.rows, page.matched, page.total))
 
-    @work(thread=True, exclusive=True, group="more")
     def _fetch_more(self, generation: int, search: str, order: str, offset: int) -> None:
-        self._query(generation, search, order, offset, False)
-
-    def _query(self, generation: int, search: str, order: str, offset: int, count_total: bool) -> None:
-        from ...service import count_unit_tasks, unit_tasks
-        from ...service.tui import unit_by_id
-
-        app = self.app
-        try:
-            with app.db.reading() as session:
-                unit = unit_by_id(session, app.identity.unit_id)
-                matched = total = None
-                if offset == 0:
-                    matched = count_unit_tasks(session, unit, role=self.role, search=search or None)
-                    if count_total:
-                        total = matched if not search else count_unit_tasks(session, unit, role=self.role)
-                rows = unit_tasks(session, unit, role=self.role, search=search or None, order=order,
-                                  limit=min(PAGE, MAX_ROWS - offset), offset=offset)
-        except Exception as exc:
-            app.call_from_thread(app.report_failure, exc)
-            return
-        app.call_from_thread(self._show, generation, offset, rows, matched, total)
+        self._fetch(generation, search, order, offset, False, group="more")
 
     # ------------------------------------------------------------------ showing
 
