@@ -15,7 +15,7 @@ from tracker.digest.build import plan_report, unit_digest
 from tracker.digest.render import render_digest, render_report
 from tracker.digest.weeks import Week
 from tracker.errors import NotFound, TrackerError
-from tracker.loading import load_paths
+from tracker.service.loading import load_paths
 from tracker.service.digests import digest_unit
 
 from .recording import record
@@ -348,3 +348,16 @@ def test_html_is_well_formed(digest_db):
         parser = Nesting()
         parser.feed(page)
         assert parser.errors == [] and parser.open == []
+
+
+def test_a_placeholder_group_gets_no_digest_and_no_rank(loaded_db):
+    """各相关部门 waits for a person to name the units: nobody to write to, nothing to rank."""
+    from tracker.service.digests import units_with_assignments
+
+    with loaded_db.reading() as session:
+        names = {u.name for u in units_with_assignments(session, "吉林市")}
+        report = plan_report(session, "jilin-2021-cluster-upgrade", Week(2022, 50), date(2022, 12, 14))
+    assert "市委宣传部" in names and "各相关部门" not in names
+    ranked = {s.unit for s in report.standings}
+    assert "市委宣传部" in ranked and "各相关部门" not in ranked
+    assert [s.rank for s in report.standings] == list(range(1, len(report.standings) + 1))

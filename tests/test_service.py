@@ -168,7 +168,7 @@ def test_history_rows_are_never_rewritten(loaded_db):
         stats = unit(session, "市统计局")
         record(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress", by="苏秀兰")
         undo(session, plan_key=JILIN, task_key="5.3.1", unit=stats, by="苏秀兰")
-    from tracker.loading import load_paths
+    from tracker.service.loading import load_paths
     from .conftest import PLANS
     load_paths(loaded_db, [PLANS])
     event.remove(loaded_db.engine, "before_cursor_execute", watch)
@@ -198,3 +198,29 @@ def test_undo_refuses_when_there_is_nothing_to_undo(loaded_db):
         with loaded_db.transaction() as session:
             undo(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"), by="苏秀兰")
     assert raised.value.already_undone
+
+
+def test_by_deadline_ranks_a_yearly_duty_by_its_next_occurrence(loaded_db, tracker_cli):
+    """每年12月31日前 is next due on 2022-12-31: after 12-25, before 2023-03-31, in the service's
+    whole list, in its pages (the TUI's), and in `tracker tasks`."""
+    from tracker.service.loading import load_paths
+
+    from .conftest import ROOT
+
+    load_paths(loaded_db, [ROOT / "tests" / "data" / "yearly-duty.toml"])
+    today = date(2022, 12, 20)
+    with loaded_db.reading() as session:
+        ndrc = unit(session, "市发展改革委", "青岛市")
+        whole = service.unit_tasks(session, ndrc, plan_key="yearly-duty", today=today)
+        assert [(r.key, r.due_on) for r in whole] == [
+            ("1.3", date(2022, 12, 25)), ("1.1", date(2022, 12, 31)), ("1.2", date(2023, 3, 31))]
+        everything = [r.key for r in service.unit_tasks(session, ndrc, today=today)]
+        paged = [r.key for offset in range(0, len(everything), 4)
+                 for r in service.unit_tasks(session, ndrc, today=today, limit=4, offset=offset)]
+        assert paged == everything
+        mine = [r for r in service.unit_tasks(session, ndrc, today=today) if r.plan_key == "yearly-duty"]
+        assert [r.key for r in mine] == ["1.3", "1.1", "1.2"]
+    listed = tracker_cli("tasks", "-u", "市发展改革委", "-j", "青岛市", "--plan", "yearly-duty", today="2022-12-20")
+    assert listed.exit_code == 0, listed.output
+    keys = [line.split()[1] for line in listed.output.splitlines()[1:-1]]
+    assert keys == ["1.3", "1.1", "1.2"]

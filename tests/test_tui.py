@@ -168,7 +168,7 @@ async def test_traffic_lights_and_sorting(tui_db):
 
 
 async def test_columns_fit_cjk_cells_at_80_columns(tui_db):
-    from tracker.display import width
+    from tracker.textwidth import width
 
     app = ndrc_app(tui_db)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -454,7 +454,7 @@ def test_plain_tracker_in_a_terminal_opens_the_app(tmp_path):
     from .conftest import PLANS, ROOT
 
     url = f"sqlite:///{tmp_path / 'pty.sqlite3'}"
-    from tracker.loading import load_paths
+    from tracker.service.loading import load_paths
     from tracker.store.db import Database
 
     db = Database(url)
@@ -484,3 +484,121 @@ def test_plain_tracker_in_a_terminal_opens_the_app(tmp_path):
         assert status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     finally:
         os.close(fd)
+
+
+# ---------------------------------------------------------------------- what issue 11 found
+
+
+async def test_the_detail_of_a_task_with_targets_opens(tui_db):
+    """3.3.1 carries targets; its detail used to end the app (ORM targets read after their session)."""
+    app = TrackerApp(tui_db, start=identity(tui_db, "市南区政府", "青岛市"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash")
+        await type_text(pilot, "3.3.1")
+        await press(pilot, "enter", "d")
+        assert isinstance(app.screen, TaskDetailScreen) and app.screen.task_key == "3.3.1"
+        targets = text_of(app.screen.query_one("#detail-targets", Static))
+        assert "目标" in targets and "公共服务平台" in targets
+        assert message(app) == ""
+        await press(pilot, "r")  # read again: still there
+        assert app.screen.query_one("#detail-targets", Static).display
+
+
+async def test_the_detail_says_a_rule_as_people_do(tui_db):
+    app = ndrc_app(tui_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.open_detail(QINGDAO, "3.4.3")  # 每年制定10项以上: FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31
+        await settle(pilot)
+        meta = text_of(app.screen.query_one("#detail-meta", Static))
+        assert "每年12月31日" in meta and "FREQ" not in meta
+        assert QINGDAO in meta  # which plan this 3.4.3 is
+    app = ndrc_app(tui_db, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.open_detail(QINGDAO, "3.4.3")
+        await settle(pilot)
+        assert "every year on the 31st of December" in text_of(app.screen.query_one("#detail-meta", Static))
+
+
+async def test_after_undo_the_latest_note_is_the_one_restored(tui_db):
+    app = ndrc_app(tui_db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.screen.open_detail(QINGDAO, "3.1.2")
+        await settle(pilot)
+        for note in ("规划初稿完成", "规划已印发"):
+            await press(pilot, "e", "down", "enter", "tab", "tab")
+            await type_text(pilot, note)
+            await press(pilot, "ctrl+s")
+        await press(pilot, "u")
+        units = app.screen.query_one("#units", DataTable)
+        mine = [str(c) for c in units.get_row(str(app.identity.unit_id))]
+        assert mine[-1] == "规划初稿完成"
+        newest = [str(cell) for cell in app.screen.query_one("#history", DataTable).get_row_at(0)]
+        assert newest[-1].startswith("撤销 #") and newest[-1].endswith("规划初稿完成")
+
+
+async def test_keys_remapped_in_tui_toml_and_help_built_from_live_bindings(tui_db):
+    config_path().parent.mkdir(parents=True)
+    config_path().write_text('[keymap]\n"tasks.detail" = "o"\n"tasks.sort" = "ctrl+o"\n', encoding="utf-8")
+    app = ndrc_app(tui_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        lines = {binding_id: (keys, description) for keys, description, binding_id in app.screen.keys}
+        assert lines["tasks.detail"] == ("o", "详情") and lines["tasks.sort"] == ("^o", "排序")
+        assert lines["tasks.update"][1] == "更新" and "app.quit" in lines
+        await press(pilot, "escape")
+        await press(pilot, "d")  # no longer the detail key
+        assert isinstance(app.screen, TasksScreen)
+        await press(pilot, "o")
+        assert isinstance(app.screen, TaskDetailScreen)
+        await press(pilot, "escape", "ctrl+o")
+        assert table(app).order == "status"
+    # the identity chosen later is written beside the keymap, which stays
+    from tracker.tui.identity import keymap, remember
+
+    remember(Identity(1, "市发展改革委", "青岛市", "王敏"))
+    assert keymap() == ({"tasks.detail": "o", "tasks.sort": "ctrl+o"}, None)
+    assert remembered()[0]["unit"] == "市发展改革委"
+
+
+def test_a_wrong_keymap_entry_is_named(tmp_path):
+    from tracker.tui.identity import keymap
+
+    config_path().parent.mkdir(parents=True)
+    config_path().write_text('[keymap]\n"tasks.detial" = "o"\n"tasks.undo" = "z"\n', encoding="utf-8")
+    mapping, problem = keymap()
+    assert mapping == {"tasks.undo": "z"} and "tasks.detial" in problem and str(config_path()) in problem
+
+
+async def test_escape_on_the_first_start_prompt_says_so(tui_db, capsys):
+    app = TrackerApp(tui_db, start=Ask())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "escape")
+    assert app.return_code == 0 and app.identity is None
+    assert "未选择单位" in capsys.readouterr().err  # printed on the terminal the app leaves
+
+
+def test_tui_without_a_terminal_says_so_and_exits(tmp_path):
+    """Through a pipe: a clear message and a non-zero exit, no escape codes, no waiting for keys."""
+    import subprocess
+    import sys
+
+    from .conftest import PLANS, ROOT
+
+    url = f"sqlite:///{tmp_path / 'pipe.sqlite3'}"
+    from tracker.service.loading import load_paths
+    from tracker.store.db import Database
+
+    db = Database(url)
+    load_paths(db, [PLANS])
+    db.dispose()
+    done = subprocess.run([sys.executable, "-m", "tracker.cli", "--db", url, "tui", "--as", "市发展改革委", "-j", "青岛市"],
+                          cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    assert done.returncode != 0
+    assert "\x1b" not in done.stdout.decode() + done.stderr.decode()
+    assert "需要在终端中运行" in done.stderr.decode()

@@ -14,7 +14,7 @@ import pytest
 from textual.widgets import Input
 
 from tracker import clock, service
-from tracker.loading import load_paths
+from tracker.service.loading import load_paths
 from tracker.store.db import Database
 from tracker.tui.app import TrackerApp
 from tracker.tui.identity import Ask
@@ -98,5 +98,11 @@ def test_plan_tree_zh(snap_db, snap_compare):
     assert snap_compare(ndrc(snap_db), terminal_size=(100, 30), run_before=steady(*keys))
 
 
-def test_help_en(snap_db, snap_compare):
+def test_help_en(snap_db, snap_compare, monkeypatch):
+    # the help names the config file; the test's own folder changes from run to run
+    from pathlib import Path
+
+    from tracker.tui.screens import help as help_screen
+
+    monkeypatch.setattr(help_screen, "config_path", lambda: Path("~/.config/tracker/tui.toml"))
     assert snap_compare(ndrc(snap_db, "en"), terminal_size=(80, 24), run_before=steady("question_mark"))

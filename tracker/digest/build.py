@@ -322,6 +322,8 @@ def assemble_plan_report(rows: PlanReportRows, week: Week, as_of: date) -> PlanR
     tasks: dict[int, list] = defaultdict(list)
     for a in rows.assignments:
         tasks[a.task_id].append(a)
+        if a.placeholder:  # 各相关部门 is no unit to rank: it waits for a person to name the units
+            continue
         s = standings.setdefault(a.unit_id, UnitStanding(a.unit))
         s.tasks += 1
         s.led += a.role == "lead"

@@ -43,10 +43,12 @@ def digest_unit(session: Session, unit: Unit) -> DigestUnit:
 
 
 def units_with_assignments(session: Session, jurisdiction: str | None = None) -> list[DigestUnit]:
-    """Every unit with at least one live assignment on a live task: the units `--all` covers."""
+    """Every unit with at least one live assignment on a live task: the units `--all` covers.
+    A placeholder that waits for a person to choose its units (各相关部门) is nobody to write to."""
     assigned = (select(Assignment.id).join(Task, Task.id == Assignment.task_id)
                 .where(Assignment.unit_id == Unit.id, Assignment.archived.is_(False), Task.archived.is_(False)))
-    query = _digest_unit_query().where(exists(assigned)).order_by(Jurisdiction.id, Unit.id)
+    query = (_digest_unit_query().where(exists(assigned), Unit.choose.is_(False))
+             .order_by(Jurisdiction.id, Unit.id))
     if jurisdiction:
         known = session.scalars(select(Jurisdiction.name).order_by(Jurisdiction.id)).all()
         if jurisdiction not in known:
@@ -199,6 +201,7 @@ class PlanAssignment:
     status: str
     percent: int | None
     status_at: datetime | None
+    placeholder: bool = False  # a group still waiting for a person to choose its units (各相关部门)
     done_at: datetime | None = None  # when the current run of 已完成 began
 
 
@@ -224,7 +227,8 @@ def plan_report_rows(session: Session, plan_key: str) -> PlanReportRows:
 
     query = _live(
         select(Assignment.id, Task.id, Task.key, Task.title, Task.deadline_kind, Task.due_on,
-               Unit.id, Unit.name, Assignment.role, Assignment.status, Assignment.percent, Assignment.status_at)
+               Unit.id, Unit.name, Assignment.role, Assignment.status, Assignment.percent, Assignment.status_at,
+               Unit.choose)
         .join(Task, Task.id == Assignment.task_id).join(Unit, Unit.id == Assignment.unit_id)
         .where(Task.plan_id == plan.id)
     ).order_by(Task.position, Assignment.role, Assignment.position)

@@ -16,8 +16,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from ... import clock
 from ...deadlines import describe_rule
-from ...display import fit, width
 from ...errors import PermissionDenied
+from ...textwidth import fit, width
 from ...i18n import t
 from ...service import AssignmentView, TaskDetail
 from ..text import local_time, localise_bindings, state, tr

@@ -17,24 +17,23 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ..identity import config_path
-from ..text import binding_description, localise_bindings, tr
+from ..text import BINDINGS, binding_description, localise_bindings, tr
 
 
 def live_keys(screen: Screen, lang: str) -> list[tuple[str, str, str]]:
-    """(keys, description, binding id) for every binding active on `screen`, one line per
-    binding with all of its keys, in the order the bindings are declared."""
+    """(keys, description, binding id) for every tracker binding active on `screen`, one line
+    per binding with all of its keys: the focused widget's first, then the screen's, the app's."""
     lines: dict[str, list] = {}
-    for key, active in screen.active_bindings.items():
+    for active in screen.active_bindings.values():
         binding = active.binding
-        if not binding.description and not binding.id:
-            continue
-        name = binding.id or f"{binding.action}"
+        if binding.id not in BINDINGS:
+            continue  # the widgets' own keys (arrows, Tab) work as in any terminal app
         shown = screen.app.get_key_display(binding)
-        if name in lines:
-            if shown not in lines[name][0]:
-                lines[name][0].append(shown)
+        if binding.id in lines:
+            if shown not in lines[binding.id][0]:
+                lines[binding.id][0].append(shown)
             continue
-        lines[name] = [[shown], binding_description(binding.id, lang, binding.description), binding.id or ""]
+        lines[binding.id] = [[shown], binding_description(binding.id, lang, binding.description), binding.id]
     return [(" ".join(keys), description, binding_id) for keys, description, binding_id in lines.values()]
 
 
@@ -60,7 +59,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(tr("help_title", self.lang), classes="heading")
             with VerticalScroll():
                 yield Static(table)
-            yield Static(tr("help_close", self.lang, path=str(config_path())), classes="hint")
+            yield Static(Text(tr("help_close", self.lang, path=str(config_path()))), classes="hint")
 
     def action_close(self) -> None:
         self.dismiss(None)

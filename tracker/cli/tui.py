@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ..cli import App, pass_app
 from ..errors import TrackerError
+from .context import App, pass_app
 
 
 @click.command()
@@ -19,8 +19,8 @@ def tui(app: App, as_unit: str | None, jurisdiction: str | None, liaison: str | 
     """The liaison's terminal app: your unit's tasks, their detail, and recording progress.
 
     On first start it asks which unit (and liaison) you are and remembers the answer."""
-    from .identity import resolve
-    from .text import tr
+    from ..tui.identity import resolve
+    from ..tui.text import tr
 
     db = app.db
     with db.reading() as session:
@@ -28,7 +28,7 @@ def tui(app: App, as_unit: str | None, jurisdiction: str | None, liaison: str | 
     # without a terminal Textual writes escape codes into a pipe and waits for keys that never come
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise TrackerError(tr("no_terminal", app.lang))
-    from .app import TrackerApp
+    from ..tui.app import TrackerApp
 
     tracker_app = TrackerApp(db, lang=app.lang, start=start)
     tracker_app.run()
