@@ -72,6 +72,7 @@ class DraftTask:
     section_label: str | None = None
     table: TextTable | None = None  # the breakdown table it is a row of
     deadline_cell: str = ""  # its row's 完成时限
+    year_cells: dict[int, str] = field(default_factory=dict)  # its row's year columns (2024年 | 2025年 …)
 
 
 @dataclass
@@ -176,10 +177,11 @@ def _table_tasks(published: Published, tables: list[TextTable], structure: Struc
             task_text = row.cells.get("task", "").strip()
             if not task_text:
                 continue
-            task = DraftTask(row.start, row.start + 1, published(task_text, row.start), heading,
-                             split_units(row.cells.get("lead", ""), is_name=is_name),
-                             split_units(row.cells.get("responsible", ""), is_name=is_name), origin="table",
-                             table=table, deadline_cell=row.cells.get("deadline", "").strip())
+            lead = split_units(row.cells.get("lead", ""), is_name=is_name)
+            responsible = [n for n in split_units(row.cells.get("responsible", ""), is_name=is_name) if n not in lead]
+            task = DraftTask(row.start, row.start + 1, published(task_text, row.start), heading, lead, responsible,
+                             origin="table", table=table, deadline_cell=row.cells.get("deadline", "").strip())
+            task.year_cells = dict(row.years)
             tasks.append(task)
     return tasks
 
@@ -368,6 +370,31 @@ def _unit_notes(draft_tasks: list[DraftTask], resolver: Resolver, notes: list[No
                               tasks=keys))
 
 
+def _cell_deadline(cell: str, dates: dict) -> Deadline | None:
+    """A 完成时限 cell is a deadline by definition: a bare 2019年 or 2019年3月, which running text
+    would not commit to, means "by" then."""
+    if cell in _ONGOING_CELLS:
+        return Deadline("ongoing", phrase=cell)
+    found = read_deadline(cell, **dates)
+    if found is None:
+        found = read_deadline("到" + cell, **dates)
+        if found is not None:
+            found.phrase = cell
+    return found
+
+
+def _year_columns_deadline(cells: dict[int, str], dates: dict) -> Deadline | None:
+    """Year columns (2024年 | 2025年 | 2026年计划): the work is due by the end of the last year
+    whose cell holds any, or by the date that cell names."""
+    if not cells:
+        return None
+    year = max(cells)
+    own = _cell_deadline(cells[year], dates)
+    if own is not None and own.kind == "date" and own.due_on.year == year:
+        return own
+    return Deadline("date", due_on=date(year, 12, 31), phrase=f"{year}年")
+
+
 def _as_published(published: Published, meta: Metadata, sections: list[Section], tasks: list[DraftTask]) -> None:
     """Titles and names back in the characters the document uses, once every rule has been
     applied to their folded forms (which the registry compares equal)."""
@@ -415,8 +442,7 @@ def read_text(original: str, *, registry: Registry | None = None, jurisdiction: 
         own = by_end.get(task.end)
         if task.origin == "table":
             cell = task.deadline_cell
-            task.deadline = (Deadline("ongoing", phrase=cell) if cell in _ONGOING_CELLS
-                             else read_deadline(cell, **dates) if cell else None)
+            task.deadline = _cell_deadline(cell, dates) if cell else _year_columns_deadline(task.year_cells, dates)
             phrases = find_deadlines(cell, **dates) if cell else []
             if cell and task.deadline is None and not phrases:
                 notes.append(Note(f"读不懂完成时限 {cell!r}", f"cannot read the deadline {cell!r}", tasks=[task.key]))
