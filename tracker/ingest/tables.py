@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .deadlines import find_deadlines, read_deadline
-from .units import LEVEL_PREFIXES, QUANTIFIERS, names_a_body, split_units
+from .deadline_phrases import read_deadline
+from .unit_lists import LEVEL_PREFIXES, QUANTIFIERS, names_a_body, split_units
 
 _DELIMITED = re.compile(r"\s*\|\s*|\t+|\s{2,}")
 _NUMBER = re.compile(r"^(?:\(?[一二三四五六七八九十]{1,3}\)?[、.]?|\d{1,3}[.、]?)$")
