@@ -38,7 +38,7 @@ def _tui_env(tmp_path, monkeypatch):
 @pytest.fixture
 def hostile_db(loaded_db, tmp_path):
     """The follow-up plan with markup in a task's text and in the plan's title."""
-    from tracker.loading import load_paths
+    from tracker.service.loading import load_paths
 
     source = FOLLOWUP.read_text(encoding="utf-8")
     original_text = "各服务业集聚区运行监测数据于12月10日前报送,逾期未报的予以通报。"

@@ -23,7 +23,7 @@ from .screens.choose_unit import ChooseUnitScreen
 from .screens.help import HelpScreen
 from .screens.tasks import TasksScreen
 from .screens.update import UpdateScreen, UpdateTarget
-from ..display import printable
+from ..textwidth import printable
 from .text import localise_bindings, plain, state, tr
 
 

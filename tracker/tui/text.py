@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from textual.content import Content
 
-from ..display import printable
+from ..textwidth import printable
 from ..i18n import status_label
 
 _TEXT: dict[str, tuple[str, str]] = {

@@ -17,9 +17,9 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...service import UnitSummary
-from ...units import normalise_name
+from ...registry import normalise_name
 from ..identity import Ask, Identity, remember
-from ...display import printable
+from ...textwidth import printable
 from ..text import localise_bindings, plain, tr
 
 

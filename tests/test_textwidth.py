@@ -6,7 +6,7 @@ import json
 import sys
 import unicodedata
 
-from tracker.display import fit, printable
+from tracker.textwidth import fit, printable
 
 
 def test_every_acting_character_is_shown_as_an_escape_and_nothing_else_is():
