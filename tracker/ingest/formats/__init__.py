@@ -33,7 +33,7 @@ def decode_text(raw: bytes, *, where: str, lang: str = "zh") -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile(say(lang, "不是文本文件(既不是 UTF-8 也不是 GB18030 编码)",
+    raise UnreadableFile(say(lang, "不是文本文件（既不是 UTF-8 也不是 GB18030 编码）",
                              "not a text file (neither UTF-8 nor GB18030)"), where=where)
 
 
@@ -42,7 +42,7 @@ def read_document(path: Path, *, lang: str = "zh") -> Document:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise TrackerError(say(lang, f"无法读取文件:{exc.strerror}", f"cannot read the file: {exc.strerror}"),
+        raise TrackerError(say(lang, f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}"),
                            where=where) from None
     kind = S.sniff(raw, path.suffix, where=where, lang=lang)
     warnings: list[tuple[str, str]] = []
@@ -70,7 +70,7 @@ def read_document(path: Path, *, lang: str = "zh") -> Document:
     else:
         text = decode_text(raw, where=where, lang=lang)
         if "\x00" in text:
-            raise UnreadableFile(say(lang, "不是文本文件(含有二进制内容)", "not a text file (binary content)"),
+            raise UnreadableFile(say(lang, "不是文本文件（含有二进制内容）", "not a text file (binary content)"),
                                  where=where)
     if not text.strip():
         names = {S.DOCX: "Word 文件", S.XLSX: "工作簿", S.HTML: "网页", S.MHTML: "网页"}

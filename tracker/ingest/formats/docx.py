@@ -149,7 +149,7 @@ def read_docx(raw: bytes, *, where: str, lang: str = "zh") -> str:
         document = docx.Document(io.BytesIO(raw))
     except Exception as exc:  # a damaged zip or missing parts: all the same to the user
         detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-        raise UnreadableFile(say(lang, f"Word 文件已损坏,无法打开({detail})",
+        raise UnreadableFile(say(lang, f"Word 文件已损坏，无法打开（{detail}）",
                                  f"the Word file is damaged and cannot be opened ({detail})"), where=where) from None
     numbering = Numbering(document)
     lines: list[str] = []

@@ -71,15 +71,13 @@ def read_html(raw: bytes, *, where: str, lang: str = "zh") -> str:
     try:
         root = lxml.html.document_fromstring(source or "<html></html>")
     except (etree.ParserError, ValueError) as exc:
-        raise UnreadableFile(say(lang, f"网页无法解析({exc})", f"cannot parse the web page ({exc})"),
+        raise UnreadableFile(say(lang, f"网页无法解析（{exc}）", f"cannot parse the web page ({exc})"),
                              where=where) from None
     body = root.find("body")
     if body is None:
         body = root
     _drop_chrome(body)
-    lines: list[str] = []
-    _Renderer(lines).block(body)
-    return lines_to_text(lines)
+    return lines_to_text(_render(body))
 
 
 # ---------------------------------------------------------------------- the site around the article
@@ -178,10 +176,16 @@ class _Renderer:
         return True
 
 
+def _render(element) -> list[str]:
+    lines: list[str] = []
+    renderer = _Renderer(lines)
+    renderer.block(element)
+    renderer.flush()
+    return lines
+
+
 def _cell_text(cell) -> str:
-    pieces: list[str] = []
-    _Renderer(pieces).block(cell)
-    return join_pieces(pieces)
+    return join_pieces(_render(cell))
 
 
 def _span(cell, name: str, limit: int) -> int:

@@ -51,34 +51,40 @@ class PdfText:
 
 def read_pdf(raw: bytes, *, where: str, lang: str = "zh") -> PdfText:
     import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     try:
         pdf = pdfplumber.open(io.BytesIO(raw))
         pdf.pages  # noqa: B018 - opening is lazy; reading the page tree shows a damaged or locked file now
-    except PDFPasswordIncorrect:
-        raise UnreadableFile(say(lang, "PDF 设有打开密码,无法读取:请取得不加密的文件(或用 PDF 软件去掉密码另存)",
+    except Exception as exc:  # pdfplumber wraps pdfminer's errors, which have no common base
+        locked = any(isinstance(e, (PDFPasswordIncorrect, PDFEncryptionError)) for e in (exc, *exc.args))
+        if not locked:
+            detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
+            raise UnreadableFile(say(lang, f"PDF 已损坏，无法打开（{detail}）", f"the PDF is damaged ({detail})"),
+                                 where=where) from None
+        raise UnreadableFile(say(lang, "PDF 设有打开密码，无法读取：请取得不加密的文件（或用 PDF 软件去掉密码另存）",
                                  "the PDF needs a password to open: get an unencrypted copy (or save one without "
                                  "the password)"), where=where) from None
-    except Exception as exc:  # pdfminer's errors for a damaged file have no common base
-        detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-        raise UnreadableFile(say(lang, f"PDF 已损坏,无法打开({detail})", f"the PDF is damaged ({detail})"),
-                             where=where) from None
     with pdf:
         pages, blank = [], []
         for page in pdf.pages:
-            read = _read_page(page)
+            try:
+                read = _read_page(page)
+            except Exception as exc:  # a damaged content stream: say which page
+                detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
+                raise UnreadableFile(say(lang, f"第 {page.page_number} 页已损坏，无法读取（{detail}）",
+                                         f"page {page.page_number} is damaged ({detail})"), where=where) from None
             pages.append(read)
             if not read.items:
                 blank.append(page.page_number)
     if len(blank) == len(pages):
-        raise UnreadableFile(say(lang, "PDF 没有文字层(扫描件或图片):请取得 Word 或网页版本,或先做文字识别(OCR)",
+        raise UnreadableFile(say(lang, "PDF 没有文字层（扫描件或图片）：请取得 Word 或网页版本，或先做文字识别（OCR）",
                                  "the PDF has no text layer (a scan or images): get the Word or web version, or "
                                  "run it through OCR first"), where=where)
     warnings = []
     if blank:
         shown = "、".join(str(n) for n in blank[:10])
-        warnings.append((f"第 {shown} 页没有文字层(扫描页?),未读取", f"page(s) {shown} have no text layer (scanned?) "
+        warnings.append((f"第 {shown} 页没有文字层（扫描页？），未读取", f"page(s) {shown} have no text layer (scanned?) "
                          "and were not read"))
     _drop_running_lines(pages)
     return PdfText(_text(pages), warnings)

@@ -58,7 +58,7 @@ def read_xlsx(raw: bytes, *, where: str, lang: str = "zh") -> str:
         book = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
     except Exception as exc:  # a damaged zip, missing parts, malformed XML: all the same to the user
         detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-        raise UnreadableFile(say(lang, f"工作簿已损坏,无法打开({detail})", f"the workbook is damaged ({detail})"),
+        raise UnreadableFile(say(lang, f"工作簿已损坏，无法打开（{detail}）", f"the workbook is damaged ({detail})"),
                              where=where) from None
     lines: list[str] = []
     for ws in book.worksheets:
@@ -78,6 +78,6 @@ def read_csv(text: str, *, where: str, lang: str = "zh") -> str:
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise UnreadableFile(say(lang, f"CSV 格式错误:{exc}", f"malformed CSV: {exc}"), where=where) from None
+        raise UnreadableFile(say(lang, f"CSV 格式错误：{exc}", f"malformed CSV: {exc}"), where=where) from None
     lines = _sheet_lines([[_text(v) for v in record] for record in records])
     return "\n".join(lines) + "\n" if lines else ""

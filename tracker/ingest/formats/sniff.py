@@ -57,24 +57,24 @@ def sniff(raw: bytes, suffix: str, *, where: str, lang: str = "zh") -> str:
             return DOCX
         if "xl/workbook.xml" in names:
             return XLSX
-        raise UnreadableFile(say(lang, "是压缩包,但不是 Word(.docx)或 Excel(.xlsx)文件;请提供 .docx、.pdf、"
-                                       "网页(.html)、.xlsx 或文本文件",
+        raise UnreadableFile(say(lang, "是压缩包，但不是 Word（.docx）或 Excel（.xlsx）文件；请提供 .docx、.pdf、"
+                                       "网页（.html）、.xlsx 或文本文件",
                                  "a zip archive, but not a Word (.docx) or Excel (.xlsx) file; give a .docx, .pdf, "
                                  "web page (.html), .xlsx or text file"), where=where)
     if head.startswith(_OLE):
         kind = _ole_kind(raw)
         messages = {
-            "encrypted": ("这是设了打开密码的 Office 文件:请去掉密码另存后再读取",
+            "encrypted": ("这是设了打开密码的 Office 文件：请去掉密码另存后再读取",
                           "an Office file protected by a password: save a copy without the password and read that"),
-            "xls": ("这是旧版 Excel 文件(.xls):请在 Excel 或 WPS 中“另存为”.xlsx 后再读取",
+            "xls": ("这是旧版 Excel 文件（.xls）：请在 Excel 或 WPS 中“另存为”.xlsx 后再读取",
                     "an old Excel file (.xls): save it as .xlsx in Excel or WPS and read that"),
         }
-        zh, en = messages.get(kind, ("这是旧版 Word/WPS 文件(.doc/.wps):请在 Word 或 WPS 中“另存为”.docx 后再读取",
+        zh, en = messages.get(kind, ("这是旧版 Word/WPS 文件（.doc/.wps）：请在 Word 或 WPS 中“另存为”.docx 后再读取",
                                      "a legacy Word/WPS file (.doc/.wps): save it as .docx in Word or WPS and "
                                      "read that"))
         raise UnreadableFile(say(lang, zh, en), where=where)
     if head.lstrip().startswith(b"{\\rtf"):
-        raise UnreadableFile(say(lang, "这是 RTF 文件:请在 Word 或 WPS 中“另存为”.docx 后再读取",
+        raise UnreadableFile(say(lang, "这是 RTF 文件：请在 Word 或 WPS 中“另存为”.docx 后再读取",
                                  "an RTF file: save it as .docx in Word or WPS and read that"), where=where)
     body = head.removeprefix(b"\xef\xbb\xbf")
     if _MIME.match(body):
@@ -82,7 +82,7 @@ def sniff(raw: bytes, suffix: str, *, where: str, lang: str = "zh") -> str:
     if _HTML_START.match(body) or (suffix in (".html", ".htm", ".shtml", ".xhtml") and _HTML_TAGS.search(head)):
         return HTML
     if _binary(head):
-        raise UnreadableFile(say(lang, "无法识别的文件格式:能读取的是网页(.html)、Word(.docx)、PDF、Excel(.xlsx)、"
+        raise UnreadableFile(say(lang, "无法识别的文件格式：能读取的是网页（.html）、Word（.docx）、PDF、Excel（.xlsx）、"
                                        "CSV 和文本文件",
                                  "not a format the reader knows: it reads web pages (.html), Word (.docx), PDF, "
                                  "Excel (.xlsx), CSV and text files"), where=where)
