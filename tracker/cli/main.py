@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> None:
         if not isinstance(exc, DBAPIError):
             raise
         # a driver error from outside a session (the store translates those inside one): one line
-        from ..store.db import database_error
+        from ..service.database import database_error
 
         error = database_error(exc)
         click.echo(f"{t('error', lang)}: {error}", err=True)

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..deadlines import DUE_SOON_DAYS, expected_percent, is_overdue, next_due, occurrences
+from ..service import UnitRef
 from ..service.digests import (
     DigestUnit, OwnAssignment, PlanHeader, PlanReportRows, UnitDigestRows, digest_unit, plan_report_rows,
     unit_digest_rows,
 )
-from ..store.models import Unit
 from .weeks import Week
 
 RECURRING_DAYS = 28  # recurring deadlines in the coming four weeks
@@ -143,7 +143,7 @@ class UnitDigest:
         return bool(self.headline.led or self.headline.supported)
 
 
-def unit_digest(session: Session, unit: Unit | DigestUnit, week: Week, today: date | None = None,
+def unit_digest(session: Session, unit: UnitRef | DigestUnit, week: Week, today: date | None = None,
                 limit: int | None = SECTION_LIMIT) -> UnitDigest:
     """One unit's digest for a week; `limit` rows a section (None: all of them)."""
     who = unit if isinstance(unit, DigestUnit) else digest_unit(session, unit)

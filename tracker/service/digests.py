@@ -38,7 +38,8 @@ def _digest_unit_query():
             .join(Jurisdiction, Jurisdiction.id == Unit.jurisdiction_id))
 
 
-def digest_unit(session: Session, unit: Unit) -> DigestUnit:
+def digest_unit(session: Session, unit) -> DigestUnit:
+    """The digest's view of a unit (a UnitRef, or anything with its id)."""
     return DigestUnit(*session.execute(_digest_unit_query().where(Unit.id == unit.id)).one())
 
 

@@ -18,14 +18,15 @@ from textual.worker import Worker
 
 from .. import clock
 from ..errors import Conflict, DatabaseError, NothingToUndo, PermissionDenied, TrackerError
-from ..store.db import Database
+from ..service.database import Database
+from ..textwidth import printable
 from .gateway import Gateway
 from .identity import Ask, Identity, keymap
 from .screens.choose_unit import ChooseUnitScreen
 from .screens.help import HelpScreen
 from .screens.tasks import TasksScreen
 from .screens.update import UpdateScreen
-from .text import localise_bindings, state, tr
+from .text import localise_bindings, plain, state, tr
 
 
 class TrackerApp(App):
@@ -94,9 +95,9 @@ class TrackerApp(App):
             line = self.screen.query_one("#message", Static)
         except Exception:  # a modal or the chooser: a toast instead
             if text:
-                self.notify(text, severity="error" if error else "information")
+                self.notify(printable(text), severity="error" if error else "information", markup=False)
             return
-        line.update(text)
+        line.update(plain(text))
         line.set_class(error, "error")
         line.display = bool(text)
 

@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from .. import service
 from ..service import tui as tui_queries
-from ..store.db import Database
+from ..service.database import Database
 from .identity import Identity
 
 

@@ -10,7 +10,10 @@ from dataclasses import replace
 
 from datetime import datetime
 
+from textual.content import Content
+
 from .. import clock
+from ..textwidth import printable
 from ..i18n import status_label
 
 _TEXT: dict[str, tuple[str, str]] = {
@@ -168,6 +171,15 @@ def local_time(moment: datetime | None, tz: str = clock.DEFAULT_TIMEZONE) -> str
     if moment is None:
         return "—"
     return clock.local(moment, tz).strftime("%Y-%m-%d %H:%M")
+
+
+def plain(text: str) -> Content:
+    """Text for a widget, shown as written: never read as markup (a note `数据已汇总[/]` or
+    `[link=…]` is text someone typed), and with control characters made visible.
+
+    Every string a widget shows goes through here or through `display.fit`, because most of
+    them carry user data (notes, names, task texts, plan titles) somewhere inside."""
+    return Content(printable(text))
 
 
 def state(status: str, percent: int | None, lang: str) -> str:
