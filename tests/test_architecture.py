@@ -1,6 +1,6 @@
-"""The architecture, checked: the import contracts in pyproject.toml hold, and every headless
-module imports in a fresh interpreter without Textual (and the ones `tracker tasks` and the
-plan reader run on, without SQLAlchemy either).
+"""The architecture, checked: the import contracts in pyproject.toml hold, mypy passes, and
+every headless module imports in a fresh interpreter without Textual (and the ones `tracker
+tasks` and the plan reader run on, without SQLAlchemy either).
 
 Import-linter reads the code; the fresh interpreters show what importing a module really
 loads, which is what a user waits for at start-up.
@@ -38,6 +38,12 @@ def test_import_contracts_hold():
     result = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "broken" not in result.stdout.split("Contracts:")[-1].split("\n")[0].replace("0 broken", "")
+
+
+def test_mypy_passes():
+    """At the level pyproject.toml sets ([tool.mypy]); the cache stays in .mypy_cache."""
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
 
 
 def _modules() -> list[str]:
