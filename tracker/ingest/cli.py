@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from .. import cli_language
 from ..errors import TrackerError
 from ..files import write_file
 
@@ -56,7 +57,7 @@ def _plan_key(key: str | None, output: Path | None, source: Path) -> str:
     return chosen
 
 
-@click.command("parse")
+@cli_language.command("parse")
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the draft here (a plan file, FILE.toml) instead of printing it.")
