@@ -110,13 +110,13 @@ def _commands(command: click.Command, path=()):
 
 
 def test_every_command_and_option_has_help_in_the_catalogue():
-    from tracker.cli_language import Command
+    from tracker.cli.language import Command
 
     catalogue = _ids(_zh_catalogue())
     missing = []
     for path, command in _commands(cli):
         name = " ".join(("tracker", *path))
-        assert isinstance(command, Command), f"{name}: use cli_language.command/group"
+        assert isinstance(command, Command), f"{name}: use tracker.cli.language.command/group"
         if not command.help:
             missing.append(name)
         for param in command.params:
@@ -155,7 +155,7 @@ def test_clicks_own_messages_in_both_languages():
 
 
 def test_lang_after_a_double_dash_is_an_argument():
-    from tracker.cli_language import language_first
+    from tracker.cli.language import language_first
 
     assert language_first(["status", "set", "--", "--lang", "en"]) == ("zh", ["status", "set", "--", "--lang", "en"])
     assert language_first(["tasks", "--lang", "en", "-u", "x"]) == ("en", ["--lang=en", "tasks", "-u", "x"])

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from .. import cli_language
+from . import language
 from ..errors import TrackerError
-from ..files import write_file
+from ..atomic import write_file
 
 
 class NothingFound(TrackerError):
@@ -38,7 +38,7 @@ def read_source(path: Path) -> tuple[bytes, str]:
 
 def _registry(registry_path: Path | None, output: Path | None):
     from ..config import BUNDLED_PLANS
-    from ..units import Registry
+    from ..registry import Registry
 
     if registry_path is None:
         beside = output.parent / "units.toml" if output else None
@@ -57,7 +57,7 @@ def _plan_key(key: str | None, output: Path | None, source: Path) -> str:
     return chosen
 
 
-@cli_language.command("parse")
+@language.command("parse")
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the draft here (a plan file, FILE.toml) instead of printing it.")
@@ -73,7 +73,7 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
           registry_path: Path | None, force: bool) -> None:
     """Read a published plan's text into a plan draft: tasks with lead and responsible units and
     deadlines, targets, and warnings for the person who reviews it."""
-    from .reader import read_text, to_json, to_plan_file
+    from ..ingest.reader import read_text, to_json, to_plan_file
 
     lang = getattr(app, "lang", "zh")
     zh = lang == "zh"

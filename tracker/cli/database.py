@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
-from . import cli_language
-from .cli import App, pass_app
-from .errors import TrackerError
+from . import language
+from .context import App, pass_app
+from ..errors import TrackerError
 
 
 def _zh(app: App) -> bool:
@@ -51,13 +51,13 @@ def _megabytes(size: int) -> str:
 # ---------------------------------------------------------------------- backup and restore
 
 
-@cli_language.command()
+@language.command()
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path), help="The backup file to write.")
 @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
 @pass_app
 def backup(app: App, output: Path, force: bool) -> None:
     """Copy the database to one file while it is in use (SQLite's online backup)."""
-    from .store.backup import backup_sqlite, check_backup, sqlite_path
+    from ..store.backup import backup_sqlite, check_backup, sqlite_path
 
     url = app.settings.database_url
     source = sqlite_path(url)
@@ -79,14 +79,14 @@ def backup(app: App, output: Path, force: bool) -> None:
                    f"{counts['task']} tasks, {counts['status_update']} status updates)")
 
 
-@cli_language.command()
+@language.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_app
 def restore(app: App, file: Path, yes: bool) -> None:
     """Replace the database with a backup, after checking the backup is a tracker database."""
-    from .store.backup import check_backup, restore_sqlite, sqlite_path
-    from .store.db import Database
+    from ..store.backup import check_backup, restore_sqlite, sqlite_path
+    from ..store.db import Database
 
     url = app.settings.database_url
     target = sqlite_path(url)
@@ -115,8 +115,8 @@ def restore(app: App, file: Path, yes: bool) -> None:
 
 def _examine(url: str, zh: bool) -> dict:
     """Everything the doctor reports, as data (and `problems`: what needs a person)."""
-    from .store.backup import known_revisions, sqlite_path
-    from .store.db import Database, current_revision
+    from ..store.backup import known_revisions, sqlite_path
+    from ..store.db import Database, current_revision
 
     report: dict = {"database": _shown(url), "problems": []}
 
@@ -161,7 +161,7 @@ def _examine(url: str, zh: bool) -> dict:
 
 
 def _size_and_health(db, path: Path | None, report: dict, problem) -> None:
-    from .service.operations import postgres_size
+    from ..service.operations import postgres_size
 
     if path is not None:
         wal = Path(f"{path}-wal")
@@ -179,7 +179,7 @@ def _size_and_health(db, path: Path | None, report: dict, problem) -> None:
 
 
 def _contents(db, report: dict) -> None:
-    from .service import operations
+    from ..service import operations
 
     with db.reading() as session:
         report["counts"] = operations.counts(session)
@@ -195,7 +195,7 @@ _COUNT_LABELS = {"jurisdictions": "地区", "units": "单位", "groups": "单位
                  "feed tokens": "订阅令牌"}
 
 
-@cli_language.command()
+@language.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def doctor(app: App, as_json: bool) -> None:

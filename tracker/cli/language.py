@@ -12,8 +12,8 @@ import inspect
 
 import click
 
-from . import i18n
-from .i18n import N_, _
+from .. import i18n
+from ..i18n import N_, _
 
 # click's words that it shows without asking gettext (usage metavars, the "required" mark);
 # translated where tracker shows them

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from .. import cli_language
-from ..cli import App, pass_app
+from . import language
+from .context import App, pass_app
 
 
-@cli_language.command()
+@language.command()
 @click.option("--as", "as_unit", metavar="UNIT", help="Act as this unit (name, short name or alias).")
 @click.option("--jurisdiction", "-j", help="The unit's jurisdiction, when its name exists in several (市商务局).")
 @click.option("--liaison", metavar="NAME", help="The liaison's name, recorded with each update.")
@@ -17,11 +17,11 @@ def tui(app: App, as_unit: str | None, jurisdiction: str | None, liaison: str | 
     """The liaison's terminal app: your unit's tasks, their detail, and recording progress.
 
     On first start it asks which unit (and liaison) you are and remembers the answer."""
-    from .identity import resolve
+    from ..tui.identity import resolve
 
     db = app.db
     with db.reading() as session:
         start = resolve(session, as_unit=as_unit, jurisdiction=jurisdiction, liaison=liaison)
-    from .app import TrackerApp
+    from ..tui.app import TrackerApp
 
     TrackerApp(db, lang=app.lang, start=start).run()
