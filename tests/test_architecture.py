@@ -57,7 +57,8 @@ HEADLESS = [m for m in _modules() if not (m == "tracker.tui" or m.startswith("tr
 # What `tracker tasks` runs on (tracker/store/direct.py answers before SQLAlchemy is loaded),
 # what `tracker plan parse` and `tracker plan` need, and the small core under everything.
 LIGHT = [m for m in HEADLESS if m in {
-    "tracker", "tracker.cli", "tracker.cli.main", "tracker.cli.context", "tracker.cli.parse", "tracker.cli.__main__",
+    "tracker", "tracker.cli", "tracker.cli.main", "tracker.cli.context", "tracker.cli.parse", "tracker.cli.language",
+    "tracker.cli.__main__",
     "tracker.store", "tracker.store.direct", "tracker.store.tasklist",
     "tracker.clock", "tracker.config", "tracker.errors", "tracker.i18n", "tracker.deadlines",
     "tracker.textwidth", "tracker.atomic", "tracker.planfile",
@@ -73,8 +74,9 @@ print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before})))
 
 def _probe(module: str) -> set[str] | str:
     """Top-level packages importing `module` loads, in an interpreter of its own (or why it failed)."""
-    if module == "tracker.cli.__main__":
-        module = "tracker.cli"  # running it would run the command; it imports only the package
+    if module.endswith(".__main__"):
+        # importing it would run the command (`python -m`): it imports no more than its package
+        module = module.removesuffix(".__main__")
     result = subprocess.run([sys.executable, "-c", PROBE, module], capture_output=True, text=True, cwd=ROOT)
     if result.returncode != 0:
         return f"import {module} failed:\n{result.stderr[-3000:]}"
