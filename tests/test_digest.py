@@ -361,3 +361,18 @@ def test_a_placeholder_group_gets_no_digest_and_no_rank(loaded_db):
     ranked = {s.unit for s in report.standings}
     assert "市委宣传部" in ranked and "各相关部门" not in ranked
     assert [s.rank for s in report.standings] == list(range(1, len(report.standings) + 1))
+
+
+def test_a_past_week_shows_the_states_as_they_stood_then(digest_db):
+    """2026-W47 ended before the updates of 24 November: its digest and report show what was
+    recorded by its end, not what was recorded since."""
+    last = digest_for(digest_db, "市发改委", Week(2026, 47))
+    line = next(l for l in last.overdue if l.key == "1.1")
+    assert (line.status, line.percent, line.last_update) == ("not_started", None, None)
+    assert next(l for l in digest_for(digest_db, "市发改委").overdue if l.key == "1.1").percent == 60
+    with digest_db.reading() as session:
+        then = plan_report(session, PLAN, Week(2026, 47), TODAY)
+        now = plan_report(session, PLAN, W48, TODAY)
+    assert {s.unit: s.last_update for s in then.standings}["市财政局"] is None  # its first update: 24 November
+    assert {s.unit: s.last_update for s in now.standings}["市财政局"] == date(2026, 11, 24)
+    assert {s.unit: s.done for s in then.standings}["市发展改革委"] == 1  # 1.5, done in June

@@ -159,7 +159,7 @@ async def test_traffic_lights_and_sorting(tui_db):
         assert colour["3.1.2"] == DUE_SOON       # 2022-12-31: within 14 days
         assert colour["1.5"] == DONE
         assert colour["1.3"] == "" and colour["1.4"] == ""  # next June; ongoing
-        days = {row.key: str(grid.get_row(str(row.assignment_id))[4]) for row in grid.loaded}
+        days = {row.key: str(grid.get_row(str(row.assignment_id))[5]) for row in grid.loaded}  # after the plan
         assert days["1.1"] == "超期10天" and days["3.1.2"] == "剩11天" and days["1.5"] == ""
         await press(pilot, "s")
         assert "按状态" in count_text(app)
@@ -420,7 +420,7 @@ async def test_english_interface(tui_db):
         await settle(pilot)
         assert "liaison 王敏 · today 2022-12-20" in text_of(app.screen.query_one("#whoami", Static))
         labels = [str(column.label) for column in table(app).columns.values()]
-        assert labels == ["key", "task", "deadline", "left", "my status", "updated"]
+        assert labels == ["key", "task", "plan", "deadline", "left", "my status", "updated"]
         footer = {b.description for _, b in app.screen._bindings if b.show}
         assert {"filter", "update", "detail", "undo", "sort"} <= footer
         await press(pilot, "e", "down", "down", "down", "enter", "ctrl+s")
@@ -602,3 +602,66 @@ def test_tui_without_a_terminal_says_so_and_exits(tmp_path):
     assert done.returncode != 0
     assert "\x1b" not in done.stdout.decode() + done.stderr.decode()
     assert "需要在终端中运行" in done.stderr.decode()
+
+
+async def test_an_empty_tab_says_so_each_time_it_is_shown(tui_db):
+    app = TrackerApp(tui_db, start=identity(tui_db, "市财政局", "青岛市"))  # leads three, supports none
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert count_text(app).startswith("3 / 3") and message(app) == ""
+        await press(pilot, "2")
+        assert message(app) == "市财政局 没有配合的任务。"
+        await press(pilot, "1")
+        assert message(app) == ""
+        await press(pilot, "2")  # read already: shown again, still said
+        assert message(app) == "市财政局 没有配合的任务。"
+        await press(pilot, "4")
+        assert message(app) == ""
+        await press(pilot, "1", "slash")
+        await type_text(pilot, "没有这样的任务")
+        assert message(app) == "没有符合条件的任务。"
+
+
+def test_plan_labels_tell_plans_apart():
+    assert task_table.plan_labels(["qingdao-2020-service-clusters", "qingdao-2024-municipal-clusters",
+                                   "tui-followup", "jilin-2021-cluster-upgrade"]) == {
+        "qingdao-2020-service-clusters": "qingdao-2020", "qingdao-2024-municipal-clusters": "qingdao-2024",
+        "tui-followup": "tui-followup", "jilin-2021-cluster-upgrade": "jilin-2021"}
+    assert task_table.plan_labels(["a-2020-x", "a-2020-y", "a-2020"]) == {
+        "a-2020-x": "a-2020-x", "a-2020-y": "a-2020-y", "a-2020": "a-2020"}
+
+
+async def test_two_tasks_with_one_key_read_apart_by_their_plan(tui_db):
+    from tracker.service.loading import load_paths
+
+    from .conftest import ROOT
+
+    load_paths(tui_db, [ROOT / "tests" / "data" / "yearly-duty.toml"])  # its 1.1 to 1.3 beside tui-followup's
+    app = ndrc_app(tui_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash")
+        await type_text(pilot, "1.1")
+        grid = table(app)
+        plans = {str(grid.get_row(str(row.assignment_id))[2]) for row in grid.loaded if row.key == "1.1"}
+        assert plans == {"tui-followup", "yearly-duty"}
+    app = ndrc_app(tui_db)
+    async with app.run_test(size=(80, 24)) as pilot:  # no room for a plan column: the count bar names it
+        await settle(pilot)
+        assert not table(app).shows_plan
+        assert count_text(app).startswith(table(app).selected().plan_key.split("-")[0])
+        await press(pilot, "down")
+        assert count_text(app).startswith(table(app).plan_label(table(app).selected()))
+
+
+async def test_the_detail_shows_unit_names_whole_at_120_columns(tui_db):
+    app = ndrc_app(tui_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.open_detail(QINGDAO, "3.3.1")  # 各区、市政府 expanded: 市南区政府(各区、市政府) …
+        await settle(pilot)
+        units = app.screen.query_one("#units", DataTable)
+        names = [str(units.get_row_at(i)[1]) for i in range(units.row_count)]
+        assert "市南区政府(各区、市政府)" in names and not any(n.endswith("…") for n in names)
+        notes_width = units.columns["note"].width
+        assert notes_width >= 10

@@ -150,7 +150,8 @@ def unit_digest(session: Session, unit: UnitRef | DigestUnit, week: Week, today:
     as_of = week.as_of(today or clock.today(who.timezone))
     since, until = week.window(who.timezone)
     silent_before = datetime.combine(as_of - timedelta(days=STALE_DAYS), time.min, ZoneInfo(who.timezone))
-    rows = unit_digest_rows(session, who.id, since, until, silent_before)
+    rows = unit_digest_rows(session, who.id, since, until, silent_before,
+                            until if _is_over(week, today or clock.today(who.timezone)) else None)
     return assemble_unit_digest(who, week, as_of, rows, limit)
 
 
@@ -300,8 +301,17 @@ class PlanReport:
         return {c: sum(s.color == c for s in self.standings) for c in (GREEN, YELLOW, RED)}
 
 
+def _is_over(week: Week, today: date) -> bool:
+    """A week that is over is shown as it stood at its end; the current one as it stands now."""
+    return week.sunday < today
+
+
 def plan_report(session: Session, plan_key: str, week: Week | None = None, today: date | None = None) -> PlanReport:
-    rows = plan_report_rows(session, plan_key)
+    def state_at(tz: str) -> datetime | None:
+        chosen = week or Week.current(tz)
+        return chosen.window(tz)[1] if _is_over(chosen, today or clock.today(tz)) else None
+
+    rows = plan_report_rows(session, plan_key, state_at)
     week = week or Week.current(rows.plan.timezone)
     as_of = week.as_of(today or clock.today(rows.plan.timezone))
     return assemble_plan_report(rows, week, as_of)

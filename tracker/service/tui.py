@@ -71,10 +71,10 @@ def plan_outline(session: Session, plan_key: str, section_key: str | None = None
         for task_id, name in session.execute(query):
             leads.setdefault(task_id, []).append(name)
         if unit_id is not None:
-            query = (select(Assignment.task_id, Assignment.role, Assignment.status)
+            roles = (select(Assignment.task_id, Assignment.role, Assignment.status)
                      .where(Assignment.task_id.in_(list(tasks)), Assignment.unit_id == unit_id,
                             Assignment.archived.is_(False)).order_by(Assignment.role.desc()))
-            for task_id, role, status in session.execute(query):  # lead last, so it wins
+            for task_id, role, status in session.execute(roles):  # lead last, so it wins
                 mine[task_id] = (role, status)
     return level, [OutlineTask(t.key, t.title, t.deadline_kind, t.due_on, tuple(leads.get(t.id, ())),
                                *mine.get(t.id, (None, None))) for t in tasks.values()]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence, TypeVar
 
 from ..deadlines import is_overdue, next_due
 from ..i18n import status_label
@@ -93,18 +93,22 @@ def task_rows(records: Iterable[tuple], today: date, due_within: int | None = No
     return rows
 
 
+R = TypeVar("R")
+
+
 def _due_key(kind: str, due: date | None, status: str, by_status: bool) -> tuple:
     # ongoing work (never due) and anything without a date go last
     return ((status,) if by_status else ()) + (kind == "ongoing" or due is None, due or date.max)
 
 
-def sort_by_due(records: list, today: date, *, key: Callable[[object], tuple], by_status: bool = False) -> list:
+def sort_by_due(records: Sequence[R], today: date, *, key: Callable[[R], tuple],
+                by_status: bool = False) -> list[R]:
     """`records` (in plan order) sorted by the date each is next due, for a page of a long list
     whose rows are not read yet. `key` gives a record's (deadline kind, due on, rule, plan
     period start, status); a rule's next occurrence is worked out once per rule and plan."""
     next_dues: dict[tuple, date | None] = {}
 
-    def rank(record) -> tuple:
+    def rank(record: R) -> tuple:
         kind, due_on, rule, period_start, status = key(record)
         signature = (kind, due_on, rule, period_start)
         if signature not in next_dues:

@@ -27,7 +27,7 @@ from .identity import Identity
 class _Question:
     asker: DOMNode
     reply: Callable[[Any], None]
-    refused: Callable[[Exception], bool] | None
+    refused: Callable[[BaseException], bool] | None
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Gateway:
     # ------------------------------------------------------------------ running questions
 
     def ask(self, asker: DOMNode, job: Callable[[Any], Any], reply: Callable[[Any], None], *, group: str,
-            write: bool = False, refused: Callable[[Exception], bool] | None = None) -> Worker:
+            write: bool = False, refused: Callable[[BaseException], bool] | None = None) -> Worker:
         """Run `job(session)` in a thread; `reply(answer)` on the event loop. A newer question
         of the same asker and group replaces an unanswered one (its answer is dropped).
         `refused(error)` returns True for the errors the asker shows itself."""
@@ -75,6 +75,8 @@ class Gateway:
             question.reply(worker.result)
             return
         error = worker.error
+        if error is None:
+            return
         if question.refused is not None and question.refused(error):
             return
         self.app.report_failure(error)

@@ -46,6 +46,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "role_responsible": ("配合", "support"),
     "col_role_short": ("角色", "role"),
     "no_rows": ("没有符合条件的任务。", "No matching tasks."),
+    "empty_lead": ("{unit} 没有牵头的任务。", "{unit} leads no task."),
+    "empty_responsible": ("{unit} 没有配合的任务。", "{unit} supports no task."),
+    "empty_all": ("{unit} 没有承担任何任务。", "{unit} has no task."),
     # choosing who you are
     "choose_unit": ("你是哪个单位的联络员?", "Which unit are you the liaison for?"),
     "unit_placeholder": ("输入单位名称、简称或别名", "type a unit's name, short name or alias"),

@@ -101,14 +101,37 @@ class TasksScreen(Screen):
         lang = self.app.lang
         if table is None:
             count.update(plain(""))
+            if self.showing() in self._empty_messages():
+                self.app.say("")
             return
         if table.matched is None or table.total is None:
             count.update(plain(tr("loading", lang)))
             return
         text = f"{table.matched:,} / {table.total:,} · {tr('sort_' + table.order, lang)}"
+        if not table.shows_plan and (row := table.selected()) is not None:
+            text = f"{table.plan_label(row)} · {text}"  # too narrow for a plan column: the row's plan here
         if table.matched > MAX_ROWS and len(table.loaded) >= MAX_ROWS:
             text = tr("capped", lang, n=f"{MAX_ROWS:,}") + " · " + text
         count.update(plain(text))
+        self._say_if_empty(table)
+
+    def _say_if_empty(self, table: TaskTable) -> None:
+        """An empty tab says why, every time it is shown: nothing matches the filter, or the unit
+        has no task in that role; the line goes once the tab has rows."""
+        lang = self.app.lang
+        if table.matched == 0:
+            self.app.say(tr("no_rows", lang) if table.search else
+                         tr(f"empty_{table.id.removeprefix('table-')}", lang, unit=self.app.identity.unit))
+        elif self.showing() in self._empty_messages():
+            self.app.say("")
+
+    def _empty_messages(self) -> set[str]:
+        lang, unit = self.app.lang, self.app.identity.unit
+        return {tr("no_rows", lang), *(tr(f"empty_{pane}", lang, unit=unit) for pane, _ in TABS)}
+
+    def showing(self) -> str:
+        line = self.query_one("#message", Static)
+        return str(line.render()) if line.display else ""
 
     def on_task_table_counted(self, event: TaskTable.Counted) -> None:
         if self.first_count and event.table.role == "lead":
@@ -118,12 +141,10 @@ class TasksScreen(Screen):
                 return
         if event.table is self.active_table():
             self.show_count()
-        if event.table is self.active_table():
-            empty = tr("no_rows", self.app.lang)
-            if event.table.matched == 0:
-                self.app.say(empty)
-            elif str(self.query_one("#message", Static).render()) == empty:
-                self.app.say("")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.active_table():
+            self.show_count()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id
