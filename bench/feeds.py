@@ -204,7 +204,7 @@ def http(db_url: str, unit: str, seconds: int, connections: int) -> dict:
     with db.transaction() as session:
         owner = service.find_unit(session, unit)
         token = feeds.issue_token(session, owner, rotate=True)
-        code = feeds.unit_code(owner.jurisdiction.name, owner.name)
+        code = feeds.unit_code(owner.jurisdiction, owner.name)
     port = _free_port()
     env = {**os.environ, "TRACKER_DB": db_url, "TRACKER_TODAY": TODAY.isoformat()}
     server = subprocess.Popen([sys.executable, "-c", "from tracker.cli import main; main()", "feed", "serve",
