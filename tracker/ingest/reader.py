@@ -447,7 +447,8 @@ def read_text(original: str, *, registry: Registry | None = None, jurisdiction: 
             if cell and task.deadline is None and not phrases:
                 notes.append(Note(f"读不懂完成时限 {cell!r}", f"cannot read the deadline {cell!r}", tasks=[task.key]))
         else:
-            source = own.deadline_text if own is not None and own.deadline_text else task.text
+            source = own.deadline_text if own is not None and own.deadline_text else \
+                task.text + ("\n" + own.deadline_after if own is not None and own.deadline_after else "")
             task.deadline = read_deadline(source, **dates)
             phrases = find_deadlines(source, **dates)
         for phrase in phrases:

@@ -30,7 +30,7 @@ from .normalise import fold
 OPENERS = "([<{\u3008\u300a\u3010\u3014"
 CLOSERS = ")]>}\u3009\u300b\u3011\u3015"
 LIST_SEPARATORS = "\u3001,;"  # 、 , ;
-JOINING_WORDS = ("以及", "及", "和", "与")
+JOINING_WORDS = ("以及", "会同", "及", "和", "与")
 LEVEL_PREFIXES = ("市", "省", "区", "县")
 QUANTIFIERS = ("各", "有关", "相关", "全市", "全省", "全区", "市直", "省直", "区直", "属地")
 
