@@ -22,6 +22,7 @@ The same rules written in the running text (outside brackets) count from where t
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -181,7 +182,7 @@ def _labelled_roles(text: str, is_name) -> tuple[list[str], list[str]] | None:
     for i, match in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         segment = text[match.end():end].strip(" ,;")
-        verbs = _verb_roles(segment, is_name)
+        verbs = _verb_roles(segment, is_name) if "牵头" in segment else None
         if verbs is not None and verbs[0]:  # 责任单位:市发改委牵头,市财政局配合
             marked, names = verbs
         else:
@@ -254,8 +255,7 @@ def find_annotations(text: str, *, is_name: Callable[[str], bool] | None = None)
         if annotation is not None:
             _take_the_deadline_after(text, annotation)
             found.append(annotation)
-    inside = [(a.start, a.end) for a in found]
-    found += [a for a in _line_annotations(text, is_name) if not any(s <= a.start < e for s, e in inside)]
+    found += _line_annotations(text, [(a.start, a.end) for a in found], is_name)
     return sorted(found, key=lambda a: a.start)
 
 
@@ -274,19 +274,27 @@ def _take_the_deadline_after(text: str, annotation: Annotation) -> None:
     annotation.end = stop + (1 if text[stop] != "\n" else 0)
 
 
-def _line_annotations(text: str, is_name) -> list[Annotation]:
+def _line_annotations(text: str, brackets: list[tuple[int, int]], is_name) -> list[Annotation]:
     """牵头单位:X;责任单位:Y at a paragraph's end, or 牵头单位:X / 责任单位:Y / 完成时限:… on lines of
-    their own (one annotation for a run of such lines)."""
+    their own (one annotation for a run of such lines); not inside the bracketed ones."""
+    starts = [start for start, _ in brackets]
+
+    def bracketed(position: int) -> bool:
+        i = bisect_right(starts, position) - 1
+        return i >= 0 and position < brackets[i][1]
+
     runs: list[list[int]] = []  # [start, end] of each run
     position = 0
     for line in text.split("\n"):
         line_start, line_end = position, position + len(line)
         position = line_end + 1
+        if "单位" not in line and "部门" not in line and "时" not in line:
+            continue
         stripped = line.strip()
         if runs and runs[-1][1] == line_start - 1 and _TIMING_LABEL.match(stripped):
             runs[-1][1] = line_end
             continue
-        match = _LINE_LABEL.search(line)
+        match = next((m for m in _LINE_LABEL.finditer(line) if not bracketed(line_start + m.start())), None)
         if match is None:
             continue
         if runs and runs[-1][1] == line_start - 1 and match.start() == len(line) - len(line.lstrip()):

@@ -161,6 +161,9 @@ def _annotation_tasks(published: Published, structure: Structure, annotations: l
         task_text = _clean_text(text[boundary:annotation.start])
         if not task_text and heading is not None:
             task_text = published(heading.title, heading.start)
+        if not task_text:  # an annotation with no words before it names no task (its rules still hold)
+            previous_end = annotation.end
+            continue
         tasks.append(DraftTask(boundary, annotation.end, task_text, heading,
                                list(annotation.lead), list(annotation.responsible)))
         previous_end = annotation.end
