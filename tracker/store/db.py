@@ -10,10 +10,11 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import TrackerError
+from . import schema
 
-# The newest migration. Checked against the migrations folder by a test, so a quick start-up
-# can compare one row instead of loading Alembic for every command.
-SCHEMA_HEAD = "0001_initial"
+# The newest migration, read from the migration files (store/schema.py), so a quick start-up
+# compares one row instead of loading Alembic for every command.
+SCHEMA_HEAD = schema.head()
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
