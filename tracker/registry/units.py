@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..clock import DEFAULT_TIMEZONE
 from ..errors import TrackerError
 
 UNIT_KINDS = ("department", "district", "zone", "agency", "group")
@@ -110,7 +111,7 @@ class Registry:
 
     def _read(self, data: dict) -> None:
         for entry in data.get("jurisdictions", []):
-            self.jurisdictions[entry["name"]] = entry.get("timezone", "Asia/Shanghai")
+            self.jurisdictions[entry["name"]] = entry.get("timezone", DEFAULT_TIMEZONE)
         for entry in data.get("units", []):
             kind = entry.get("kind", "department")
             if kind not in UNIT_KINDS or kind == "group":
