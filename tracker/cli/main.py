@@ -221,12 +221,12 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
     rows = read_directly(app.settings.database_url, unit_name, jurisdiction, role=role, plan_key=plan_key,
                          overdue=overdue, due_within=due_within, stale_days=stale, today=clock.today())
     if rows is None:
-        from ..service import get_plan, unit_tasks
+        from ..service import find_plan, unit_tasks
 
         with app.db.reading() as session:
             unit = app.unit(session, unit_name, jurisdiction)
             if plan_key:
-                get_plan(session, plan_key)
+                find_plan(session, plan_key)
             rows = unit_tasks(session, unit, role=role, plan_key=plan_key, overdue=overdue,
                               due_within=due_within, stale_days=stale)
     if as_json:

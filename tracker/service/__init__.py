@@ -452,10 +452,15 @@ def _assignment_for(session: Session, task: Task, unit_id: int) -> Assignment:
     return assignments[0]  # lead sorts before responsible: a unit's status is one per task
 
 
+def may_update(acting_unit_id: int, owner_unit_id: int, coordinator_id: int | None) -> bool:
+    """Who may update an assignment's status: the unit it belongs to, or the plan's coordinating
+    unit (any of the plan's). The one statement of the rule; the ledger's import asks it too."""
+    return acting_unit_id == owner_unit_id or acting_unit_id == coordinator_id
+
+
 def _check_permission(session: Session, assignment: Assignment, acting_unit_id: int) -> None:
-    """A unit may update its own assignments; the plan's coordinating unit any of the plan's."""
     task = assignment.task
-    if acting_unit_id in (assignment.unit_id, task.plan.coordinator_id):
+    if may_update(acting_unit_id, assignment.unit_id, task.plan.coordinator_id):
         return
     acting = session.scalar(select(Unit.name).where(Unit.id == acting_unit_id))
     owner = assignment.unit.name
