@@ -154,6 +154,7 @@ def _examine(url: str, zh: bool) -> dict:
                     f"{count} migration(s) pending: any command that opens the database runs them")
         _size_and_health(db, path, report, problem)
         _contents(db, report)
+        _history(db, report, problem)
     finally:
         db.dispose()
     return report
@@ -187,6 +188,25 @@ def _contents(db, report: dict) -> None:
         report["unused_feed_tokens"] = [
             {"unit": t.unit, "jurisdiction": t.jurisdiction, "created_at": t.created_at.isoformat()}
             for t in operations.unused_feed_tokens(session)]
+
+
+def _history(db, report: dict, problem) -> None:
+    from .service.operations import broken_histories
+
+    with db.reading() as session:
+        checked, broken = broken_histories(session)
+    report["history"] = {"checked": checked, "broken": [b.__dict__ for b in broken]}
+    for b in broken[:10]:
+        where = f"{b.plan} {b.task} {b.unit}"
+        if b.row_id is None:
+            problem(f"{where}的进度记录最后几条被删除了(记录数少于更新次数)",
+                    f"{where}: the latest status updates were deleted (fewer rows than updates recorded)")
+        else:
+            problem(f"{where}的进度记录自第 #{b.row_id} 条起被改动或删除(哈希链断开)",
+                    f"{where}: status history changed or deleted from row #{b.row_id} on (the hash chain breaks)")
+    if len(broken) > 10:
+        problem(f"另有 {len(broken) - 10} 项任务的进度记录被改动(tracker doctor --json 列出全部)",
+                f"{len(broken) - 10} more assignments' histories were changed (tracker doctor --json lists all)")
 
 
 _COUNT_LABELS = {"jurisdictions": "地区", "units": "单位", "groups": "单位组", "liaisons": "联络员", "plans": "计划",
@@ -239,6 +259,9 @@ def _print(app: App, report: dict) -> None:
                            + (f"创建于 {token['created_at'][:10]}" if zh else f"issued {token['created_at'][:10]}"))
         else:
             click.echo("订阅令牌: 均已使用或没有" if zh else "feed tokens: none unused")
+    if "history" in report and not report["history"]["broken"]:
+        checked = report["history"]["checked"]
+        click.echo(f"进度记录: {checked} 条,哈希链完好" if zh else f"status history: {checked} rows, hash chains intact")
     for problem in report["problems"]:
         click.echo(("需要处理: " if zh else "needs attention: ") + problem, err=True)
     if not report["problems"]:

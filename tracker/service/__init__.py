@@ -22,6 +22,7 @@ from ..deadlines import next_due
 from ..errors import Conflict, NotFound, NothingToUndo, PermissionDenied, TrackerError
 from ..i18n import STATUSES, status_label
 from ..tasklist import TaskRow, add_units, task_rows
+from ..store.history import CHAINED, chain_hash
 from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
@@ -388,10 +389,23 @@ def _append(session: Session, assignment: Assignment, acting: Unit, *, status: s
                        note=note.strip() if note and note.strip() else None,
                        liaison_id=_liaison_id(session, acting, by), recorded_by_unit_id=acting.id,
                        author=by, recorded_at=now, undoes_id=undoes)
+    if session.get_bind().dialect.name == "sqlite":
+        row.chain_hash = _chained(session, row)
     session.add(row)
     session.flush()
+    if session.get_bind().dialect.name != "sqlite":
+        # PostgreSQL's trigger sets the hash, and for a liaison's login who and when
+        session.refresh(row, ["author", "recorded_at"])
     session.expire(assignment)
-    return HistoryEntry(row.id, assignment.unit.name, assignment.role, status, percent, row.note, by, now, undoes)
+    return HistoryEntry(row.id, assignment.unit.name, assignment.role, status, percent, row.note, row.author,
+                        row.recorded_at, undoes)
+
+
+def _chained(session: Session, row: StatusUpdate) -> str:
+    """The new row's link in its assignment's history chain (SQLite: PostgreSQL's trigger does this)."""
+    previous = session.scalar(select(StatusUpdate.chain_hash).where(StatusUpdate.assignment_id == row.assignment_id)
+                              .order_by(StatusUpdate.id.desc()).limit(1))
+    return chain_hash(previous, {column: getattr(row, column) for column in CHAINED})
 
 
 def record_status(session: Session, *, plan_key: str, task_key: str, unit: Unit, status: str,

@@ -1,5 +1,5 @@
 """What `tracker doctor` reports about a database: how much it holds, how big it is, which
-calendar-feed tokens were handed out and never used."""
+calendar-feed tokens were handed out and never used, whether the status history is intact."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ..store.history import CHAINED, verify
 from ..store.models import (
     Assignment, FeedToken, Jurisdiction, Liaison, Plan, StatusUpdate, Task, Unit,
 )
@@ -60,3 +61,30 @@ def postgres_size(session: Session) -> int:
         "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.relkind = 'r' AND n.nspname = current_schema()")))
+
+
+@dataclass
+class BrokenHistory:
+    """An assignment whose history chain breaks: at row `row_id`, or (None) at its end."""
+
+    plan: str
+    task: str
+    unit: str
+    row_id: int | None
+
+
+def broken_histories(session: Session) -> tuple[int, list[BrokenHistory]]:
+    """Every status-history chain recomputed (store/history.py): how many rows were checked, and
+    the first broken row of each assignment whose history was changed behind the tracker's back."""
+    columns = [StatusUpdate.id, StatusUpdate.chain_hash, *(getattr(StatusUpdate, c) for c in CHAINED)]
+    rows = session.execute(select(*columns).order_by(StatusUpdate.assignment_id, StatusUpdate.id)
+                           .execution_options(yield_per=10_000)).mappings()
+    versions = dict(session.execute(select(Assignment.id, Assignment.version).where(Assignment.version > 0)).all())
+    checked, broken = verify(rows, versions)
+    if not broken:
+        return checked, []
+    names = {a: (p, t, u) for a, p, t, u in session.execute(
+        select(Assignment.id, Plan.key, Task.key, Unit.name).join(Task, Task.id == Assignment.task_id)
+        .join(Plan, Plan.id == Task.plan_id).join(Unit, Unit.id == Assignment.unit_id)
+        .where(Assignment.id.in_([b.assignment_id for b in broken])))}
+    return checked, [BrokenHistory(*names[b.assignment_id], b.row_id) for b in broken]

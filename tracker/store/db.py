@@ -13,7 +13,7 @@ from ..errors import TrackerError
 
 # The newest migration. Checked against the migrations folder by a test, so a quick start-up
 # can compare one row instead of loading Alembic for every command.
-SCHEMA_HEAD = "0001_initial"
+SCHEMA_HEAD = "0002_history_chain_and_access"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 

@@ -1,0 +1,118 @@
+"""A status history that shows tampering (both engines): history rows take INSERT only, and an
+edited or deleted row, changed by the database's owner behind the tracker's back, is found by
+`tracker doctor`, which names the first broken row."""
+
+import json
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from tracker import service
+from tracker.store.db import Database, make_engine, upgrade
+from tracker.store.history import chain_hash
+from tracker.store.models import StatusUpdate
+
+from .test_migrations import FIRST, _fill_first_schema
+
+JILIN = "jilin-2021-cluster-upgrade"
+# a note with what a naive formula would confuse: the separators, a line break, full-width text
+AWKWARD_NOTE = "已完成:第1,2期\n（附件）:见台账,下周报送"
+
+
+def _updates(db, count=3):
+    ids = []
+    with db.transaction() as session:
+        stats = service.find_unit(session, "市统计局")
+        for n in range(count):
+            entry = service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress",
+                                          percent=None if n == 1 else 10 * (n + 1),
+                                          note=AWKWARD_NOTE if n == 1 else None, by="苏秀兰")
+            ids.append(entry.id)
+    return ids
+
+
+def _behind_the_back(db, statement: str, **params) -> None:
+    """What the database's owner can do with its own tools: lift the append-only trigger, change
+    the history, and put the trigger back so nothing looks amiss."""
+    sqlite = db.engine.dialect.name == "sqlite"
+    with db.engine.begin() as conn:
+        if sqlite:
+            sql = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                    "AND tbl_name = 'status_update'")).all()
+            for name, _ in sql:
+                conn.execute(text(f"DROP TRIGGER {name}"))
+        else:
+            conn.execute(text("ALTER TABLE status_update DISABLE TRIGGER status_update_append_only"))
+        conn.execute(text(statement), params)
+        if sqlite:
+            for _, create in sql:
+                conn.execute(text(create))
+        else:
+            conn.execute(text("ALTER TABLE status_update ENABLE TRIGGER status_update_append_only"))
+
+
+def _doctor(tracker_cli):
+    result = tracker_cli("doctor", "--json")
+    return result.exit_code, json.loads(result.output)
+
+
+def test_an_intact_history_passes_and_the_two_formulas_agree(loaded_db, tracker_cli):
+    _updates(loaded_db)
+    code, report = _doctor(tracker_cli)
+    assert code == 0, report["problems"]
+    # on PostgreSQL the insert trigger wrote these hashes, and Python's formula recomputed them
+    assert report["history"] == {"checked": 3, "broken": []}
+    assert "进度记录: 3 条,哈希链完好" in tracker_cli("doctor").output
+    with loaded_db.engine.connect() as conn:
+        rows = conn.execute(select(StatusUpdate.__table__).order_by(StatusUpdate.id)).mappings().all()
+    assert rows[1]["note"] == AWKWARD_NOTE
+    assert rows[0]["chain_hash"] == chain_hash(None, rows[0])
+    assert rows[2]["chain_hash"] == chain_hash(rows[1]["chain_hash"], rows[2])
+
+
+@pytest.mark.parametrize("statement", ["UPDATE status_update SET note = 'x' WHERE id = :row",
+                                       "DELETE FROM status_update WHERE id = :row"])
+def test_history_rows_cannot_be_changed_even_by_the_owner_without_lifting_the_trigger(loaded_db, statement):
+    row = _updates(loaded_db, 1)[0]
+    with pytest.raises(DBAPIError, match="append-only"):
+        with loaded_db.engine.begin() as conn:
+            conn.execute(text(statement), {"row": row})
+    with loaded_db.reading() as session:
+        assert [e.percent for e in service.history(session, JILIN, "5.3.1")] == [10]
+
+
+def test_doctor_names_an_edited_row(loaded_db, tracker_cli):
+    ids = _updates(loaded_db)
+    _behind_the_back(loaded_db, "UPDATE status_update SET percent = 90 WHERE id = :row", row=ids[1])
+    code, report = _doctor(tracker_cli)
+    assert code == 1
+    assert report["history"]["broken"] == [{"plan": JILIN, "task": "5.3.1", "unit": "市统计局", "row_id": ids[1]}]
+    assert f"{JILIN} 5.3.1 市统计局的进度记录自第 #{ids[1]} 条起被改动或删除" in tracker_cli("doctor").output
+
+
+def test_doctor_finds_a_row_deleted_from_the_middle(loaded_db, tracker_cli):
+    ids = _updates(loaded_db)
+    _behind_the_back(loaded_db, "DELETE FROM status_update WHERE id = :row", row=ids[0])
+    code, report = _doctor(tracker_cli)
+    assert code == 1 and [b["row_id"] for b in report["history"]["broken"]] == [ids[1]]
+
+
+def test_doctor_finds_the_latest_rows_deleted(loaded_db, tracker_cli):
+    ids = _updates(loaded_db)
+    _behind_the_back(loaded_db, "DELETE FROM status_update WHERE id = :row", row=ids[-1])
+    code, report = _doctor(tracker_cli)
+    assert code == 1 and [b["row_id"] for b in report["history"]["broken"]] == [None]
+    result = tracker_cli("--lang", "en", "doctor")
+    assert f"{JILIN} 5.3.1 市统计局: the latest status updates were deleted" in result.output
+
+
+def test_the_migration_chains_the_history_it_finds(db_url, tracker_cli):
+    engine = make_engine(db_url)
+    upgrade(engine, FIRST)
+    _fill_first_schema(engine)
+    engine.dispose()
+    Database(db_url).dispose()  # migrates to the newest schema, chaining the two old rows
+    code, report = _doctor(tracker_cli)
+    assert code == 0, report["problems"]
+    assert report["history"] == {"checked": 2, "broken": []}

@@ -1,0 +1,81 @@
+"""A status history that shows tampering: each history row carries a SHA-256 over its content and
+the previous row's hash of the same assignment (a chain), so editing or deleting a row breaks
+the chain from that row on, and `tracker doctor` names the first broken one.
+
+The formula is written twice: here (SQLite rows, the migration's backfill, and every check) and
+in PostgreSQL's insert trigger (migrations/versions/0002_history_chain_and_access.py), which sets
+the hash itself so a client cannot choose it. Both must give the same bytes, and a test holds
+them to it; changing the formula invalidates every stored chain, so it never changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+# the columns the hash covers, in this order (not the id: a bulk load inserts without one)
+CHAINED = ("assignment_id", "status", "percent", "note", "liaison_id", "recorded_by_unit_id", "author",
+           "recorded_at", "undoes_id")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def microseconds(moment: datetime) -> int:
+    """An instant as microseconds since 1970 UTC. SQLite hands instants back without their zone
+    (they are written in UTC), PostgreSQL with it."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _field(value) -> str:
+    # length-prefixed, so no value can pass for two (a note holding "," or ":")
+    if value is None:
+        return "-"
+    text = str(microseconds(value)) if isinstance(value, datetime) else str(value)
+    return f"{len(text)}:{text}"
+
+
+def chain_hash(previous: str | None, row: Mapping) -> str:
+    """The hash of one history row, given the hash of the row before it on the same assignment."""
+    payload = (previous or "") + "\n" + ",".join(_field(row[column]) for column in CHAINED)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class BrokenChain:
+    """The first row of an assignment's history whose hash does not follow (or the history is
+    shorter than the assignment's count of updates: its latest rows were deleted)."""
+
+    assignment_id: int
+    row_id: int | None  # None: the latest rows are missing
+
+
+def verify(rows: Iterable[Mapping], versions: Mapping[int, int]) -> tuple[int, list[BrokenChain]]:
+    """Check every chain. `rows`: history rows with id, chain_hash and the CHAINED columns,
+    ordered by assignment and id; `versions`: each assignment's version, which every recorded
+    update raises by one, so a history shorter than it lost its last rows. A row edited, or
+    deleted from the middle, shows as the first row that does not follow the one before it."""
+    broken: list[BrokenChain] = []
+    checked = 0
+    current, previous, count, failed = None, None, 0, False
+
+    def close() -> None:
+        if current is not None and not failed and count < versions.get(current, 0):
+            broken.append(BrokenChain(current, None))
+
+    for row in rows:
+        checked += 1
+        if row["assignment_id"] != current:
+            close()
+            current, previous, count, failed = row["assignment_id"], None, 0, False
+        count += 1
+        if failed:
+            continue
+        if chain_hash(previous, row) != row["chain_hash"]:
+            failed = True
+            broken.append(BrokenChain(current, row["id"]))
+        previous = row["chain_hash"]
+    close()
+    return checked, broken
