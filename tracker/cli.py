@@ -26,6 +26,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "backup": "tracker.ops:backup",
     "restore": "tracker.ops:restore",
     "doctor": "tracker.ops:doctor",
+    "access": "tracker.access_cli:access",
 }
 
 

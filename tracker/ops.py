@@ -155,6 +155,7 @@ def _examine(url: str, zh: bool) -> dict:
         _size_and_health(db, path, report, problem)
         _contents(db, report)
         _history(db, report, problem)
+        _access(db, report, problem)
     finally:
         db.dispose()
     return report
@@ -207,6 +208,25 @@ def _history(db, report: dict, problem) -> None:
     if len(broken) > 10:
         problem(f"另有 {len(broken) - 10} 项任务的进度记录被改动(tracker doctor --json 列出全部)",
                 f"{len(broken) - 10} more assignments' histories were changed (tracker doctor --json lists all)")
+
+
+def _access(db, report: dict, problem) -> None:
+    from .service.access import report as access_report
+
+    with db.reading() as session:
+        found = access_report(session)
+    if found is None:  # the embedded file: whoever may write it may do anything
+        report["access"] = None
+        return
+    report["access"] = {"enabled": found.enabled, "logins": found.logins,
+                        "excess": [{"role": role, "right": right} for role, right in found.excess],
+                        "revoked_but_present": found.revoked_but_present}
+    for role, right in found.excess:
+        problem(f"数据库角色 {role} 的权限超出联络员应有的: {right}", f"database role {role} has more rights than a "
+                f"liaison should: {right}")
+    for role in found.revoked_but_present:
+        problem(f"已收回的数据库角色 {role} 仍然存在(tracker access revoke 会删除它)",
+                f"the revoked database role {role} still exists (tracker access revoke drops it)")
 
 
 _COUNT_LABELS = {"jurisdictions": "地区", "units": "单位", "groups": "单位组", "liaisons": "联络员", "plans": "计划",
@@ -262,6 +282,16 @@ def _print(app: App, report: dict) -> None:
     if "history" in report and not report["history"]["broken"]:
         checked = report["history"]["checked"]
         click.echo(f"进度记录: {checked} 条,哈希链完好" if zh else f"status history: {checked} rows, hash chains intact")
+    if "access" in report:
+        found = report["access"]
+        if found is None:
+            click.echo("访问控制: 内嵌 SQLite 文件,只受文件权限保护" if zh
+                       else "access control: the embedded SQLite file, protected only by the file's permissions")
+        elif found["enabled"]:
+            click.echo(f"访问控制: 已开启,{found['logins']} 个联络员角色" if zh
+                       else f"access control: on, {found['logins']} liaison roles")
+        else:
+            click.echo("访问控制: 未开启(tracker access enable)" if zh else "access control: off (tracker access enable)")
     for problem in report["problems"]:
         click.echo(("需要处理: " if zh else "needs attention: ") + problem, err=True)
     if not report["problems"]:

@@ -27,6 +27,7 @@ from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
 from ..units import closest_names, normalise_name
+from .access import acting_identity
 
 # ---------------------------------------------------------------------- units
 
@@ -422,18 +423,28 @@ def record_status(session: Session, *, plan_key: str, task_key: str, unit: Unit,
     if task.archived:
         raise TrackerError(f"task {task_key} of plan {plan_key} was removed from the plan (archived)")
     assignment = _assignment_for(session, task, unit)
-    _check_permission(task, assignment, acting_unit or unit)
-    return _append(session, assignment, acting_unit or unit, status=status, percent=percent, note=note, by=by,
+    acting, by = _acting(session, unit, acting_unit, by)
+    _check_permission(task, assignment, acting)
+    return _append(session, assignment, acting, status=status, percent=percent, note=note, by=by,
                    expected_version=expected_version)
+
+
+def _acting(session: Session, unit: Unit, acting_unit: Unit | None, by: str | None) -> tuple[Unit, str | None]:
+    """Who records an update on `unit`'s assignment: on the shared database the connected
+    liaison (service/access.py), else the acting unit given, or the unit itself."""
+    acting_id, by = acting_identity(session, acting_unit.id if acting_unit else None, by)
+    if acting_id is None:
+        return acting_unit or unit, by
+    return acting_unit if acting_unit and acting_unit.id == acting_id else session.get(Unit, acting_id), by
 
 
 def undo_last(session: Session, *, plan_key: str, task_key: str, unit: Unit, by: str | None = None,
               acting_unit: Unit | None = None) -> HistoryEntry:
     """Undo the latest update on `unit`'s assignment, if the acting unit made it, by a new
     entry that restores the state before it. Nothing is deleted."""
-    acting = acting_unit or unit
     task = get_task(session, plan_key, task_key)
     assignment = _assignment_for(session, task, unit)
+    acting, by = _acting(session, unit, acting_unit, by)
     _check_permission(task, assignment, acting)
     updates = list(session.scalars(select(StatusUpdate).where(StatusUpdate.assignment_id == assignment.id)
                                    .order_by(StatusUpdate.id.desc()).limit(2)))
