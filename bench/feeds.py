@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench import DATA  # noqa: E402
 from tracker import clock, service  # noqa: E402
-from tracker.feeds.cli import unit_file_name  # noqa: E402
-from tracker.files import write_if_changed  # noqa: E402
+from tracker.cli.feeds import unit_file_name  # noqa: E402
+from tracker.atomic import write_if_changed  # noqa: E402
 from tracker.feeds.ical import EventCache, FeedOptions, plan_calendar, unit_calendar  # noqa: E402
 from tracker.service import feeds  # noqa: E402
 from tracker.store.db import Database  # noqa: E402
@@ -93,7 +93,7 @@ def city_copy(source: Path, work: Path) -> str:
 
 def generated(work: Path, tasks: int) -> str:
     """A plan of `tasks` dated deadlines led by 青岛市 市统计局... (the bundled registry)."""
-    from tracker.loading import load_paths
+    from tracker.service.loading import load_paths
 
     folder = work / "plans"
     folder.mkdir()

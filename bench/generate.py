@@ -455,7 +455,7 @@ def counts(db) -> dict[str, int]:
 def generate(url: str, scale: Scale, seed: int, plans_dir: Path) -> dict:
     from sqlalchemy import func, select
 
-    from tracker.loading import load_paths
+    from tracker.service.loading import load_paths
     from tracker.store.db import Database
     from tracker.store.models import Plan
 

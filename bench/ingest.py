@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from tracker.ingest.reader import read_text, to_json, to_plan_file  # noqa: E402
 from tracker.planfile import dump_plan  # noqa: E402
-from tracker.units import Registry  # noqa: E402
+from tracker.registry import Registry  # noqa: E402
 
 LENGTH = 30_000
 NUMERALS = "一二三四五六七八九十"

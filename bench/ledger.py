@@ -114,7 +114,7 @@ def main() -> None:
     from tracker.ledger.breakdown import read_breakdown
     from tracker.ledger.export import export
     from tracker.ledger.progress import import_progress
-    from tracker.units import Registry
+    from tracker.registry import Registry
 
     work = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
     copy = work / "city.sqlite3"

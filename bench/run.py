@@ -295,7 +295,7 @@ def _a_task_of(url: str, unit: str) -> tuple[str, str]:
 
 
 def _command_available(name: str, module: str) -> bool:
-    from tracker.cli import LAZY_COMMANDS
+    from tracker.cli.main import LAZY_COMMANDS
 
     return name in LAZY_COMMANDS and importlib.util.find_spec(module) is not None
 

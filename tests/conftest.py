@@ -68,7 +68,7 @@ def db(db_url):
 
 @pytest.fixture
 def loaded_db(db):
-    from tracker.loading import load_paths
+    from tracker.service.loading import load_paths
 
     load_paths(db, [PLANS])
     return db

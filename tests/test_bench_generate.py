@@ -7,7 +7,7 @@ from bench.generate import SCALES, generate, write_plan_files
 from tracker.planfile import read_plan
 from tracker.store.db import Database
 from tracker.store.models import Assignment, StatusUpdate
-from tracker.units import Registry
+from tracker.registry import Registry
 
 
 def _files(folder):

@@ -15,7 +15,7 @@ from tracker.digest.build import plan_report, unit_digest
 from tracker.digest.render import render_digest, render_report
 from tracker.digest.weeks import Week
 from tracker.errors import NotFound, TrackerError
-from tracker.loading import load_paths
+from tracker.service.loading import load_paths
 from tracker.service.digests import digest_unit
 
 DATA = Path(__file__).resolve().parent / "digest_data"

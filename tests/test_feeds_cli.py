@@ -132,7 +132,7 @@ def test_token_printed_once_rotated_and_revoked(tracker_cli):
 
 
 def test_feed_commands_import_nothing_heavy_until_run():
-    code = ("import sys, tracker.cli, tracker.feeds.cli; "
+    code = ("import sys, tracker.cli, tracker.cli.feeds; "
             "heavy = [m for m in ('icalendar', 'starlette', 'uvicorn', 'sqlalchemy') if m in sys.modules]; "
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)

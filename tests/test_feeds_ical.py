@@ -15,7 +15,7 @@ from icalendar import Calendar
 
 from tracker import clock, service
 from tracker.feeds.ical import EventCache, FeedOptions, parse_alarms, plan_calendar, unit_calendar
-from tracker.loading import load_paths
+from tracker.service.loading import load_paths
 from tracker.service import feeds as feeds_service
 from tracker.service.feeds import Assignee, FeedTask, UnitEntry, UnitFeed, unit_code
 

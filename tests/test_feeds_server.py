@@ -14,7 +14,7 @@ from icalendar import Calendar
 from tracker import clock, service
 from tracker.feeds.ical import FeedOptions, unit_calendar
 from tracker.feeds.server import FeedServer, running
-from tracker.loading import load_paths
+from tracker.service.loading import load_paths
 from tracker.service import feeds
 
 from .feeds_support import CLIENT_ZONES, QINGDAO, YEARLY, client_timezone, plans_folder

@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 
 from tracker import clock, service
 from tracker.errors import TrackerError
-from tracker.loading import load_paths
+from tracker.service.loading import load_paths
 from tracker.service import feeds
 from tracker.store.models import FeedState, FeedToken
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tracker.ingest.deadlines import cn_number, find_deadlines, read_deadline
+from tracker.ingest.deadline_phrases import cn_number, find_deadlines, read_deadline
 
 DOC = dict(written_on=date(2021, 3, 1), published_on=date(2021, 3, 5),
            period_start=date(2020, 11, 19), period_end=date(2022, 12, 31))

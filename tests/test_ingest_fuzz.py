@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from tracker.errors import TrackerError
 from tracker.ingest.reader import read_text, to_json, to_plan_file
 from tracker.planfile import dump_plan, read_plan
-from tracker.units import Registry
+from tracker.registry import Registry
 
 from .conftest import PLANS
 

@@ -11,7 +11,7 @@ from tracker.ingest.normalise import normalise
 from tracker.ingest.reader import read_text, to_json
 from tracker.ingest.structure import read_structure
 from tracker.ingest.tables import find_tables
-from tracker.units import Registry
+from tracker.registry import Registry
 
 from .conftest import PLANS
 

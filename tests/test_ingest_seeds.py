@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tracker.ingest.cli import NothingFound
+from tracker.cli.parse import NothingFound
 from tracker.ingest.reader import read_text, to_json
 from tracker.planfile import read_plan
-from tracker.units import Registry
+from tracker.registry import Registry
 
 from .conftest import PLANS, ROOT
 

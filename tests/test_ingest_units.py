@@ -2,8 +2,8 @@
 
 import pytest
 
-from tracker.ingest.units import names_a_body, split_units, strip_trailers
-from tracker.units import Registry
+from tracker.ingest.unit_lists import names_a_body, split_units, strip_trailers
+from tracker.registry import Registry
 
 from .conftest import PLANS
 

@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment
 
 from tracker.ledger.export import chinese_number
 from tracker.planfile import read_plan
-from tracker.units import Registry
+from tracker.registry import Registry
 
 from .conftest import PLANS
 

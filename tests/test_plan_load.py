@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.errors import TrackerError
-from tracker.loading import load_paths
+from tracker.service.loading import load_paths
 from tracker.planfile import read_plan
 from tracker.store.models import Assignment, Plan, StatusUpdate, Task, Unit
 
@@ -119,7 +119,7 @@ def test_error_names_the_line_of_the_unknown_unit(tmp_path):
     lines[number - 1] = 'responsible = ["市科技局", "市工业信息局"]'
     path.write_text("\n".join(lines), encoding="utf-8")
     from tracker.store.sync import validate_plan_units
-    from tracker.units import Registry
+    from tracker.registry import Registry
 
     errors = validate_plan_units(read_plan(path), Registry.load(plans / "units.toml"))
     assert [e.where for e in errors] == [f"{path}:{number}"]

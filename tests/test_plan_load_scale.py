@@ -7,7 +7,7 @@ from sqlalchemy import event, text
 
 from bench.generate import SCALES, write_plan_files
 from tracker import clock, service
-from tracker.loading import load_paths
+from tracker.service.loading import load_paths
 from tracker.planfile import dump_plan, read_plan
 
 from .conftest import snapshot

@@ -160,7 +160,7 @@ def test_history_rows_are_never_rewritten(loaded_db):
         stats = unit(session, "市统计局")
         service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress", by="苏秀兰")
         service.undo_last(session, plan_key=JILIN, task_key="5.3.1", unit=stats, by="苏秀兰")
-    from tracker.loading import load_paths
+    from tracker.service.loading import load_paths
     from .conftest import PLANS
     load_paths(loaded_db, [PLANS])
     event.remove(loaded_db.engine, "before_cursor_execute", watch)

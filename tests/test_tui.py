@@ -167,7 +167,7 @@ async def test_traffic_lights_and_sorting(tui_db):
 
 
 async def test_columns_fit_cjk_cells_at_80_columns(tui_db):
-    from tracker.display import width
+    from tracker.textwidth import width
 
     app = ndrc_app(tui_db)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -452,7 +452,7 @@ def test_plain_tracker_in_a_terminal_opens_the_app(tmp_path):
     from .conftest import PLANS, ROOT
 
     url = f"sqlite:///{tmp_path / 'pty.sqlite3'}"
-    from tracker.loading import load_paths
+    from tracker.service.loading import load_paths
     from tracker.store.db import Database
 
     db = Database(url)

@@ -14,7 +14,7 @@ import pytest
 from textual.widgets import Input
 
 from tracker import clock, service
-from tracker.loading import load_paths
+from tracker.service.loading import load_paths
 from tracker.store.db import Database
 from tracker.tui.app import TrackerApp
 from tracker.tui.identity import Ask

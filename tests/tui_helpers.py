@@ -19,7 +19,7 @@ JILIN = "jilin-2021-cluster-upgrade"
 def load_followup(db) -> None:
     """The bundled plans are loaded by `loaded_db`; add the test plan with every kind of deadline,
     and mark one of its tasks done so a green row shows."""
-    from tracker.loading import load_paths
+    from tracker.service.loading import load_paths
 
     load_paths(db, [FOLLOWUP])
     with db.transaction() as session:

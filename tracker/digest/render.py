@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from ..display import table
+from ..textwidth import table
 from ..i18n import role_label, status_label
 from .build import PlanReport, UnitDigest
 from .words import WORDS, digest_subject, report_subject, week_label

@@ -24,8 +24,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .deadlines import find_deadlines
-from .units import CLOSERS, OPENERS, names_a_body, split_units, strip_trailers
+from .deadline_phrases import find_deadlines
+from .unit_lists import CLOSERS, OPENERS, names_a_body, split_units, strip_trailers
 
 _LEAD_LABELS = ("牵头单位", "牵头部门", "主办单位", "主责单位", "牵头")
 _OTHER_LABELS = ("责任单位", "责任部门", "配合单位", "配合部门", "参与单位", "参与部门", "协办单位", "协助单位",

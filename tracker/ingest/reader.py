@@ -18,16 +18,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..planfile import Deadline, PlanFile, Section, Target, Task
-from ..units import Registry
+from ..registry import Registry
 from .annotations import Annotation, find_annotations, find_body_rules
-from .deadlines import find_deadlines, read_deadline
+from .deadline_phrases import find_deadlines, read_deadline
 from .metadata import Metadata, read_metadata
 from .normalise import normalise
 from .resolve import Resolver
 from .structure import Heading, Structure, read_structure
 from .tables import TextTable, find_tables
 from .targets import FoundTarget, find_targets, section_opening_dates
-from .units import names_a_body, split_units
+from .unit_lists import names_a_body, split_units
 
 _ONGOING_CELLS = ("长期", "长期坚持", "持续", "持续推进", "常年", "常态化")
 _SUBJECT = re.compile(r"^(?P<units>[^,,。;;]{2,40}?)(?:要|应当|应|须|需|必须|于|在|负责|牵头|每年|按|将|定期)")

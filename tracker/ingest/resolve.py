@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..units import Registry
+from ..registry import Registry
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .deadlines import cn_number
+from .deadline_phrases import cn_number
 
 _MARKERS = [
     (1, re.compile(r"(?P<n>[一二三四五六七八九十]{1,3})、")),

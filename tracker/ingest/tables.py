@@ -100,8 +100,8 @@ def _fill(table: TextTable, row: Row, values: list[str], previous: Row | None) -
 
 
 def _place_short_row(kinds: list[str], values: list[str]) -> list[str]:
-    from .deadlines import find_deadlines
-    from .units import names_a_body, split_units
+    from .deadline_phrases import find_deadlines
+    from .unit_lists import names_a_body, split_units
 
     placed = [""] * len(kinds)
     free = list(range(len(kinds)))

@@ -19,7 +19,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 
-from .deadlines import DeadlinePhrase, find_deadlines
+from .deadline_phrases import DeadlinePhrase, find_deadlines
 
 _MEASURE = (r"(?:元/平方米|万元/亩|平方公里|万平方米|平方米|公里|千米|亿美元|万美元|美元|万亿元|亿元|万元|元|万人次|人次|万人|"
             r"万户|人|户|家|个百分点|百分点|个|项|处|座|场|套|所|条|件|次|名|位|台|辆|艘|万吨|吨|万亩|亩|万千瓦|千瓦|兆瓦|倍|%|%)")

@@ -7,8 +7,7 @@ speaks that language both ways.
     columns.py    the ledger's columns and the header names offices use for them
     reading.py    opening a spreadsheet and naming where in it a problem is
     cells.py      text cells that must never become formulas
-    files.py      files written whole or not at all
-    cli.py        the `tracker ledger` commands
 
-openpyxl is imported only here, and this package only when a ledger command runs.
+The `tracker ledger` commands are tracker/cli/ledger.py. openpyxl is imported only here, and this
+package only when a ledger command runs.
 """

@@ -30,10 +30,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import TrackerError
-from ..ingest.deadlines import cn_number, read_deadline
-from ..ingest.units import split_units
+from ..ingest.deadline_phrases import cn_number, read_deadline
+from ..ingest.unit_lists import split_units
 from ..planfile import KEY_PATTERN, Deadline, PlanFile, Section, Task
-from ..units import Registry
+from ..registry import Registry
 from . import columns as C
 from .columns import field_of, header_key
 from .reading import Header, Problems, Sheet, cell_text, find_header, open_sheets, tr

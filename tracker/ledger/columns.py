@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..units import normalise_name
+from ..registry import normalise_name
 
 # the export's columns, in the conventional order
 SEQ, TASK_KEY, TASK, LEAD, RESPONSIBLE, DEADLINE = "序号", "任务编号", "重点任务", "牵头单位", "责任单位", "完成时限"

@@ -23,13 +23,13 @@ from pathlib import Path
 from .. import clock
 
 from ..deadlines import traffic_light
-from ..display import width as display_width
+from ..textwidth import width as display_width
 from ..errors import TrackerError
 from ..i18n import STATUS_LABELS, STATUSES, status_label
 from ..service.ledger import Ledger, LedgerRow
 from . import columns as C
 from .cells import csv_text, looks_like_formula
-from ..files import write_atomically
+from ..atomic import write_atomically
 
 
 # Column widths in Excel's units (one digit of the default font, 7 px; a Chinese character takes

@@ -21,12 +21,12 @@ from .. import clock
 from ..deadlines import next_due
 from ..errors import Conflict, NotFound, NothingToUndo, PermissionDenied, TrackerError
 from ..i18n import STATUSES, status_label
-from ..tasklist import TaskRow, add_units, task_rows
 from ..store.history import CHAINED, chain_hash
+from ..store.tasklist import TaskRow, add_units, task_rows
 from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
-from ..units import closest_names, normalise_name
+from ..registry import closest_names, normalise_name
 from .access import acting_identity
 
 # ---------------------------------------------------------------------- units
@@ -151,7 +151,7 @@ def get_task(session: Session, plan_key: str, task_key: str) -> Task:
 # ---------------------------------------------------------------------- task lists
 
 
-# a task list reads plain columns (tracker.tasklist.COLUMNS), not ORM objects: 2,000 rows build
+# a task list reads plain columns (tracker.store.tasklist.COLUMNS), not ORM objects: 2,000 rows build
 # in a few milliseconds
 _ROW_COLUMNS = (Assignment.id, Task.id, Plan.key, Plan.title, Task.key, Task.title, Task.text, Assignment.role,
                 Assignment.source, Task.deadline_kind, Task.due_on, Task.deadline_rule, Task.deadline_phrase,

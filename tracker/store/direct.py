@@ -7,7 +7,7 @@ resolves to exactly one unit, a plan that exists. For anything else (first run, 
 migration, an unknown or ambiguous name, another kind of database, a driver error) it returns
 None, and the caller goes through the service layer, which migrates, explains the error, and is
 the reference: tests/test_direct.py checks that both give the same rows, filter by filter, on
-both engines. The rows themselves are built by tracker.tasklist, shared with the service layer,
+both engines. The rows themselves are built by tracker.store.tasklist, shared with the service layer,
 so only the SQL below is written twice.
 """
 
@@ -19,8 +19,8 @@ from contextlib import closing
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ..tasklist import TaskRow, add_units, task_rows
-from ..units import normalise_name
+from .tasklist import TaskRow, add_units, task_rows
+from ..registry import normalise_name
 
 VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 _ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)

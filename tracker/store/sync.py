@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..errors import TrackerError
 from ..planfile import PlanFile, Task as TaskSpec
-from ..units import Registry, Unit as RegistryUnit, UnknownUnit, normalise_name
+from ..registry import Registry, Unit as RegistryUnit, UnknownUnit, normalise_name
 from .models import (
     Assignment, GroupMember, Jurisdiction, Liaison, Plan, Section, Target, Task, Unit, UnitAlias,
 )

@@ -1,4 +1,4 @@
 """The liaison's terminal app (Textual). `tracker tui` or plain `tracker` in a terminal opens it.
 
-Only `command` is imported when the CLI starts; Textual itself loads when the app runs.
+The `tracker tui` command (tracker/cli/tui.py) is all the CLI imports at start; Textual itself loads when the app runs.
 """

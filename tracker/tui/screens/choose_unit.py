@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...service import UnitSummary
-from ...units import normalise_name
+from ...registry import normalise_name
 from ..identity import Ask, Identity, remember
 from ..text import localise_bindings, tr
 

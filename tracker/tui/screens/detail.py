@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ... import clock
-from ...display import fit
+from ...textwidth import fit
 from ...i18n import t
 from ...service import TaskDetail
 from ..text import localise_bindings, state, tr

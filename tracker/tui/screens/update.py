@@ -17,7 +17,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from ...display import fit
+from ...textwidth import fit
 from ...errors import Conflict, PermissionDenied, TrackerError
 from ...i18n import STATUSES, status_label
 from ..text import localise_bindings, state, tr

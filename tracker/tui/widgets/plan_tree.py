@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ...display import fit
+from ...textwidth import fit
 from ...i18n import status_label
 from ..text import tr
 

@@ -18,7 +18,7 @@ from textual.widgets import DataTable
 
 from ... import clock
 from ...deadlines import traffic_light
-from ...display import fit, width
+from ...textwidth import fit, width
 from ...i18n import STATUSES, t
 from ...service import TaskRow
 from ..text import state, tr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..cli import App, pass_app
+from .context import App, pass_app
 
 
 @click.command()
@@ -16,11 +16,11 @@ def tui(app: App, as_unit: str | None, jurisdiction: str | None, liaison: str | 
     """The liaison's terminal app: your unit's tasks, their detail, and recording progress.
 
     On first start it asks which unit (and liaison) you are and remembers the answer."""
-    from .identity import resolve
+    from ..tui.identity import resolve
 
     db = app.db
     with db.reading() as session:
         start = resolve(session, as_unit=as_unit, jurisdiction=jurisdiction, liaison=liaison)
-    from .app import TrackerApp
+    from ..tui.app import TrackerApp
 
     TrackerApp(db, lang=app.lang, start=start).run()

@@ -1,8 +1,9 @@
-"""The `tracker` command.
+"""The `tracker` command: the root group and the everyday commands (plans, units, tasks, status).
 
 Commands import their heavy machinery (Textual, icalendar, openpyxl, Jinja2) only when they run,
 so `tracker tasks` stays quick. Command groups that live in their own modules are listed in
-LAZY_COMMANDS and imported on first use.
+LAZY_COMMANDS and imported on first use; they share tracker.cli.context with this module rather
+than importing it.
 """
 
 from __future__ import annotations
@@ -14,19 +15,21 @@ from pathlib import Path
 
 import click
 
-from .config import Settings
-from .errors import TrackerError
+from ..config import Settings
+from ..errors import TrackerError
+from .context import ROLE_CHOICE, App, echo_json, pass_app
+from .parse import parse
 
 # name → "module:attribute" of a click command defined elsewhere
 LAZY_COMMANDS: dict[str, str] = {
-    "ledger": "tracker.ledger.cli:ledger",
-    "digest": "tracker.digest.cli:digest",
-    "tui": "tracker.tui.command:tui",
-    "feed": "tracker.feeds.cli:feed",
-    "backup": "tracker.ops:backup",
-    "restore": "tracker.ops:restore",
-    "doctor": "tracker.ops:doctor",
-    "access": "tracker.access_cli:access",
+    "ledger": "tracker.cli.ledger:ledger",
+    "digest": "tracker.cli.digest:digest",
+    "tui": "tracker.cli.tui:tui",
+    "feed": "tracker.cli.feeds:feed",
+    "backup": "tracker.cli.database:backup",
+    "restore": "tracker.cli.database:restore",
+    "doctor": "tracker.cli.database:doctor",
+    "access": "tracker.cli.access:access",
 }
 
 
@@ -39,42 +42,6 @@ class LazyGroup(click.Group):
             module, attr = LAZY_COMMANDS[name].split(":")
             self.add_command(getattr(importlib.import_module(module), attr), name)
         return super().get_command(ctx, name)
-
-
-class App:
-    """What every command needs: settings, and the database opened on first use."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self._db = None
-
-    @property
-    def lang(self) -> str:
-        return self.settings.lang
-
-    @property
-    def db(self):
-        if self._db is None:
-            from .store.db import Database
-
-            self._db = Database(self.settings.database_url)
-            if self._db.created and self.settings.is_embedded_default:
-                from .loading import load_bundled
-
-                load_bundled(self._db)
-        return self._db
-
-    def unit(self, session, name: str, jurisdiction: str | None = None):
-        from .service import find_unit
-
-        return find_unit(session, name, jurisdiction)
-
-
-pass_app = click.make_pass_decorator(App)
-
-
-def echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True,
@@ -103,7 +70,7 @@ def cli(ctx: click.Context, database_url: str | None, lang: str) -> None:
 @pass_app
 def summary(app: App) -> None:
     """A short summary of what the database holds."""
-    from .service import list_plans
+    from ..service import list_plans
 
     with app.db.reading() as session:
         plans = list_plans(session)
@@ -142,7 +109,7 @@ def plan() -> None:
 @pass_app
 def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool) -> None:
     """Load the unit registry (units.toml) and plan files; a folder loads all of them."""
-    from .loading import load_paths
+    from ..service.loading import load_paths
 
     report, changes = load_paths(app.db, list(paths), dry_run=dry_run)
     zh = app.lang == "zh"
@@ -172,14 +139,14 @@ def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool) -> None:
 @pass_app
 def plan_list(app: App, as_json: bool) -> None:
     """The plans in the database."""
-    from .service import list_plans
+    from ..service import list_plans
 
     with app.db.reading() as session:
         plans = list_plans(session)
     if as_json:
         echo_json([p.__dict__ for p in plans])
         return
-    from .display import table
+    from ..textwidth import table
 
     rows = [[p.key, p.title, p.document_number or "", p.jurisdiction, str(p.tasks),
              f"{p.period_start or ''}—{p.period_end or ''}"] for p in plans]
@@ -188,7 +155,7 @@ def plan_list(app: App, as_json: bool) -> None:
     click.echo(table(headers, rows, [None, 40, None, None, None, None]))
 
 
-plan.add_command(importlib.import_module("tracker.ingest.cli").parse)  # tracker plan parse: light until it runs
+plan.add_command(parse)  # tracker plan parse: light until it runs
 
 
 # ---------------------------------------------------------------------- units and tasks
@@ -200,7 +167,7 @@ plan.add_command(importlib.import_module("tracker.ingest.cli").parse)  # tracker
 @pass_app
 def units(app: App, jurisdiction: str | None, as_json: bool) -> None:
     """The unit registry as loaded: units, aliases, groups and their members."""
-    from .service import list_units
+    from ..service import list_units
 
     with app.db.reading() as session:
         found = list_units(session, jurisdiction)
@@ -218,9 +185,6 @@ def units(app: App, jurisdiction: str | None, as_json: bool) -> None:
         click.echo(line)
 
 
-ROLE_CHOICE = click.Choice(["lead", "responsible"])
-
-
 @cli.command()
 @click.option("--unit", "-u", "unit_name", required=True, help="Unit name, short name or alias.")
 @click.option("--jurisdiction", "-j", help="Needed when the name exists in several jurisdictions.")
@@ -233,15 +197,15 @@ ROLE_CHOICE = click.Choice(["lead", "responsible"])
 @pass_app
 def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within, stale, as_json) -> None:
     """A unit's tasks, soonest deadline first."""
-    from . import clock
-    from .i18n import role_label, status_label, t
-    from .store.direct import unit_tasks as read_directly
+    from .. import clock
+    from ..i18n import role_label, status_label, t
+    from ..store.direct import unit_tasks as read_directly
 
     # the ordinary case is read without loading SQLAlchemy (see tracker/store/direct.py)
     rows = read_directly(app.settings.database_url, unit_name, jurisdiction, role=role, plan_key=plan_key,
                          overdue=overdue, due_within=due_within, stale_days=stale, today=clock.today())
     if rows is None:
-        from .service import get_plan, unit_tasks
+        from ..service import get_plan, unit_tasks
 
         with app.db.reading() as session:
             unit = app.unit(session, unit_name, jurisdiction)
@@ -255,7 +219,7 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
     if not rows:
         click.echo(t("no_tasks", app.lang))
         return
-    from .display import table
+    from ..textwidth import table
 
     lang = app.lang
     out = []
@@ -295,8 +259,8 @@ def status() -> None:
 @pass_app
 def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_text, percent, note, liaison, acting) -> None:
     """Append a status update to a unit's assignment on a task."""
-    from .i18n import parse_status, status_label
-    from .service import record_status
+    from ..i18n import parse_status, status_label
+    from ..service import record_status
 
     code = parse_status(status_text)
     with app.db.transaction() as session:
@@ -315,8 +279,8 @@ def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_tex
 @pass_app
 def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
     """Every status update on a task, oldest first."""
-    from .i18n import role_label, status_label
-    from .service import history as task_history
+    from ..i18n import role_label, status_label
+    from ..service import history as task_history
 
     with app.db.reading() as session:
         entries = task_history(session, plan_key, task_key)
@@ -333,7 +297,7 @@ def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from .i18n import t
+    from ..i18n import t
 
     lang = "en" if "--lang=en" in sys.argv or ("--lang" in sys.argv and "en" in sys.argv) else "zh"
     try:
@@ -350,10 +314,3 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"{t('error', lang)}: database: {str(exc.orig).splitlines()[0]}", err=True)
         sys.exit(3)
 
-
-if __name__ == "__main__":
-    # `python -m tracker.cli`: run the importable module, not this __main__ copy of it, so the
-    # App that lazily loaded commands import (tracker.cli.App) is the one the group passes on
-    from tracker.cli import main as tracker_main
-
-    tracker_main()

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import BUNDLED_PLANS
-from .errors import TrackerError
-from .planfile import plan_files_in, read_plan
-from .store.db import Database
-from .store.sync import PlanChanges, load_plan, sync_registry, validate_plan_units
-from .units import Registry
+from ..config import BUNDLED_PLANS
+from ..errors import TrackerError
+from ..planfile import plan_files_in, read_plan
+from ..store.db import Database
+from ..store.sync import PlanChanges, load_plan, sync_registry, validate_plan_units
+from ..registry import Registry
 
 
 class _DryRun(Exception):

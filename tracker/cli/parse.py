@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import TrackerError
-from ..files import write_file
+from ..atomic import write_file
 
 
 class NothingFound(TrackerError):
@@ -37,7 +37,7 @@ def read_source(path: Path) -> tuple[bytes, str]:
 
 def _registry(registry_path: Path | None, output: Path | None):
     from ..config import BUNDLED_PLANS
-    from ..units import Registry
+    from ..registry import Registry
 
     if registry_path is None:
         beside = output.parent / "units.toml" if output else None
@@ -72,7 +72,7 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
           registry_path: Path | None, force: bool) -> None:
     """Read a published plan's text into a plan draft: tasks with lead and responsible units and
     deadlines, targets, and warnings for the person who reviews it."""
-    from .reader import read_text, to_json, to_plan_file
+    from ..ingest.reader import read_text, to_json, to_plan_file
 
     lang = getattr(app, "lang", "zh")
     zh = lang == "zh"

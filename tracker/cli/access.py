@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from .cli import App, echo_json, pass_app
+from .context import App, echo_json, pass_app
 
 
 def _zh(app: App) -> bool:
@@ -24,7 +24,7 @@ def access() -> None:
 @pass_app
 def enable(app: App) -> None:
     """Turn access control on: the liaisons' group role, its grants, row-level security."""
-    from .service import access as rules
+    from ..service import access as rules
 
     with app.db.transaction() as session:
         group = rules.enable(session)
@@ -47,7 +47,7 @@ def _unit_options(command):
 def grant(app: App, name: str, unit_name: str, jurisdiction: str | None, login: str | None, no_password: bool) -> None:
     """Give liaison NAME of a unit a login role of its own; prints its connection line (and its
     password, once)."""
-    from .service import access as rules
+    from ..service import access as rules
 
     with app.db.transaction() as session:
         made = rules.grant(session, name, app.unit(session, unit_name, jurisdiction), login=login,
@@ -71,7 +71,7 @@ def grant(app: App, name: str, unit_name: str, jurisdiction: str | None, login: 
 @pass_app
 def revoke(app: App, name: str, unit_name: str, jurisdiction: str | None) -> None:
     """Take liaison NAME's login away: its role is dropped and its sessions ended."""
-    from .service import access as rules
+    from ..service import access as rules
 
     with app.db.transaction() as session:
         unit = app.unit(session, unit_name, jurisdiction)
@@ -85,8 +85,8 @@ def revoke(app: App, name: str, unit_name: str, jurisdiction: str | None) -> Non
 @pass_app
 def list_logins(app: App, as_json: bool) -> None:
     """Every liaison's login, granted or revoked."""
-    from .display import table
-    from .service import access as rules
+    from ..textwidth import table
+    from ..service import access as rules
 
     with app.db.reading() as session:
         records = rules.logins(session)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import App, pass_app
+from .context import App, pass_app
 from ..errors import TrackerError
 
 
@@ -26,7 +26,7 @@ def ledger_export(app: App, plan_key: str, unit_name: str | None, output: Path |
     """Write a plan's ledger as .xlsx (styled, printable on A4 landscape) or .csv (UTF-8 with BOM)."""
     from ..service import find_unit, get_plan
     from ..service.ledger import ledger as plan_ledger
-    from .export import export
+    from ..ledger.export import export
 
     with app.db.reading() as session:
         plan = get_plan(session, plan_key)
@@ -51,7 +51,7 @@ def ledger_import_progress(app: App, file: Path, unit_name: str, plan_key: str |
                            dry_run: bool, partial: bool) -> None:
     """Record the status, percent and progress notes of a returned ledger: one update per changed row."""
     from ..i18n import status_label
-    from .progress import import_progress
+    from ..ledger.progress import import_progress
 
     zh = app.lang == "zh"
     result = import_progress(app.db, file, unit_name=unit_name, plan_key=plan_key, by=liaison, dry_run=dry_run,
@@ -105,9 +105,9 @@ def ledger_import_plan(app: App, file: Path, jurisdiction: str, output: Path | N
     """Draft a plan file from a task breakdown table (任务分解表) for a person to review."""
     from ..config import BUNDLED_PLANS
     from ..planfile import dump_plan
-    from ..units import Registry
-    from .breakdown import draft_header, read_breakdown
-    from ..files import write_atomically
+    from ..registry import Registry
+    from ..ledger.breakdown import draft_header, read_breakdown
+    from ..atomic import write_atomically
 
     zh = app.lang == "zh"
     plan_key = plan_key or (output.stem if output else None)

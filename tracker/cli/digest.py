@@ -14,10 +14,10 @@ from pathlib import Path
 
 import click
 
-from ..cli import App
+from .context import App
 from ..errors import TrackerError
-from ..files import write_file
-from .build import SECTION_LIMIT
+from ..atomic import write_file
+from ..digest.build import SECTION_LIMIT
 
 FORMAT = click.Choice(["text", "md", "html", "eml"])
 LIMIT = click.option("--limit", type=click.IntRange(min=0), default=SECTION_LIMIT, show_default=True,
@@ -26,7 +26,7 @@ REPORT_FORMAT = click.Choice(["text", "md", "html"])
 
 
 def _week(text: str | None):
-    from .weeks import Week
+    from ..digest.weeks import Week
 
     return Week.parse(text) if text else None
 
@@ -53,7 +53,7 @@ def _progress(items, label: str):
 
 
 def _sender() -> str:
-    from .mail import FALLBACK_SENDER, SmtpSettings
+    from ..digest.mail import FALLBACK_SENDER, SmtpSettings
 
     return SmtpSettings.from_env().sender or FALLBACK_SENDER
 
@@ -87,31 +87,31 @@ def digest(ctx: click.Context, unit_name, jurisdiction, all_units, week_text, fm
 
 def _one_digest(app: App, unit_name, jurisdiction, week, fmt, output, limit) -> None:
     from ..service.digests import digest_unit, recipients_for
-    from .build import unit_digest
-    from .weeks import Week
+    from ..digest.build import unit_digest
+    from ..digest.weeks import Week
 
     with app.db.reading() as session:
         unit = digest_unit(session, app.unit(session, unit_name, jurisdiction))
         data = unit_digest(session, unit, week or Week.current(unit.timezone), limit=limit)
         recipients = recipients_for(session, [unit.id])[unit.id] if fmt == "eml" else []
     if fmt == "eml":
-        from .mail import digest_message, message_bytes
+        from ..digest.mail import digest_message, message_bytes
 
         if not recipients:
             raise TrackerError(f"{unit.jurisdiction} {unit.name} has no liaison with an email address; "
                                f"add `email` to its liaisons in units.toml and load it again")
         _write(output, message_bytes(digest_message(data, recipients, _sender(), app.lang)))
         return
-    from .render import render_digest
+    from ..digest.render import render_digest
 
     _write(output, render_digest(data, fmt, app.lang))
 
 
 def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit) -> None:
     from ..service.digests import recipients_for, units_with_assignments
-    from .build import unit_digest
-    from .render import SUFFIXES, render_digest
-    from .weeks import Week
+    from ..digest.build import unit_digest
+    from ..digest.render import SUFFIXES, render_digest
+    from ..digest.weeks import Week
 
     if output is None:
         raise click.UsageError("--all writes one file per unit: give -o DIR")
@@ -129,7 +129,7 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit) 
                 data = unit_digest(session, unit, unit_week, limit=limit)
                 path = output / _file_name(unit, unit_week, SUFFIXES[fmt])
                 if fmt == "eml":
-                    from .mail import digest_message, message_bytes
+                    from ..digest.mail import digest_message, message_bytes
 
                     if not recipients[unit.id]:
                         skipped.append(unit)
@@ -152,8 +152,8 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit) 
 @click.pass_obj
 def report(app: App, plan_key, week_text, fmt, output) -> None:
     """The coordinating office's report on a plan: units ranked, red/yellow/green, overdue tasks."""
-    from .build import plan_report
-    from .render import render_report
+    from ..digest.build import plan_report
+    from ..digest.render import render_report
 
     week = _week(week_text)
     with app.db.reading() as session:
@@ -173,7 +173,7 @@ def report(app: App, plan_key, week_text, fmt, output) -> None:
 def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force, limit) -> None:
     """Mail each unit's digest to its liaisons (SMTP settings: TRACKER_SMTP_*)."""
     from ..service.digests import digest_unit, units_with_assignments
-    from .mail import SmtpSettings, deliver, prepare
+    from ..digest.mail import SmtpSettings, deliver, prepare
 
     if bool(unit_name) == all_units:
         raise click.UsageError("give --unit NAME or --all")

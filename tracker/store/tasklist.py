@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
-from .deadlines import is_overdue, next_due
-from .i18n import status_label
+from ..deadlines import is_overdue, next_due
+from ..i18n import status_label
 
 # The columns a task list is read with, in this order, by both readers:
 # assignment id, task id, plan key, plan title, task key, task title, task text, role, source,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import ROLE_CHOICE, App, pass_app
+from .context import ROLE_CHOICE, App, pass_app
 from ..errors import TrackerError
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
@@ -19,13 +19,13 @@ def feed() -> None:
 
 
 def _options(app: App, todo: bool, alarm: str | None, task_url: str | None):
-    from .ical import FeedOptions, parse_alarms
+    from ..feeds.ical import FeedOptions, parse_alarms
 
     return FeedOptions(lang=app.lang, todo=todo, alarms=parse_alarms(alarm), task_url=task_url)
 
 
 def unit_file_name(jurisdiction: str, unit: str) -> str:
-    from .files import safe_name
+    from ..feeds.filenames import safe_name
 
     return safe_name(f"{jurisdiction}-{unit}") + ".ics"
 
@@ -46,8 +46,8 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
     """Write an iCalendar file of deadlines: one unit's, one plan's, or all of them."""
     from .. import clock
     from ..service import feeds as service
-    from ..files import write_if_changed
-    from .ical import plan_calendar, unit_calendar
+    from ..atomic import write_if_changed
+    from ..feeds.ical import plan_calendar, unit_calendar
 
     chosen = [flag for flag, given in (("--unit", unit_name), ("--plan", plan_key), ("--all", everything)) if given]
     if len(chosen) != 1:
@@ -145,8 +145,8 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
 @pass_app
 def serve(app: App, host, port, concurrency, cache_size, feed_cache_mb, task_url) -> None:
     """Serve subscription feeds over HTTP (put TLS in front when it leaves the machine)."""
-    from .ical import FeedOptions
-    from .server import serve as run
+    from ..feeds.ical import FeedOptions
+    from ..feeds.server import serve as run
 
     FeedOptions(task_url=task_url)  # a bad template fails here, not on the first request
     db = app.db

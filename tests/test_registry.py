@@ -3,7 +3,7 @@
 import pytest
 
 from tracker.errors import TrackerError
-from tracker.units import Registry, UnknownUnit
+from tracker.registry import Registry, UnknownUnit
 
 from .conftest import PLANS
 

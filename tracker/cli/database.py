@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from .cli import App, pass_app
-from .errors import TrackerError
+from .context import App, pass_app
+from ..errors import TrackerError
 
 
 def _zh(app: App) -> bool:
@@ -56,7 +56,7 @@ def _megabytes(size: int) -> str:
 @pass_app
 def backup(app: App, output: Path, force: bool) -> None:
     """Copy the database to one file while it is in use (SQLite's online backup)."""
-    from .store.backup import backup_sqlite, check_backup, sqlite_path
+    from ..store.backup import backup_sqlite, check_backup, sqlite_path
 
     url = app.settings.database_url
     source = sqlite_path(url)
@@ -84,8 +84,8 @@ def backup(app: App, output: Path, force: bool) -> None:
 @pass_app
 def restore(app: App, file: Path, yes: bool) -> None:
     """Replace the database with a backup, after checking the backup is a tracker database."""
-    from .store.backup import check_backup, restore_sqlite, sqlite_path
-    from .store.db import Database
+    from ..store.backup import check_backup, restore_sqlite, sqlite_path
+    from ..store.db import Database
 
     url = app.settings.database_url
     target = sqlite_path(url)
@@ -114,8 +114,8 @@ def restore(app: App, file: Path, yes: bool) -> None:
 
 def _examine(url: str, zh: bool) -> dict:
     """Everything the doctor reports, as data (and `problems`: what needs a person)."""
-    from .store.backup import known_revisions, sqlite_path
-    from .store.db import Database, current_revision
+    from ..store.backup import known_revisions, sqlite_path
+    from ..store.db import Database, current_revision
 
     report: dict = {"database": _shown(url), "problems": []}
 
@@ -162,7 +162,7 @@ def _examine(url: str, zh: bool) -> dict:
 
 
 def _size_and_health(db, path: Path | None, report: dict, problem) -> None:
-    from .service.operations import postgres_size
+    from ..service.operations import postgres_size
 
     if path is not None:
         wal = Path(f"{path}-wal")
@@ -180,7 +180,7 @@ def _size_and_health(db, path: Path | None, report: dict, problem) -> None:
 
 
 def _contents(db, report: dict) -> None:
-    from .service import operations
+    from ..service import operations
 
     with db.reading() as session:
         report["counts"] = operations.counts(session)
@@ -192,7 +192,7 @@ def _contents(db, report: dict) -> None:
 
 
 def _history(db, report: dict, problem) -> None:
-    from .service.operations import broken_histories
+    from ..service.operations import broken_histories
 
     with db.reading() as session:
         checked, broken = broken_histories(session)
@@ -211,7 +211,7 @@ def _history(db, report: dict, problem) -> None:
 
 
 def _access(db, report: dict, problem) -> None:
-    from .service.access import report as access_report
+    from ..service.access import report as access_report
 
     with db.reading() as session:
         found = access_report(session)

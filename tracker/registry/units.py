@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import TrackerError
+from ..errors import TrackerError
 
 UNIT_KINDS = ("department", "district", "zone", "agency", "group")
 

@@ -1,0 +1,52 @@
+"""What the `tracker` sub-commands share: the App (settings, the database opened on first use),
+the decorator that passes it, and small helpers for options and output.
+
+Command modules import this, never the root group in tracker.cli.main, so loading a command on
+first use cannot import the root in a cycle.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..config import Settings
+
+
+class App:
+    """What every command needs: settings, and the database opened on first use."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._db = None
+
+    @property
+    def lang(self) -> str:
+        return self.settings.lang
+
+    @property
+    def db(self):
+        if self._db is None:
+            from ..store.db import Database
+
+            self._db = Database(self.settings.database_url)
+            if self._db.created and self.settings.is_embedded_default:
+                from ..service.loading import load_bundled
+
+                load_bundled(self._db)
+        return self._db
+
+    def unit(self, session, name: str, jurisdiction: str | None = None):
+        from ..service import find_unit
+
+        return find_unit(session, name, jurisdiction)
+
+
+pass_app = click.make_pass_decorator(App)
+
+ROLE_CHOICE = click.Choice(["lead", "responsible"])
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
