@@ -13,6 +13,7 @@ from tracker.store.db import Database, make_engine, upgrade
 from tracker.store.history import chain_hash
 from tracker.store.models import StatusUpdate
 
+from .conftest import snapshot
 from .test_migrations import FIRST, _fill_first_schema
 
 JILIN = "jilin-2021-cluster-upgrade"
@@ -116,3 +117,60 @@ def test_the_migration_chains_the_history_it_finds(db_url, tracker_cli):
     code, report = _doctor(tracker_cli)
     assert code == 0, report["problems"]
     assert report["history"] == {"checked": 2, "broken": []}
+
+
+# ---------------------------------------------------------------------- the schema itself
+
+WIPE = {"sqlite": "CREATE TRIGGER wipe AFTER INSERT ON status_update BEGIN DELETE FROM plan; END",
+        "postgresql": ["CREATE FUNCTION wipe() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM plan; "
+                       "RETURN NEW; END $$",
+                       "CREATE TRIGGER wipe AFTER INSERT ON status_update FOR EACH ROW EXECUTE FUNCTION wipe()"]}
+
+
+def test_doctor_compares_the_schema_with_the_migrations(loaded_db, tracker_cli):
+    code, report = _doctor(tracker_cli)
+    assert code == 0 and report["schema_differences"] == []
+    engine = loaded_db.engine.dialect.name
+    with loaded_db.engine.begin() as conn:
+        for statement in [WIPE[engine]] if engine == "sqlite" else WIPE[engine]:
+            conn.execute(text(statement))
+        conn.execute(text("CREATE INDEX ix_sneaky ON plan (title)"))
+    code, report = _doctor(tracker_cli)
+    assert code == 1
+    expected = ["多出索引 plan.ix_sneaky", "多出触发器 status_update.wipe"]
+    if engine == "postgresql":
+        expected.append("多出函数 wipe()")
+    assert report["schema_differences"] == expected
+    assert "the schema differs from the migrations': extra trigger status_update.wipe" in \
+        tracker_cli("--lang", "en", "doctor").output
+
+
+def test_a_lifted_append_only_trigger_is_a_schema_difference(loaded_db, tracker_cli):
+    if loaded_db.engine.dialect.name == "sqlite":
+        statement = "DROP TRIGGER status_update_no_delete"
+        named = "缺少触发器 status_update.status_update_no_delete"
+    else:
+        statement = "ALTER TABLE status_update DISABLE TRIGGER status_update_append_only"
+        named = "与迁移定义不同的触发器 status_update.status_update_append_only"
+    with loaded_db.engine.begin() as conn:
+        conn.execute(text(statement))
+    code, report = _doctor(tracker_cli)
+    assert code == 1 and report["schema_differences"] == [named]
+
+
+def test_restore_refuses_a_backup_with_a_foreign_trigger(loaded_db, tracker_cli, tmp_path):
+    if loaded_db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL is restored with pg_restore; doctor checks its schema (above)")
+    import sqlite3
+
+    _updates(loaded_db, 1)
+    backup = tmp_path / "backup.sqlite3"
+    assert tracker_cli("backup", "-o", str(backup)).exit_code == 0
+    with sqlite3.connect(backup) as conn:
+        conn.execute(WIPE["sqlite"])
+    before = snapshot(loaded_db.url)
+    result = tracker_cli("restore", str(backup), "--yes")
+    assert result.exit_code != 0
+    said = result.output + str(result.exception)
+    assert "extra trigger status_update.wipe" in said and "not restored" in said
+    assert snapshot(loaded_db.url) == before

@@ -68,7 +68,7 @@ def backup(app: App, output: Path, force: bool) -> None:
     if output.exists() and output.resolve() == source.resolve():
         raise TrackerError("that is the database itself" if not _zh(app) else "这就是数据库本身", where=str(output))
     backup_sqlite(source, output)
-    info = check_backup(output)
+    info = check_backup(output, compare_schema=False)  # a copy as it is: doctor judges the schema
     counts = info.counts
     if _zh(app):
         click.echo(f"已备份到 {output}({_megabytes(info.size)},架构版本 {info.revision}:{counts['plan']} 个计划,"
@@ -153,6 +153,7 @@ def _examine(url: str, zh: bool) -> dict:
             problem(f"有 {count} 个迁移待执行: 任何打开数据库的命令都会执行它们",
                     f"{count} migration(s) pending: any command that opens the database runs them")
         _size_and_health(db, path, report, problem)
+        _schema(db, path, revision, report, problem, zh)
         _contents(db, report)
         _history(db, report, problem)
         _access(db, report, problem)
@@ -189,6 +190,22 @@ def _contents(db, report: dict) -> None:
         report["unused_feed_tokens"] = [
             {"unit": t.unit, "jurisdiction": t.jurisdiction, "created_at": t.created_at.isoformat()}
             for t in operations.unused_feed_tokens(session)]
+
+
+def _schema(db, path: Path | None, revision: str, report: dict, problem, zh: bool) -> None:
+    """The schema against the one the migrations define at its revision."""
+    from ..service.operations import schema_differences
+
+    try:
+        differences = schema_differences(db, path, revision)
+    except Exception as exc:  # PostgreSQL: the connected role may not create the scratch schema
+        reason = str(exc).splitlines()[0]
+        problem(f"无法与迁移定义的架构比较: {reason}", f"could not compare the schema with the migrations': {reason}")
+        return
+    report["schema_differences"] = [d.describe(zh) for d in differences]
+    for difference in differences:
+        problem(f"架构与迁移定义不符: {difference.describe(True)}",
+                f"the schema differs from the migrations': {difference.describe(False)}")
 
 
 def _history(db, report: dict, problem) -> None:

@@ -3,6 +3,8 @@ calendar-feed tokens were handed out and never used, whether the status history 
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,3 +90,14 @@ def broken_histories(session: Session) -> tuple[int, list[BrokenHistory]]:
         .join(Plan, Plan.id == Task.plan_id).join(Unit, Unit.id == Assignment.unit_id)
         .where(Assignment.id.in_([b.assignment_id for b in broken])))}
     return checked, [BrokenHistory(*names[b.assignment_id], b.row_id) for b in broken]
+
+
+def schema_differences(db, path, revision: str):
+    """How the database's schema (tables, indexes, triggers, views; on PostgreSQL also policies and
+    functions) differs from the one the migrations define at `revision` (store/schema.py)."""
+    from ..store import schema
+
+    if path is None:
+        return schema.postgres_differences(db.engine, revision)
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as connection:
+        return schema.sqlite_differences(connection, revision)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import TrackerError
 from .direct import VERSIONS
+from .schema import sqlite_differences
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # the tables a tracker database cannot be without
@@ -78,9 +79,10 @@ class BackupInfo:
     size: int
 
 
-def check_backup(path: Path) -> BackupInfo:
-    """The file is an intact tracker database at a revision this version knows, or an error saying
-    what it is instead."""
+def check_backup(path: Path, *, compare_schema: bool = True) -> BackupInfo:
+    """The file is an intact tracker database at a revision this version knows, holding exactly
+    the schema the migrations define at that revision (no extra trigger, index or view), or an
+    error saying what it is instead."""
     where = str(path)
     if not path.is_file():
         raise TrackerError("no such file", where=where)
@@ -108,6 +110,13 @@ def check_backup(path: Path) -> BackupInfo:
         raise TrackerError(f"its schema revision {found!r} is unknown to this version of tracker (it knows "
                            f"{', '.join(known)}): it was made by a newer tracker, or is not a tracker backup",
                            where=where)
+    if compare_schema:
+        with closing(_connect(path, readonly=True)) as connection:
+            differences = sqlite_differences(connection, revision[0])
+        if differences:
+            raise TrackerError("its schema is not the one tracker's migrations define at its revision "
+                               f"{revision[0]} ({'; '.join(d.describe(zh=False) for d in differences)}): "
+                               "a tracker backup holds nothing else, so it is not restored", where=where)
     return BackupInfo(path, revision[0], counts, path.stat().st_size)
 
 

@@ -47,18 +47,18 @@ POSTGRES_UP = [
         SELECT CASE WHEN value IS NULL THEN '-' ELSE length(value)::text || ':' || value END $$""",
     # a liaison's login → its liaison row; SECURITY DEFINER so a policy may ask it of any role
     """CREATE FUNCTION tracker_login_liaison() RETURNS integer LANGUAGE sql STABLE SECURITY DEFINER
-        SET search_path FROM CURRENT AS $$
+        SET search_path = @SCHEMA@, pg_temp AS $$
         SELECT liaison_id FROM access_login WHERE role_name = session_user AND revoked_at IS NULL $$""",
     # may the connected role write this assignment's status? Roles that are not a liaison's
     # login (the owner, the feed server) are held by their grants alone.
     """CREATE FUNCTION tracker_may_act(target integer) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
-        SET search_path FROM CURRENT AS $$
+        SET search_path = @SCHEMA@, pg_temp AS $$
         SELECT NOT EXISTS (SELECT 1 FROM access_login WHERE role_name = session_user)
             OR EXISTS (SELECT 1 FROM assignment a JOIN task t ON t.id = a.task_id JOIN plan p ON p.id = t.plan_id
                        JOIN liaison l ON l.id = tracker_login_liaison()
                        WHERE a.id = target AND l.unit_id IN (a.unit_id, p.coordinator_id)) $$""",
     f"""CREATE FUNCTION tracker_status_update_stamp() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-        SET search_path FROM CURRENT AS $$
+        SET search_path = @SCHEMA@, pg_temp AS $$
         DECLARE
             login record;
             previous text;
@@ -144,8 +144,15 @@ def upgrade() -> None:
     with op.batch_alter_table('status_update', schema=None) as batch_op:
         batch_op.alter_column('chain_hash', existing_type=sa.String(length=64), nullable=False)
 
-    for statement in SQLITE_TRIGGERS if bind.dialect.name == "sqlite" else POSTGRES_UP:
-        op.execute(statement)
+    if bind.dialect.name == "sqlite":
+        for statement in SQLITE_TRIGGERS:
+            op.execute(statement)
+        return
+    # SECURITY DEFINER functions look names up in the tracker's schema alone (then pg_temp, last,
+    # so no temporary table can stand in for one of ours)
+    schema = bind.execute(sa.text("SELECT quote_ident(current_schema())")).scalar()
+    for statement in POSTGRES_UP:
+        op.execute(statement.replace("@SCHEMA@", schema))
 
 
 def downgrade() -> None:
