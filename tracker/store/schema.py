@@ -10,11 +10,12 @@ columns and constraints, indexes, triggers, policies and functions.
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 import tempfile
 import uuid
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +86,19 @@ def _table_parts(sql: str) -> str:
 _expected_sqlite: dict[str, Schema] = {}
 
 
+@contextmanager
+def _quietly():
+    """Alembic tells the log about each migration; a scratch build is nobody's news (and doctor
+    --json must print JSON alone, whatever logging a host program set up)."""
+    logger = logging.getLogger("alembic")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def sqlite_at(revision: str) -> Schema:
     """The SQLite schema the migrations make at `revision`, built on a scratch file."""
     if revision not in _expected_sqlite:
@@ -94,7 +108,8 @@ def sqlite_at(revision: str) -> Schema:
             path = Path(folder) / "expected.sqlite3"
             engine = make_engine(f"sqlite:///{path}")
             try:
-                upgrade(engine, revision)
+                with _quietly():
+                    upgrade(engine, revision)
             finally:
                 engine.dispose()
             with closing(sqlite3.connect(path)) as connection:
@@ -156,7 +171,8 @@ def postgres_differences(engine, revision: str) -> list[Difference]:
         url = make_url(engine.url).update_query_dict({"options": f"-csearch_path={scratch}"})
         expected_engine = make_engine(url.render_as_string(hide_password=False))
         try:
-            upgrade(expected_engine, revision)
+            with _quietly():
+                upgrade(expected_engine, revision)
             with expected_engine.connect() as conn:
                 expected = read_postgres(conn, scratch)
         finally:
