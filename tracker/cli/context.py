@@ -28,7 +28,7 @@ class App:
     @property
     def db(self):
         if self._db is None:
-            from ..store.db import Database
+            from ..service.database import Database
 
             self._db = Database(self.settings.database_url)
             if self._db.created and self.settings.is_embedded_default:

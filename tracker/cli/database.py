@@ -22,9 +22,9 @@ def _zh(app: App) -> bool:
 
 
 def _shown(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from ..service.operations import shown_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return shown_url(url)
 
 
 def _postgres_advice(app: App, url: str, what: str, file: str) -> TrackerError:
@@ -56,7 +56,7 @@ def _megabytes(size: int) -> str:
 @pass_app
 def backup(app: App, output: Path, force: bool) -> None:
     """Copy the database to one file while it is in use (SQLite's online backup)."""
-    from ..store.backup import backup_sqlite, check_backup, sqlite_path
+    from ..service.operations import backup_sqlite, check_backup, sqlite_path
 
     url = app.settings.database_url
     source = sqlite_path(url)
@@ -84,8 +84,7 @@ def backup(app: App, output: Path, force: bool) -> None:
 @pass_app
 def restore(app: App, file: Path, yes: bool) -> None:
     """Replace the database with a backup, after checking the backup is a tracker database."""
-    from ..store.backup import check_backup, restore_sqlite, sqlite_path
-    from ..store.db import Database
+    from ..service.operations import Database, check_backup, restore_sqlite, sqlite_path
 
     url = app.settings.database_url
     target = sqlite_path(url)
@@ -114,8 +113,7 @@ def restore(app: App, file: Path, yes: bool) -> None:
 
 def _examine(url: str, zh: bool) -> dict:
     """Everything the doctor reports, as data (and `problems`: what needs a person)."""
-    from ..store.backup import known_revisions, sqlite_path
-    from ..store.db import Database, current_revision
+    from ..service.operations import Database, current_revision, known_revisions, sqlite_path
 
     report: dict = {"database": _shown(url), "problems": []}
 
@@ -163,15 +161,13 @@ def _examine(url: str, zh: bool) -> dict:
 
 
 def _size_and_health(db, path: Path | None, report: dict, problem) -> None:
-    from ..service.operations import postgres_size
+    from ..service.operations import postgres_size, sqlite_health
 
     if path is not None:
         wal = Path(f"{path}-wal")
         report["size_bytes"] = path.stat().st_size
         report["wal_bytes"] = wal.stat().st_size if wal.exists() else 0
-        with db.engine.connect() as conn:
-            report["journal_mode"] = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
-            report["quick_check"] = conn.exec_driver_sql("PRAGMA quick_check").scalar()
+        report["journal_mode"], report["quick_check"] = sqlite_health(db.engine)
         if report["quick_check"] != "ok":
             problem(f"SQLite 完整性检查未通过: {report['quick_check']}(请恢复备份)",
                     f"SQLite's integrity check failed: {report['quick_check']} (restore a backup)")

@@ -38,7 +38,7 @@ from starlette.routing import Route
 from .. import clock
 from ..errors import TrackerError
 from ..service import feeds as service
-from ..store.db import Database
+from ..service.database import Database
 from .ical import EventCache, FeedOptions, parse_alarms, plan_calendar, unit_calendar
 
 log = logging.getLogger("tracker.feeds")

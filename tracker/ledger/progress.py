@@ -28,7 +28,7 @@ from ..planfile import KEY_PATTERN
 from ..service import find_unit, get_plan, record_status, unit_liaisons, validate_update
 from ..service.access import connected_liaison
 from ..service.ledger import ProgressState, progress_states
-from ..store.db import Database
+from ..service.database import Database
 from . import columns as C
 from .reading import Header, Problems, Sheet, cell_text, find_header, open_sheets, tr
 

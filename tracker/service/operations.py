@@ -1,5 +1,7 @@
 """What `tracker doctor` reports about a database: how much it holds, how big it is, which
-calendar-feed tokens were handed out and never used, whether the status history is intact."""
+calendar-feed tokens were handed out and never used, whether the status history and the schema
+are intact; and the database file itself for `tracker backup` and `tracker restore`, which the
+store handles (tracker/store/backup.py) and the commands reach through here."""
 
 from __future__ import annotations
 
@@ -11,6 +13,10 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ..store.backup import (  # noqa: F401  (handed on to the commands)
+    BackupInfo, backup_sqlite, check_backup, known_revisions, restore_sqlite, sqlite_health, sqlite_path,
+)
+from ..store.db import Database, current_revision, shown_url  # noqa: F401
 from ..store.history import CHAINED, verify
 from ..store.models import (
     Assignment, FeedToken, Jurisdiction, Liaison, Plan, StatusUpdate, Task, Unit,

@@ -46,6 +46,12 @@ def known_revisions() -> list[str]:
     return [script.revision for script in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))]
 
 
+def sqlite_health(engine) -> tuple[str, str]:
+    """A live SQLite database's journal mode and the answer of its quick check ("ok" when intact)."""
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("PRAGMA journal_mode").scalar(), conn.exec_driver_sql("PRAGMA quick_check").scalar()
+
+
 def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
     connection = sqlite3.connect(uri, uri=True, timeout=30)

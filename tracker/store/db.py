@@ -38,6 +38,11 @@ def _sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def shown_url(url: str) -> str:
+    """The URL as it may be shown to people: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)

@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from .. import clock
 from ..errors import Conflict, TrackerError
-from ..store.db import Database
+from ..service.database import Database
 from .identity import Ask, Identity
 from .screens.choose_unit import ChooseUnitScreen
 from .screens.help import HelpScreen
