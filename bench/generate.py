@@ -392,7 +392,8 @@ def write_history(db, seed: int, *, chunk: int = 20_000) -> int:
                 session.execute(
                     update(assignments_table).where(assignments_table.c.id == bindparam("a_id"))
                     .values(status=bindparam("a_status"), percent=bindparam("a_percent"),
-                            status_at=bindparam("a_at"), version=bindparam("a_version")),
+                            status_at=bindparam("a_at"), version=bindparam("a_version"),
+                            history_hash=bindparam("a_hash")),
                     pending_latest)
             pending_updates.clear()
             pending_latest.clear()
@@ -416,7 +417,7 @@ def write_history(db, seed: int, *, chunk: int = 20_000) -> int:
                 chained = entry["chain_hash"] = chain_hash(chained, entry)
                 pending_updates.append(entry)
             pending_latest.append({"a_id": assignment_id, "a_status": series[-1][0], "a_percent": series[-1][1],
-                                   "a_at": moments[-1], "a_version": count})
+                                   "a_at": moments[-1], "a_version": count, "a_hash": chained})
             written += count
             if len(pending_updates) >= chunk:
                 flush()

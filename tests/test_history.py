@@ -105,7 +105,18 @@ def test_doctor_finds_the_latest_rows_deleted(loaded_db, tracker_cli):
     code, report = _doctor(tracker_cli)
     assert code == 1 and [b["row_id"] for b in report["history"]["broken"]] == [None]
     result = tracker_cli("--lang", "en", "doctor")
-    assert f"{JILIN} 5.3.1 市统计局: the latest status updates were deleted" in result.output
+    assert f"{JILIN} 5.3.1 市统计局: the latest status update was deleted or replaced" in result.output
+
+
+def test_doctor_finds_a_whole_history_deleted_and_is_not_fooled_by_other_writes(loaded_db, tracker_cli):
+    _updates(loaded_db)
+    with loaded_db.engine.begin() as conn:  # the assignment moving on without a history row (an extension, say)
+        conn.execute(text("UPDATE assignment SET version = version + 1"))
+    assert _doctor(tracker_cli)[0] == 0
+    _behind_the_back(loaded_db, "DELETE FROM status_update")
+    code, report = _doctor(tracker_cli)
+    assert code == 1 and report["history"] == {"checked": 0, "broken": [
+        {"plan": JILIN, "task": "5.3.1", "unit": "市统计局", "row_id": None}]}
 
 
 def test_the_migration_chains_the_history_it_finds(db_url, tracker_cli):

@@ -213,8 +213,8 @@ def _history(db, report: dict, problem) -> None:
     for b in broken[:10]:
         where = f"{b.plan} {b.task} {b.unit}"
         if b.row_id is None:
-            problem(f"{where}的进度记录最后几条被删除了(记录数少于更新次数)",
-                    f"{where}: the latest status updates were deleted (fewer rows than updates recorded)")
+            problem(f"{where}的最新进度记录被删除或替换了(与任务记下的最后一条不符)",
+                    f"{where}: the latest status update was deleted or replaced (it is not the one recorded last)")
         else:
             problem(f"{where}的进度记录自第 #{b.row_id} 条起被改动或删除(哈希链断开)",
                     f"{where}: status history changed or deleted from row #{b.row_id} on (the hash chain breaks)")

@@ -376,37 +376,32 @@ def _liaison_id(session: Session, unit: Unit, name: str | None) -> int | None:
 def _append(session: Session, assignment: Assignment, acting: Unit, *, status: str, percent: int | None,
             note: str | None, by: str | None, expected_version: int | None, undoes: int | None = None) -> HistoryEntry:
     now = clock.now()
+    row = StatusUpdate(assignment_id=assignment.id, status=status, percent=percent,
+                       note=note.strip() if note and note.strip() else None,
+                       liaison_id=_liaison_id(session, acting, by), recorded_by_unit_id=acting.id,
+                       author=by, recorded_at=now, undoes_id=undoes)
+    latest = {}
+    if session.get_bind().dialect.name == "sqlite":
+        # the new link of the assignment's history chain; on PostgreSQL the insert trigger makes it
+        row.chain_hash = latest["history_hash"] = chain_hash(
+            assignment.history_hash, {column: getattr(row, column) for column in CHAINED})
     guard = Assignment.version == (assignment.version if expected_version is None else expected_version)
     # the version check and the bump are one statement, so two writers cannot both pass it
     result = session.execute(
         update(Assignment).where(Assignment.id == assignment.id, guard)
-        .values(status=status, percent=percent, status_at=now, version=Assignment.version + 1)
+        .values(status=status, percent=percent, status_at=now, version=Assignment.version + 1, **latest)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         newer = latest_update(session, assignment.id)
         who = f"{newer.author or newer.unit} ({newer.recorded_at:%Y-%m-%d %H:%M})" if newer else "someone"
         raise Conflict(f"{who} updated this task meanwhile; look at the newer update and try again", newer=newer)
-    row = StatusUpdate(assignment_id=assignment.id, status=status, percent=percent,
-                       note=note.strip() if note and note.strip() else None,
-                       liaison_id=_liaison_id(session, acting, by), recorded_by_unit_id=acting.id,
-                       author=by, recorded_at=now, undoes_id=undoes)
-    if session.get_bind().dialect.name == "sqlite":
-        row.chain_hash = _chained(session, row)
     session.add(row)
     session.flush()
-    if session.get_bind().dialect.name != "sqlite":
-        # PostgreSQL's trigger sets the hash, and for a liaison's login who and when
+    if not latest:  # PostgreSQL's trigger set the hash, and for a liaison's login who and when
         session.refresh(row, ["author", "recorded_at"])
     session.expire(assignment)
     return HistoryEntry(row.id, assignment.unit.name, assignment.role, status, percent, row.note, row.author,
                         row.recorded_at, undoes)
-
-
-def _chained(session: Session, row: StatusUpdate) -> str:
-    """The new row's link in its assignment's history chain (SQLite: PostgreSQL's trigger does this)."""
-    previous = session.scalar(select(StatusUpdate.chain_hash).where(StatusUpdate.assignment_id == row.assignment_id)
-                              .order_by(StatusUpdate.id.desc()).limit(1))
-    return chain_hash(previous, {column: getattr(row, column) for column in CHAINED})
 
 
 def record_status(session: Session, *, plan_key: str, task_key: str, unit: Unit, status: str,

@@ -87,8 +87,9 @@ def broken_histories(session: Session) -> tuple[int, list[BrokenHistory]]:
     columns = [StatusUpdate.id, StatusUpdate.chain_hash, *(getattr(StatusUpdate, c) for c in CHAINED)]
     rows = session.execute(select(*columns).order_by(StatusUpdate.assignment_id, StatusUpdate.id)
                            .execution_options(yield_per=10_000)).mappings()
-    versions = dict(session.execute(select(Assignment.id, Assignment.version).where(Assignment.version > 0)).all())
-    checked, broken = verify(rows, versions)
+    anchors = dict(session.execute(select(Assignment.id, Assignment.history_hash)
+                                   .where(Assignment.history_hash.is_not(None))).all())
+    checked, broken = verify(rows, anchors)
     if not broken:
         return checked, []
     names = {a: (p, t, u) for a, p, t, u in session.execute(

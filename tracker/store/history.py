@@ -45,32 +45,35 @@ def chain_hash(previous: str | None, row: Mapping) -> str:
 
 @dataclass(frozen=True)
 class BrokenChain:
-    """The first row of an assignment's history whose hash does not follow (or the history is
-    shorter than the assignment's count of updates: its latest rows were deleted)."""
+    """The first row of an assignment's history whose hash does not follow from the row before
+    it; or (row_id None) a history whose latest row is not the one the assignment last recorded:
+    deleted, or replaced."""
 
     assignment_id: int
-    row_id: int | None  # None: the latest rows are missing
+    row_id: int | None
 
 
-def verify(rows: Iterable[Mapping], versions: Mapping[int, int]) -> tuple[int, list[BrokenChain]]:
+def verify(rows: Iterable[Mapping], anchors: Mapping[int, str]) -> tuple[int, list[BrokenChain]]:
     """Check every chain. `rows`: history rows with id, chain_hash and the CHAINED columns,
-    ordered by assignment and id; `versions`: each assignment's version, which every recorded
-    update raises by one, so a history shorter than it lost its last rows. A row edited, or
-    deleted from the middle, shows as the first row that does not follow the one before it."""
+    ordered by assignment and id; `anchors`: each assignment's history_hash, the link of the
+    latest row it recorded. A row edited, or deleted from the middle, shows as the first row
+    that does not follow the one before it; a latest row deleted, as a chain that ends short of
+    its anchor. Returns how many rows were checked, and the broken chains."""
     broken: list[BrokenChain] = []
     checked = 0
-    current, previous, count, failed = None, None, 0, False
+    seen: set[int] = set()
+    current, previous, failed = None, None, False
 
     def close() -> None:
-        if current is not None and not failed and count < versions.get(current, 0):
+        if current is not None and not failed and anchors.get(current) != previous:
             broken.append(BrokenChain(current, None))
 
     for row in rows:
         checked += 1
         if row["assignment_id"] != current:
             close()
-            current, previous, count, failed = row["assignment_id"], None, 0, False
-        count += 1
+            current, previous, failed = row["assignment_id"], None, False
+            seen.add(current)
         if failed:
             continue
         if chain_hash(previous, row) != row["chain_hash"]:
@@ -78,4 +81,6 @@ def verify(rows: Iterable[Mapping], versions: Mapping[int, int]) -> tuple[int, l
             broken.append(BrokenChain(current, row["id"]))
         previous = row["chain_hash"]
     close()
-    return checked, broken
+    # an assignment that recorded history and has none left: all of it deleted
+    broken += [BrokenChain(a, None) for a, anchor in anchors.items() if anchor and a not in seen]
+    return checked, sorted(broken, key=lambda b: b.assignment_id)

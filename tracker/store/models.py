@@ -190,6 +190,9 @@ class Assignment(Base):
     percent: Mapped[int | None] = mapped_column(Integer)
     status_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # the chain hash of the latest history row (store/history.py), written with it: a latest row
+    # deleted or replaced behind the tracker's back no longer matches
+    history_hash: Mapped[str | None] = mapped_column(String(64))
 
     task: Mapped[Task] = relationship(back_populates="assignments")
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])

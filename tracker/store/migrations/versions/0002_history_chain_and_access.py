@@ -1,7 +1,7 @@
 """a history that shows tampering, and liaisons' own database roles
 
 Every status-history row gets a hash chained to the previous row of the same assignment
-(existing rows are chained here, oldest first). History rows take INSERT only: triggers refuse
+(existing rows are chained here, oldest first), and each assignment keeps its latest link. History rows take INSERT only: triggers refuse
 UPDATE and DELETE on both engines. On PostgreSQL an insert trigger sets the hash, and for a
 liaison's own login (access_login) also who recorded the row and when, from session_user and
 the server's clock; row-level security policies let a liaison write only its unit's (or, for a
@@ -75,6 +75,8 @@ POSTGRES_UP = [
              WHERE assignment_id = NEW.assignment_id ORDER BY id DESC LIMIT 1;
             NEW.chain_hash := encode(sha256(convert_to(
                 coalesce(previous, '') || E'\\n' || concat_ws(',', {_FIELDS}), 'UTF8')), 'hex');
+            -- the assignment remembers its latest link, so a deleted latest row shows too
+            UPDATE assignment SET history_hash = NEW.chain_hash WHERE id = NEW.assignment_id;
             RETURN NEW;
         END $$""",
     """CREATE TRIGGER status_update_stamp BEFORE INSERT ON status_update
@@ -114,15 +116,19 @@ def _chain_existing_rows(bind) -> None:
     history = sa.table("status_update", sa.column("id"), sa.column("chain_hash"),
                        *(sa.column(c, types.get(c)) for c in CHAINED))
     rows = bind.execute(sa.select(history).order_by(history.c.assignment_id, history.c.id)).mappings()
-    hashes, previous, current = [], None, None
+    hashes, latest, previous, current = [], {}, None, None
     for row in rows:
         if row["assignment_id"] != current:
             current, previous = row["assignment_id"], None
-        previous = chain_hash(previous, row)
+        previous = latest[current] = chain_hash(previous, row)
         hashes.append({"row_id": row["id"], "hash": previous})
     if hashes:
         bind.execute(history.update().where(history.c.id == sa.bindparam("row_id"))
                      .values(chain_hash=sa.bindparam("hash")), hashes)
+        assignment = sa.table("assignment", sa.column("id"), sa.column("history_hash"))
+        bind.execute(assignment.update().where(assignment.c.id == sa.bindparam("row_id"))
+                     .values(history_hash=sa.bindparam("hash")),
+                     [{"row_id": key, "hash": value} for key, value in latest.items()])
 
 
 def upgrade() -> None:
@@ -138,6 +144,8 @@ def upgrade() -> None:
     with op.batch_alter_table('access_login', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_access_login_liaison_id'), ['liaison_id'], unique=False)
 
+    with op.batch_alter_table('assignment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('history_hash', sa.String(length=64), nullable=True))
     with op.batch_alter_table('status_update', schema=None) as batch_op:
         batch_op.add_column(sa.Column('chain_hash', sa.String(length=64), nullable=True))
     _chain_existing_rows(bind)
@@ -165,6 +173,8 @@ def downgrade() -> None:
             op.execute(statement)
     with op.batch_alter_table('status_update', schema=None) as batch_op:
         batch_op.drop_column('chain_hash')
+    with op.batch_alter_table('assignment', schema=None) as batch_op:
+        batch_op.drop_column('history_hash')
     with op.batch_alter_table('access_login', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_access_login_liaison_id'))
     op.drop_table('access_login')
