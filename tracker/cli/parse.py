@@ -1,4 +1,5 @@
-"""`tracker plan parse SOURCE`: a published plan's text → a plan draft (TOML) or its JSON.
+"""`tracker plan parse SOURCE`: a published plan (web page, Word, PDF, spreadsheet or text) → a plan
+draft (TOML) or its JSON.
 
 Imports only click at import time; the readers load when the command runs.
 """
@@ -19,20 +20,6 @@ class NothingFound(TrackerError):
     """The text holds no annotated task and no target: nothing to draft."""
 
     exit_code = 3
-
-
-def read_source(path: Path) -> tuple[bytes, str]:
-    """The source's bytes (kept for its SHA-256) and its text: UTF-8, else GB18030 (GBK web pages)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise TrackerError(f"cannot read the source: {exc.strerror}", where=str(path)) from None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw, raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise TrackerError("not a text file (neither UTF-8 nor GB18030)", where=str(path))
 
 
 def _registry(registry_path: Path | None, output: Path | None):
@@ -80,7 +67,12 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
     if output is not None and output.exists() and not force:
         raise TrackerError("already exists; pass --force to replace it (it may hold a person's review)",
                            where=str(output))
-    raw, text = read_source(source)
+    from ..ingest.formats import read_document
+
+    document = read_document(source, lang=lang)  # html, docx, pdf, xlsx, csv or text, told by content
+    raw, text = document.raw, document.text
+    for warning_zh, warning_en in document.warnings:
+        click.echo(("  注意: " + warning_zh) if zh else ("  note: " + warning_en), err=True)
     registry = _registry(registry_path, output)
     draft = read_text(text, registry=registry, jurisdiction=jurisdiction)
     if not draft.tasks and not draft.targets:

@@ -1,0 +1,99 @@
+"""What a file is, from its first bytes rather than its name: offices rename, mail systems
+strip extensions, and a `.doc` is often an HTML page or an RTF file in disguise."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from ...errors import TrackerError
+
+PDF, DOCX, XLSX, HTML, MHTML, CSV, TEXT = "pdf", "docx", "xlsx", "html", "mhtml", "csv", "text"
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|table)[\s>/]",
+                         re.I | re.S)
+_HTML_TAGS = re.compile(rb"<(?:html|body|div|p|table|br|span)[\s>/]", re.I)
+_MIME = re.compile(rb"^(?:[\w-]+:.*\r?\n)*?mime-version:.*?content-type:\s*multipart/related", re.I | re.S)
+
+
+class UnreadableFile(TrackerError):
+    """A file the readers cannot take: none of the formats, or a format that needs a person first."""
+
+
+def say(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _ole_kind(raw: bytes) -> str:
+    """Old Office files are OLE containers; their stream names (UTF-16) tell which program wrote them."""
+    def named(name: str) -> bool:
+        return name.encode("utf-16-le") in raw
+
+    if named("EncryptedPackage"):
+        return "encrypted"
+    if named("WordDocument"):
+        return "doc"
+    if named("Workbook") or named("Book"):
+        return "xls"
+    return "ole"
+
+
+def sniff(raw: bytes, suffix: str, *, where: str, lang: str = "zh") -> str:
+    """The format of a file's bytes, or UnreadableFile saying what to do instead."""
+    head = raw[:4096]
+    suffix = suffix.lower()
+    if not raw.strip():
+        raise UnreadableFile(say(lang, "文件是空的", "the file is empty"), where=where)
+    if head.lstrip().startswith(b"%PDF-") or b"%PDF-" in raw[:1024]:
+        return PDF
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(raw)).namelist())
+        except zipfile.BadZipFile:
+            names = set()
+        if "word/document.xml" in names:
+            return DOCX
+        if "xl/workbook.xml" in names:
+            return XLSX
+        raise UnreadableFile(say(lang, "是压缩包，但不是 Word（.docx）或 Excel（.xlsx）文件；请提供 .docx、.pdf、"
+                                       "网页（.html）、.xlsx 或文本文件",
+                                 "a zip archive, but not a Word (.docx) or Excel (.xlsx) file; give a .docx, .pdf, "
+                                 "web page (.html), .xlsx or text file"), where=where)
+    if head.startswith(_OLE):
+        kind = _ole_kind(raw)
+        messages = {
+            "encrypted": ("这是设了打开密码的 Office 文件：请去掉密码另存后再读取",
+                          "an Office file protected by a password: save a copy without the password and read that"),
+            "xls": ("这是旧版 Excel 文件（.xls）：请在 Excel 或 WPS 中“另存为”.xlsx 后再读取",
+                    "an old Excel file (.xls): save it as .xlsx in Excel or WPS and read that"),
+        }
+        zh, en = messages.get(kind, ("这是旧版 Word/WPS 文件（.doc/.wps）：请在 Word 或 WPS 中“另存为”.docx 后再读取",
+                                     "a legacy Word/WPS file (.doc/.wps): save it as .docx in Word or WPS and "
+                                     "read that"))
+        raise UnreadableFile(say(lang, zh, en), where=where)
+    if head.lstrip().startswith(b"{\\rtf"):
+        raise UnreadableFile(say(lang, "这是 RTF 文件：请在 Word 或 WPS 中“另存为”.docx 后再读取",
+                                 "an RTF file: save it as .docx in Word or WPS and read that"), where=where)
+    body = head.removeprefix(b"\xef\xbb\xbf")
+    if _MIME.match(body):
+        return MHTML
+    if _HTML_START.match(body) or (suffix in (".html", ".htm", ".shtml", ".xhtml") and _HTML_TAGS.search(head)):
+        return HTML
+    if _binary(head):
+        raise UnreadableFile(say(lang, "无法识别的文件格式：能读取的是网页（.html）、Word（.docx）、PDF、Excel（.xlsx）、"
+                                       "CSV 和文本文件",
+                                 "not a format the reader knows: it reads web pages (.html), Word (.docx), PDF, "
+                                 "Excel (.xlsx), CSV and text files"), where=where)
+    if suffix == ".csv":
+        return CSV
+    return TEXT
+
+
+def _binary(head: bytes) -> bool:
+    """Bytes no text file holds: NULs (UTF-16 aside, which has its BOM) or many control bytes."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
+    return b"\x00" in head or controls > len(head) // 100 + 1
