@@ -13,7 +13,7 @@ from tracker.store.db import Database, make_engine, upgrade
 from tracker.store.history import chain_hash
 from tracker.store.models import StatusUpdate
 
-from .conftest import snapshot
+from .conftest import behind_the_back, snapshot
 from .test_migrations import FIRST, _fill_first_schema
 
 JILIN = "jilin-2021-cluster-upgrade"
@@ -31,26 +31,6 @@ def _updates(db, count=3):
                                           note=AWKWARD_NOTE if n == 1 else None, by="苏秀兰")
             ids.append(entry.id)
     return ids
-
-
-def _behind_the_back(db, statement: str, **params) -> None:
-    """What the database's owner can do with its own tools: lift the append-only trigger, change
-    the history, and put the trigger back so nothing looks amiss."""
-    sqlite = db.engine.dialect.name == "sqlite"
-    with db.engine.begin() as conn:
-        if sqlite:
-            sql = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                    "AND tbl_name = 'status_update'")).all()
-            for name, _ in sql:
-                conn.execute(text(f"DROP TRIGGER {name}"))
-        else:
-            conn.execute(text("ALTER TABLE status_update DISABLE TRIGGER status_update_append_only"))
-        conn.execute(text(statement), params)
-        if sqlite:
-            for _, create in sql:
-                conn.execute(text(create))
-        else:
-            conn.execute(text("ALTER TABLE status_update ENABLE TRIGGER status_update_append_only"))
 
 
 def _doctor(tracker_cli):
@@ -85,7 +65,7 @@ def test_history_rows_cannot_be_changed_even_by_the_owner_without_lifting_the_tr
 
 def test_doctor_names_an_edited_row(loaded_db, tracker_cli):
     ids = _updates(loaded_db)
-    _behind_the_back(loaded_db, "UPDATE status_update SET percent = 90 WHERE id = :row", row=ids[1])
+    behind_the_back(loaded_db, "UPDATE status_update SET percent = 90 WHERE id = :row", row=ids[1])
     code, report = _doctor(tracker_cli)
     assert code == 1
     assert report["history"]["broken"] == [{"plan": JILIN, "task": "5.3.1", "unit": "市统计局", "row_id": ids[1]}]
@@ -94,14 +74,14 @@ def test_doctor_names_an_edited_row(loaded_db, tracker_cli):
 
 def test_doctor_finds_a_row_deleted_from_the_middle(loaded_db, tracker_cli):
     ids = _updates(loaded_db)
-    _behind_the_back(loaded_db, "DELETE FROM status_update WHERE id = :row", row=ids[0])
+    behind_the_back(loaded_db, "DELETE FROM status_update WHERE id = :row", row=ids[0])
     code, report = _doctor(tracker_cli)
     assert code == 1 and [b["row_id"] for b in report["history"]["broken"]] == [ids[1]]
 
 
 def test_doctor_finds_the_latest_rows_deleted(loaded_db, tracker_cli):
     ids = _updates(loaded_db)
-    _behind_the_back(loaded_db, "DELETE FROM status_update WHERE id = :row", row=ids[-1])
+    behind_the_back(loaded_db, "DELETE FROM status_update WHERE id = :row", row=ids[-1])
     code, report = _doctor(tracker_cli)
     assert code == 1 and [b["row_id"] for b in report["history"]["broken"]] == [None]
     result = tracker_cli("--lang", "en", "doctor")
@@ -113,7 +93,7 @@ def test_doctor_finds_a_whole_history_deleted_and_is_not_fooled_by_other_writes(
     with loaded_db.engine.begin() as conn:  # the assignment moving on without a history row (an extension, say)
         conn.execute(text("UPDATE assignment SET version = version + 1"))
     assert _doctor(tracker_cli)[0] == 0
-    _behind_the_back(loaded_db, "DELETE FROM status_update")
+    behind_the_back(loaded_db, "DELETE FROM status_update")
     code, report = _doctor(tracker_cli)
     assert code == 1 and report["history"] == {"checked": 0, "broken": [
         {"plan": JILIN, "task": "5.3.1", "unit": "市统计局", "row_id": None}]}

@@ -88,8 +88,9 @@ def enable(conn: Connection) -> str:
     for table, (privilege, columns) in WRITES.items():
         listed = f" ({', '.join(map(q, columns))})" if columns else ""
         conn.execute(text(f"GRANT {privilege}{listed} ON TABLE {q(table)} TO {q(group)}"))
-    sequence = conn.execute(text("SELECT pg_get_serial_sequence('status_update', 'id')")).scalar()
-    conn.execute(text(f"GRANT USAGE ON SEQUENCE {sequence} TO {q(group)}"))
+        if privilege == "INSERT":  # new rows take their id from the table's sequence
+            sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}).scalar()
+            conn.execute(text(f"GRANT USAGE ON SEQUENCE {sequence} TO {q(group)}"))
     for table in GUARDED:
         conn.execute(text(f"ALTER TABLE {q(table)} ENABLE ROW LEVEL SECURITY"))
     return group
