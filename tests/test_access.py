@@ -111,7 +111,7 @@ def test_another_units_row_is_refused_by_the_service_and_by_the_database(shared)
     other = _assignment(shared.db, QINGDAO, "3.3.2", "市商务局", "青岛市")
     liaison = shared.connect(made.login)
     try:
-        with pytest.raises(PermissionDenied, match="connected as 苏秀兰 of 市统计局"):
+        with pytest.raises(PermissionDenied, match="你以吉林市市统计局联络员苏秀兰的身份连接数据库"):
             with liaison.transaction() as session:
                 service.record_status(session, plan_key=QINGDAO, task_key="3.3.2",
                                       unit=service.find_unit(session, "市商务局", "青岛市"), status="done",
@@ -138,8 +138,8 @@ def test_by_or_as_someone_else_is_refused(shared):
     made = shared.grant("苏秀兰", "市统计局", "吉林市")
     liaison = shared.connect(made.login)
     try:
-        for kwargs, message in (({"by": "另一位联络员"}, "recorded under that name"),
-                                ({"acting_unit": "市发改委"}, "cannot act as 市发改委")):
+        for kwargs, message in (({"by": "另一位联络员"}, "进度只能以此姓名记录"),
+                                ({"acting_unit": "市发改委"}, "不能代表市发改委")):
             with pytest.raises(PermissionDenied, match=message):
                 with liaison.transaction() as session:
                     stats = service.find_unit(session, "市统计局", "吉林市")
@@ -232,7 +232,7 @@ def test_the_commands_an_administrator_and_a_liaison_run(shared, tracker_cli):
     shared.logins.append(login)
     assert f"postgresql://{login}@127.0.0.1:5432/test" in result.output and "只显示这一次" in result.output
     again = tracker_cli("access", "grant", "苏秀兰", "--unit", "市统计局", "-j", "吉林市")
-    assert again.exit_code != 0 and "revoke it first" in _said(again)
+    assert again.exit_code != 0 and "如需新建" in _said(again)
     listed = tracker_cli("access", "list")
     assert login in listed.output and "有效" in listed.output
 
@@ -240,9 +240,9 @@ def test_the_commands_an_administrator_and_a_liaison_run(shared, tracker_cli):
     done = me("status", "set", "5.3.1", "--plan", JILIN, "--unit", "市统计局", "-j", "吉林市", "--status", "推进中",
               "--percent", "20")
     assert done.exit_code == 0, done.output
-    for extra, message in ((["--by", "另一位联络员"], "recorded under that name"),
-                           (["--as", "市发改委"], "cannot act as 市发改委")):
-        refused = me("status", "set", "5.3.1", "--plan", JILIN, "--unit", "市统计局", "-j", "吉林市",
+    for extra, message in ((["--by", "另一位联络员"], "not 另一位联络员"),
+                           (["--as", "市发改委"], "you cannot act as 市发改委")):
+        refused = me("--lang", "en", "status", "set", "5.3.1", "--plan", JILIN, "--unit", "市统计局", "-j", "吉林市",
                      "--status", "已完成", *extra)
         assert isinstance(refused.exception, PermissionDenied)  # exit code 4 when run as `tracker`
         assert "connected as 苏秀兰 of 市统计局" in _said(refused) and message in _said(refused)
@@ -250,7 +250,7 @@ def test_the_commands_an_administrator_and_a_liaison_run(shared, tracker_cli):
 
     doctor = tracker_cli("doctor")
     assert doctor.exit_code == 0, doctor.output
-    assert "访问控制: 已开启,1 个联络员角色" in doctor.output
+    assert "访问控制\uff1a已开启\uff0c1个联络员角色" in doctor.output
 
     assert tracker_cli("access", "revoke", "苏秀兰", "--unit", "市统计局", "-j", "吉林市").exit_code == 0
     assert "已收回" in tracker_cli("access", "list").output
@@ -272,7 +272,7 @@ def test_the_app_opens_as_the_connected_liaison_whatever_tui_toml_says(shared, t
             start = resolve(session, as_unit=None, jurisdiction=None, liaison=None)
             assert (start.unit, start.jurisdiction, start.liaison, start.connected) == ("市统计局", "吉林市", "苏秀兰", True)
             assert resolve(session, as_unit="市统计局", jurisdiction="吉林市", liaison="苏秀兰") == start
-            with pytest.raises(PermissionDenied, match="cannot act as 市商务局"):
+            with pytest.raises(PermissionDenied, match="不能代表市商务局"):
                 resolve(session, as_unit="市商务局", jurisdiction="青岛市", liaison=None)
     finally:
         liaison.dispose()
@@ -282,5 +282,5 @@ def test_access_control_is_the_shared_deployments(loaded_db, tracker_cli):
     if loaded_db.engine.dialect.name != "sqlite":
         pytest.skip("the embedded file's answer")
     result = tracker_cli("access", "enable")
-    assert result.exit_code != 0 and "embedded SQLite file" in _said(result)
-    assert "只受文件权限保护" in tracker_cli("doctor").output
+    assert result.exit_code != 0 and "内嵌 SQLite 文件只受文件读写权限保护" in _said(result)
+    assert "access control: the embedded SQLite file, protected only" in tracker_cli("--lang", "en", "doctor").output

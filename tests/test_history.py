@@ -44,7 +44,7 @@ def test_an_intact_history_passes_and_the_two_formulas_agree(loaded_db, tracker_
     assert code == 0, report["problems"]
     # on PostgreSQL the insert trigger wrote these hashes, and Python's formula recomputed them
     assert report["history"] == {"checked": 3, "broken": []}
-    assert "进度记录: 3 条,哈希链完好" in tracker_cli("doctor").output
+    assert "进度记录\uff1a3条\uff0c哈希链完好" in tracker_cli("doctor").output
     with loaded_db.engine.connect() as conn:
         rows = conn.execute(select(StatusUpdate.__table__).order_by(StatusUpdate.id)).mappings().all()
     assert rows[1]["note"] == AWKWARD_NOTE
@@ -69,7 +69,7 @@ def test_doctor_names_an_edited_row(loaded_db, tracker_cli):
     code, report = _doctor(tracker_cli)
     assert code == 1
     assert report["history"]["broken"] == [{"plan": JILIN, "task": "5.3.1", "unit": "市统计局", "row_id": ids[1]}]
-    assert f"{JILIN} 5.3.1 市统计局的进度记录自第 #{ids[1]} 条起被改动或删除" in tracker_cli("doctor").output
+    assert f"{JILIN} 5.3.1 市统计局\uff1a进度记录自第 {ids[1]} 条起被改动或删除" in tracker_cli("doctor").output
 
 
 def test_doctor_finds_a_row_deleted_from_the_middle(loaded_db, tracker_cli):
@@ -132,7 +132,7 @@ def test_doctor_compares_the_schema_with_the_migrations(loaded_db, tracker_cli):
     if engine == "postgresql":
         expected.append("多出函数 wipe()")
     assert report["schema_differences"] == expected
-    assert "the schema differs from the migrations': extra trigger status_update.wipe" in \
+    assert "the schema differs from the one the migrations define: extra trigger status_update.wipe" in \
         tracker_cli("--lang", "en", "doctor").output
 
 
@@ -163,5 +163,5 @@ def test_restore_refuses_a_backup_with_a_foreign_trigger(loaded_db, tracker_cli,
     result = tracker_cli("restore", str(backup), "--yes")
     assert result.exit_code != 0
     said = result.output + str(result.exception)
-    assert "extra trigger status_update.wipe" in said and "not restored" in said
+    assert "多出触发器 status_update.wipe" in said and "不予恢复" in said
     assert snapshot(loaded_db.url) == before

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import click
 
+from . import language
 from .context import App, echo_json, pass_app
+from ..i18n import _
 
 
-def _zh(app: App) -> bool:
-    return app.lang == "zh"
-
-
-@click.group()
+@language.group()
 def access() -> None:
     """Liaisons' own database roles on the shared PostgreSQL, and row-level security."""
 
@@ -28,8 +26,7 @@ def enable(app: App) -> None:
 
     with app.db.transaction() as session:
         group = rules.enable(session)
-    click.echo(f"访问控制已开启\uff1a联络员角色组 {group}\uff0c行级安全策略生效" if _zh(app)
-               else f"access control is on: liaisons' group role {group}, row-level security in force")
+    click.echo(_("access control is on: liaisons' group role {group}, row-level security in force").format(group=group))
 
 
 def _unit_options(command):
@@ -52,17 +49,14 @@ def grant(app: App, name: str, unit_name: str, jurisdiction: str | None, login: 
     with app.db.transaction() as session:
         made = rules.grant(session, name, app.unit(session, unit_name, jurisdiction), login=login,
                            password=not no_password)
-    zh = _zh(app)
-    click.echo(f"已为 {made.jurisdiction} {made.unit} 联络员 {made.liaison} 建立数据库角色 {made.login}" if zh else
-               f"made the database role {made.login} for {made.liaison} of {made.unit} ({made.jurisdiction})")
-    click.echo(("连接串(TRACKER_DB)\uff1a" if zh else "connection line (TRACKER_DB): ") + made.connection_line)
+    click.echo(_("made the database role {login} for {liaison} of {unit} ({jurisdiction})").format(
+        login=made.login, liaison=made.liaison, unit=made.unit, jurisdiction=made.jurisdiction))
+    click.echo(_("connection line (TRACKER_DB): {line}").format(line=made.connection_line))
     if made.password:
-        click.echo(("密码(只显示这一次)\uff1a" if zh else "password (shown only this once): ") + made.password)
-        click.echo(("联络员把这一行写入自己的 ~/.pgpass(权限 600)\uff1a" if zh
-                    else "the liaison puts this line in their ~/.pgpass (mode 600): ") + made.pgpass_line)
+        click.echo(_("password (shown only this once): {password}").format(password=made.password))
+        click.echo(_("the liaison puts this line in their ~/.pgpass (mode 600): {line}").format(line=made.pgpass_line))
     else:
-        click.echo("未设密码\uff1a服务器须以证书或 peer 方式认证该角色(pg_hba.conf)" if zh
-                   else "no password: the server must authenticate this role by certificate or peer (pg_hba.conf)")
+        click.echo(_("no password: the server must authenticate this role by certificate or peer (pg_hba.conf)"))
 
 
 @access.command()
@@ -76,32 +70,33 @@ def revoke(app: App, name: str, unit_name: str, jurisdiction: str | None) -> Non
     with app.db.transaction() as session:
         unit = app.unit(session, unit_name, jurisdiction)
         dropped = rules.revoke(session, name, unit)
-    click.echo((f"已收回 {name} 的数据库角色\uff1a" if _zh(app) else f"revoked {name}'s database role: ")
-               + "\u3001".join(dropped))
+    click.echo(_("revoked {name}'s database role: {roles}").format(name=name, roles=", ".join(dropped)))
 
 
 @access.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def list_logins(app: App, as_json: bool) -> None:
     """Every liaison's login, granted or revoked."""
-    from ..textwidth import table
     from ..service import access as rules
+    from ..textwidth import table
 
     with app.db.reading() as session:
         records = rules.logins(session)
     if as_json:
         echo_json([r.__dict__ for r in records])
         return
-    zh = _zh(app)
+    if not records:
+        click.echo(_("no liaison roles yet"))
+        return
     rows = []
     for r in records:
         if r.revoked_at is not None:
-            state = f"已收回 {r.revoked_at:%Y-%m-%d}" if zh else f"revoked {r.revoked_at:%Y-%m-%d}"
+            state = _("revoked {day}").format(day=f"{r.revoked_at:%Y-%m-%d}")
         elif not r.role_exists:
-            state = "角色已不存在" if zh else "role is gone"
+            state = _("role is gone")
         else:
-            state = f"有效\uff0c{r.granted_at:%Y-%m-%d} 起" if zh else f"active since {r.granted_at:%Y-%m-%d}"
+            state = _("active since {day}").format(day=f"{r.granted_at:%Y-%m-%d}")
         rows.append([r.login, r.liaison, r.unit, r.jurisdiction, state])
-    headers = ["数据库角色", "联络员", "单位", "地区", "状态"] if zh else ["role", "liaison", "unit", "jurisdiction", "state"]
-    click.echo(table(headers, rows, [None] * 5) if rows else ("还没有联络员角色" if zh else "no liaison roles yet"))
+    headers = [_("role"), _("liaison"), _("unit"), _("jurisdiction"), _("state")]
+    click.echo(table(headers, rows, [None] * 5))

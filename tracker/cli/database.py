@@ -15,6 +15,7 @@ import click
 
 from . import language
 from .context import App, pass_app
+from ..i18n import _
 from ..errors import TrackerError
 
 
@@ -118,8 +119,9 @@ def _examine(url: str, zh: bool) -> dict:
 
     report: dict = {"database": _shown(url), "problems": []}
 
-    def problem(chinese: str, english: str) -> None:
-        report["problems"].append(chinese if zh else english)
+    def problem(chinese: str, english: str | None = None) -> None:
+        # one argument: a message already through the catalogue
+        report["problems"].append(chinese if zh or english is None else english)
 
     path = sqlite_path(url)
     if path is not None and not path.is_file():
@@ -152,7 +154,7 @@ def _examine(url: str, zh: bool) -> dict:
             problem(f"有 {count} 个迁移待执行: 任何打开数据库的命令都会执行它们",
                     f"{count} migration(s) pending: any command that opens the database runs them")
         _size_and_health(db, path, report, problem)
-        _schema(db, path, revision, report, problem, zh)
+        _schema(db, path, revision, report, problem)
         _contents(db, report)
         _history(db, report, problem)
         _access(db, report, problem)
@@ -189,20 +191,20 @@ def _contents(db, report: dict) -> None:
             for t in operations.unused_feed_tokens(session)]
 
 
-def _schema(db, path: Path | None, revision: str, report: dict, problem, zh: bool) -> None:
+def _schema(db, path: Path | None, revision: str, report: dict, problem) -> None:
     """The schema against the one the migrations define at its revision."""
     from ..service.operations import schema_differences
 
     try:
         differences = schema_differences(db, path, revision)
     except Exception as exc:  # PostgreSQL: the connected role may not create the scratch schema
-        reason = str(exc).splitlines()[0]
-        problem(f"无法与迁移定义的架构比较: {reason}", f"could not compare the schema with the migrations': {reason}")
+        problem(_("could not compare the schema with the one the migrations define: {reason}").format(
+            reason=str(exc).splitlines()[0]))
         return
-    report["schema_differences"] = [d.describe(zh) for d in differences]
+    report["schema_differences"] = [d.describe() for d in differences]
     for difference in differences:
-        problem(f"架构与迁移定义不符: {difference.describe(True)}",
-                f"the schema differs from the migrations': {difference.describe(False)}")
+        problem(_("the schema differs from the one the migrations define: {difference}").format(
+            difference=difference.describe()))
 
 
 def _history(db, report: dict, problem) -> None:
@@ -214,14 +216,14 @@ def _history(db, report: dict, problem) -> None:
     for b in broken[:10]:
         where = f"{b.plan} {b.task} {b.unit}"
         if b.row_id is None:
-            problem(f"{where}的最新进度记录被删除或替换了(与任务记下的最后一条不符)",
-                    f"{where}: the latest status update was deleted or replaced (it is not the one recorded last)")
+            problem(_("{where}: the latest status update was deleted or replaced (it is not the one recorded "
+                      "last)").format(where=where))
         else:
-            problem(f"{where}的进度记录自第 #{b.row_id} 条起被改动或删除(哈希链断开)",
-                    f"{where}: status history changed or deleted from row #{b.row_id} on (the hash chain breaks)")
+            problem(_("{where}: status history changed or deleted from row #{row} on (the hash chain "
+                      "breaks)").format(where=where, row=b.row_id))
     if len(broken) > 10:
-        problem(f"另有 {len(broken) - 10} 项任务的进度记录被改动(tracker doctor --json 列出全部)",
-                f"{len(broken) - 10} more assignments' histories were changed (tracker doctor --json lists all)")
+        problem(_("{n} more assignments' histories were changed (tracker doctor --json lists all)").format(
+            n=len(broken) - 10))
 
 
 def _access(db, report: dict, problem) -> None:
@@ -236,11 +238,9 @@ def _access(db, report: dict, problem) -> None:
                         "excess": [{"role": role, "right": right} for role, right in found.excess],
                         "revoked_but_present": found.revoked_but_present}
     for role, right in found.excess:
-        problem(f"数据库角色 {role} 的权限超出联络员应有的: {right}", f"database role {role} has more rights than a "
-                f"liaison should: {right}")
+        problem(_("database role {role} has more rights than a liaison should: {right}").format(role=role, right=right))
     for role in found.revoked_but_present:
-        problem(f"已收回的数据库角色 {role} 仍然存在(tracker access revoke 会删除它)",
-                f"the revoked database role {role} still exists (tracker access revoke drops it)")
+        problem(_("the revoked database role {role} still exists (tracker access revoke drops it)").format(role=role))
 
 
 _COUNT_LABELS = {"jurisdictions": "地区", "units": "单位", "groups": "单位组", "liaisons": "联络员", "plans": "计划",
@@ -294,18 +294,15 @@ def _print(app: App, report: dict) -> None:
         else:
             click.echo("订阅令牌: 均已使用或没有" if zh else "feed tokens: none unused")
     if "history" in report and not report["history"]["broken"]:
-        checked = report["history"]["checked"]
-        click.echo(f"进度记录: {checked} 条,哈希链完好" if zh else f"status history: {checked} rows, hash chains intact")
+        click.echo(_("status history: {n} rows, hash chains intact").format(n=report["history"]["checked"]))
     if "access" in report:
         found = report["access"]
         if found is None:
-            click.echo("访问控制: 内嵌 SQLite 文件,只受文件权限保护" if zh
-                       else "access control: the embedded SQLite file, protected only by the file's permissions")
+            click.echo(_("access control: the embedded SQLite file, protected only by the file's permissions"))
         elif found["enabled"]:
-            click.echo(f"访问控制: 已开启,{found['logins']} 个联络员角色" if zh
-                       else f"access control: on, {found['logins']} liaison roles")
+            click.echo(_("access control: on, {n} liaison roles").format(n=found["logins"]))
         else:
-            click.echo("访问控制: 未开启(tracker access enable)" if zh else "access control: off (tracker access enable)")
+            click.echo(_("access control: off (tracker access enable)"))
     for problem in report["problems"]:
         click.echo(("需要处理: " if zh else "needs attention: ") + problem, err=True)
     if not report["problems"]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..errors import NotFound, PermissionDenied, TrackerError
+from ..i18n import _
 from ..store import access as roles
 from ..store.models import AccessLogin, Jurisdiction, Liaison, Unit
 
@@ -61,11 +62,14 @@ def acting_identity(session: Session, acting_unit_id: int | None, by: str | None
         return acting_unit_id, by
     if acting_unit_id is not None and acting_unit_id != me.unit_id:
         other = session.get(Unit, acting_unit_id)
-        raise PermissionDenied(f"you are connected as {me.liaison} of {me.unit} ({me.jurisdiction}, database role "
-                               f"{me.login}): you cannot act as {other.name if other else acting_unit_id}")
+        raise PermissionDenied(_("you are connected as {liaison} of {unit} ({jurisdiction}, database role {login}): "
+                                 "you cannot act as {other}").format(
+            liaison=me.liaison, unit=me.unit, jurisdiction=me.jurisdiction, login=me.login,
+            other=other.name if other else acting_unit_id))
     if by and by.strip() and by.strip() != me.liaison:
-        raise PermissionDenied(f"you are connected as {me.liaison} of {me.unit} ({me.jurisdiction}, database role "
-                               f"{me.login}): updates are recorded under that name, not {by.strip()!r}")
+        raise PermissionDenied(_("you are connected as {liaison} of {unit} ({jurisdiction}, database role {login}): "
+                                 "updates are recorded under that name, not {name}").format(
+            liaison=me.liaison, unit=me.unit, jurisdiction=me.jurisdiction, login=me.login, name=by.strip()))
     return me.unit_id, me.liaison
 
 
@@ -74,8 +78,8 @@ def acting_identity(session: Session, acting_unit_id: int | None, by: str | None
 
 def _require_postgres(session: Session) -> None:
     if not _postgres(session):
-        raise TrackerError("access control is for the shared PostgreSQL deployment; the embedded SQLite file "
-                           "is protected only by who may read and write the file (see README)")
+        raise TrackerError(_("access control is for the shared PostgreSQL deployment; the embedded SQLite file "
+                             "is protected only by who may read and write the file (see README)"))
 
 
 def enable(session: Session) -> str:
@@ -99,7 +103,7 @@ def grant(session: Session, name: str, unit: Unit, *, login: str | None = None, 
     _require_postgres(session)
     name = name.strip()
     if not name:
-        raise TrackerError("a liaison needs a name")
+        raise TrackerError(_("a liaison needs a name"))
     liaison = session.scalar(select(Liaison).where(Liaison.unit_id == unit.id, Liaison.name == name))
     if liaison is None:
         liaison = Liaison(unit_id=unit.id, name=name)
@@ -108,7 +112,8 @@ def grant(session: Session, name: str, unit: Unit, *, login: str | None = None, 
     active = session.scalar(select(AccessLogin.role_name).where(AccessLogin.liaison_id == liaison.id,
                                                                 AccessLogin.revoked_at.is_(None)))
     if active:
-        raise TrackerError(f"{name} of {unit.name} has the login {active} already; revoke it first to make a new one")
+        raise TrackerError(_("{name} of {unit} has the login {login} already; revoke it first to make a new "
+                             "one").format(name=name, unit=unit.name, login=active))
     conn = session.connection()
     login = login or roles.default_login(conn, liaison.id)
     made = roles.create_login(conn, login, password=password)
@@ -129,7 +134,7 @@ def revoke(session: Session, name: str, unit: Unit) -> list[str]:
         select(AccessLogin).join(Liaison, Liaison.id == AccessLogin.liaison_id)
         .where(Liaison.unit_id == unit.id, Liaison.name == name.strip(), AccessLogin.revoked_at.is_(None))))
     if not logins:
-        raise NotFound(f"{name} of {unit.name} has no login to revoke")
+        raise NotFound(_("{name} of {unit} has no login to revoke").format(name=name, unit=unit.name))
     conn = session.connection()
     for record in logins:
         roles.drop_login(conn, record.role_name)

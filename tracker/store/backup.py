@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TrackerError
+from ..i18n import _
 from .direct import VERSIONS
 from .schema import sqlite_differences
 
@@ -120,9 +121,11 @@ def check_backup(path: Path, *, compare_schema: bool = True) -> BackupInfo:
         with closing(_connect(path, readonly=True)) as connection:
             differences = sqlite_differences(connection, revision[0])
         if differences:
-            raise TrackerError("its schema is not the one tracker's migrations define at its revision "
-                               f"{revision[0]} ({'; '.join(d.describe(zh=False) for d in differences)}): "
-                               "a tracker backup holds nothing else, so it is not restored", where=where)
+            raise TrackerError(_("its schema is not the one tracker's migrations define at its revision "
+                                 "{revision} ({differences}): a tracker backup holds nothing else, so it is not "
+                                 "restored").format(revision=revision[0],
+                                                    differences="; ".join(d.describe() for d in differences)),
+                               where=where)
     return BackupInfo(path, revision[0], counts, path.stat().st_size)
 
 

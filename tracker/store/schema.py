@@ -21,6 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from ..i18n import N_, _
+
 # what an object is, in the words a person reads
 KINDS = ("table", "index", "trigger", "view", "policy", "function", "column", "constraint")
 
@@ -31,13 +33,21 @@ class Difference:
     kind: str
     name: str  # "status_update", "status_update.wipe", …
 
-    def describe(self, zh: bool) -> str:
-        if zh:
-            words = {"extra": "多出", "missing": "缺少", "changed": "与迁移定义不同的"}
-            kinds = {"table": "表", "index": "索引", "trigger": "触发器", "view": "视图", "policy": "行级安全策略",
-                     "function": "函数", "column": "列", "constraint": "约束"}
-            return f"{words[self.change]}{kinds.get(self.kind, self.kind)} {self.name}"
-        return f"{self.change} {self.kind} {self.name}"
+    def describe(self) -> str:
+        return _(_WORDING[(self.change, self.kind)]).format(name=self.name)
+
+
+_WORDING = {(change, kind): text for change, texts in (
+    ("extra", (N_("extra table {name}"), N_("extra index {name}"), N_("extra trigger {name}"),
+               N_("extra view {name}"), N_("extra policy {name}"), N_("extra function {name}"),
+               N_("extra column {name}"), N_("extra constraint {name}"))),
+    ("missing", (N_("missing table {name}"), N_("missing index {name}"), N_("missing trigger {name}"),
+                 N_("missing view {name}"), N_("missing policy {name}"), N_("missing function {name}"),
+                 N_("missing column {name}"), N_("missing constraint {name}"))),
+    ("changed", (N_("changed table {name}"), N_("changed index {name}"), N_("changed trigger {name}"),
+                 N_("changed view {name}"), N_("changed policy {name}"), N_("changed function {name}"),
+                 N_("changed column {name}"), N_("changed constraint {name}"))),
+) for kind, text in zip(KINDS, texts)}
 
 
 Schema = dict[tuple[str, str], str]  # (kind, name) → its definition, normalised
