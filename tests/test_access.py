@@ -284,3 +284,19 @@ def test_access_control_is_the_shared_deployments(loaded_db, tracker_cli):
     result = tracker_cli("access", "enable")
     assert result.exit_code != 0 and "内嵌 SQLite 文件只受文件读写权限保护" in _said(result)
     assert "access control: the embedded SQLite file, protected only" in tracker_cli("--lang", "en", "doctor").output
+
+
+def test_grant_before_enable_and_a_taken_role_name_are_refused(loaded_db, tracker_cli):
+    if loaded_db.engine.dialect.name != "postgresql":
+        pytest.skip("the shared deployment is PostgreSQL's")
+    before = tracker_cli("--lang", "en", "access", "grant", "苏秀兰", "--unit", "市统计局", "-j", "吉林市")
+    assert before.exit_code != 0 and "run `tracker access enable` first" in _said(before)
+    place = Shared(loaded_db)
+    try:
+        taken = tracker_cli("--lang", "en", "access", "grant", "苏秀兰", "--unit", "市统计局", "-j", "吉林市",
+                            "--login", "postgres")
+        assert taken.exit_code != 0 and "a database role named postgres exists already" in _said(taken)
+        with loaded_db.reading() as session:
+            assert access.logins(session) == []
+    finally:
+        place.drop_roles()

@@ -59,7 +59,7 @@ def default_login(conn: Connection, liaison_id: int) -> str:
 
 
 def tables(conn: Connection) -> list[str]:
-    _, schema = scope(conn)
+    schema = scope(conn)[1]
     return list(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY tablename"),
                              {"s": schema}).scalars())
 
@@ -75,7 +75,7 @@ def _role_exists(conn: Connection, role: str) -> bool:
 def enable(conn: Connection) -> str:
     """Turn access control on (idempotent): the liaisons' group role, its grants, row-level
     security on the guarded tables. Returns the group role's name."""
-    _, schema = scope(conn)
+    schema = scope(conn)[1]
     group = group_role(conn)
     q = lambda name: _identifier(conn, name)  # noqa: E731
     if not _role_exists(conn, group):
@@ -98,7 +98,7 @@ def enable(conn: Connection) -> str:
 
 
 def is_enabled(conn: Connection) -> bool:
-    _, schema = scope(conn)
+    schema = scope(conn)[1]
     found = conn.execute(text(
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = :s AND c.relname = ANY(:t) AND c.relrowsecurity"), {"s": schema, "t": list(GUARDED)}).scalar()
@@ -119,7 +119,7 @@ def create_login(conn: Connection, login: str, *, password: bool) -> Granted:
     if _role_exists(conn, login):
         raise TrackerError(_("a database role named {login} exists already; choose another with --login").format(
             login=login))
-    _, schema = scope(conn)
+    schema = scope(conn)[1]
     q = lambda name: _identifier(conn, name)  # noqa: E731
     secret = verifier = None
     if password:
@@ -173,7 +173,7 @@ def excess_rights(conn: Connection, logins: list[str]) -> list[tuple[str, str]]:
         "SELECT u.rolname, 'member of ' || g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
         "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = ANY(:r) AND g.rolname <> :g ORDER BY 1, 2"),
         {"r": logins, "g": group_role(conn)}).all())
-    _, schema = scope(conn)
+    schema = scope(conn)[1]
     # a privilege on any column counts (has_any_column_privilege), then the allowed columns are let off
     granted = conn.execute(text(
         "SELECT r.rolname, c.relname, p, a.attname FROM pg_roles r, pg_class c "
