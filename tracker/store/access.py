@@ -81,6 +81,8 @@ def enable(conn: Connection) -> str:
     if not _role_exists(conn, group):
         conn.execute(text(f"CREATE ROLE {q(group)} NOLOGIN"))
     conn.execute(text(f"GRANT USAGE ON SCHEMA {q(schema)} TO {q(group)}"))
+    # tables a later migration adds are readable too (writing them needs `access enable` again)
+    conn.execute(text(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q(schema)} GRANT SELECT ON TABLES TO {q(group)}"))
     for table in tables(conn):
         conn.execute(text(f"REVOKE ALL ON TABLE {q(table)} FROM PUBLIC"))
         conn.execute(text(f"REVOKE ALL ON TABLE {q(table)} FROM {q(group)}"))
