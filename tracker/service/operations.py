@@ -102,7 +102,7 @@ def broken_histories(session: Session) -> tuple[int, list[BrokenHistory]]:
 def schema_differences(db, path, revision: str):
     """How the database's schema (tables, indexes, triggers, views; on PostgreSQL also policies and
     functions) differs from the one the migrations define at `revision` (store/schema.py)."""
-    from ..store import schema
+    from ..store import schema_check as schema
 
     if path is None:
         return schema.postgres_differences(db.engine, revision)

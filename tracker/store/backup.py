@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import TrackerError
 from ..i18n import _
 from .direct import VERSIONS
-from .schema import sqlite_differences
+from .schema_check import sqlite_differences
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # the tables a tracker database cannot be without
