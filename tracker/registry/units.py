@@ -12,13 +12,16 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..clock import DEFAULT_TIMEZONE
 from ..errors import TrackerError
 
 UNIT_KINDS = ("department", "district", "zone", "agency", "group")
 
-# Full-width and half-width forms the published texts mix freely.
-_FOLD = str.maketrans({"(": "(", ")": ")", "〈": "<", "〉": ">", "《": "<", "》": ">", "<": "<", ">": ">",
-                       "﹙": "(", "﹚": ")", ",": ",", ";": ";", ":": ":"})
+# Full-width and half-width forms the published texts mix freely: the Halfwidth and Fullwidth
+# Forms block (U+FF01–FF5E, ASCII shifted by 0xFEE0, so （ → "(" and ， → ","), angle and book
+# brackets (〈〉《》 U+3008–300B) as <>, small brackets (﹙﹚ U+FE59–FE5A) as ().
+_FOLD = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},
+                       "\u3008": "<", "\u3009": ">", "\u300a": "<", "\u300b": ">", "\ufe59": "(", "\ufe5a": ")"})
 _SPACE = re.compile(r"\s+")
 
 
@@ -108,7 +111,7 @@ class Registry:
 
     def _read(self, data: dict) -> None:
         for entry in data.get("jurisdictions", []):
-            self.jurisdictions[entry["name"]] = entry.get("timezone", "Asia/Shanghai")
+            self.jurisdictions[entry["name"]] = entry.get("timezone", DEFAULT_TIMEZONE)
         for entry in data.get("units", []):
             kind = entry.get("kind", "department")
             if kind not in UNIT_KINDS or kind == "group":
