@@ -34,6 +34,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "backup": "tracker.cli.database:backup",
     "restore": "tracker.cli.database:restore",
     "doctor": "tracker.cli.database:doctor",
+    "access": "tracker.cli.access:access",
 }
 
 
@@ -281,9 +282,10 @@ def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_tex
     code = parse_status(status_text)
     with app.db.transaction() as session:
         unit = app.unit(session, unit_name, jurisdiction)
-        acting_unit = app.unit(session, acting, jurisdiction or unit.jurisdiction) if acting else unit
+        acting_unit = app.unit(session, acting, jurisdiction or unit.jurisdiction) if acting else None
         entry = record_status(session, assignment_id=find_assignment(session, plan_key, task_key, unit.id),
-                              acting_unit_id=acting_unit.id, status=code, percent=percent, note=note, by=liaison)
+                              acting_unit_id=acting_unit.id if acting_unit else None, status=code, percent=percent,
+                              note=note, by=liaison)
     click.echo(f"{plan_key} {task_key} {entry.unit}: {status_label(entry.status, app.lang)}"
                + (f" {entry.percent}%" if entry.percent is not None else ""))
 

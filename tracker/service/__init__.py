@@ -21,11 +21,13 @@ from .. import clock
 from ..deadlines import next_due
 from ..errors import AmbiguousUnit, Conflict, NotFound, NothingToUndo, PermissionDenied, TrackerError
 from ..i18n import STATUSES, status_label
+from ..store.history import CHAINED, chain_hash
 from ..store.tasklist import TaskRow, add_units, sort_by_due, sort_rows_by_due, task_rows
 from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
 from ..registry import closest_names, normalise_name
+from .access import acting_identity
 
 # ---------------------------------------------------------------------- units
 
@@ -510,37 +512,45 @@ def _author(session: Session, acting_unit_id: int, by: str | None) -> tuple[str 
 def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, status: str, percent: int | None,
             note: str | None, by: str | None, expected_version: int | None, undoes: int | None = None) -> HistoryEntry:
     now = clock.now()
+    author, liaison_id = _author(session, acting_unit_id, by)
+    row = StatusUpdate(assignment_id=assignment.id, status=status, percent=percent,
+                       note=note.strip() if note and note.strip() else None,
+                       liaison_id=liaison_id, recorded_by_unit_id=acting_unit_id,
+                       author=author, recorded_at=now, undoes_id=undoes)
+    latest = {}
+    if session.get_bind().dialect.name == "sqlite":
+        # the new link of the assignment's history chain; on PostgreSQL the insert trigger makes it
+        row.chain_hash = latest["history_hash"] = chain_hash(
+            assignment.history_hash, {column: getattr(row, column) for column in CHAINED})
     guard = Assignment.version == (assignment.version if expected_version is None else expected_version)
     # the version check and the bump are one statement, so two writers cannot both pass it
     result = session.execute(
         update(Assignment).where(Assignment.id == assignment.id, guard)
-        .values(status=status, percent=percent, status_at=now, version=Assignment.version + 1)
+        .values(status=status, percent=percent, status_at=now, version=Assignment.version + 1, **latest)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         newer = latest_update(session, assignment.id)
         who = f"{newer.author or newer.unit} ({newer.recorded_at:%Y-%m-%d %H:%M})" if newer else "someone"
         raise Conflict(f"{who} updated this task meanwhile; look at the newer update and try again",
                        newer=newer, state=assignment_state(session, assignment.id))
-    author, liaison_id = _author(session, acting_unit_id, by)
-    row = StatusUpdate(assignment_id=assignment.id, status=status, percent=percent,
-                       note=note.strip() if note and note.strip() else None,
-                       liaison_id=liaison_id, recorded_by_unit_id=acting_unit_id,
-                       author=author, recorded_at=now, undoes_id=undoes)
     session.add(row)
     session.flush()
+    if not latest:  # PostgreSQL's trigger set the hash, and for a liaison's login who and when
+        session.refresh(row, ["author", "recorded_at"])
     session.expire(assignment)
     acting = session.scalar(select(Unit.name).where(Unit.id == acting_unit_id))
-    return HistoryEntry(row.id, assignment.unit.name, assignment.role, status, percent, row.note, author, now,
-                        undoes, acting, assignment.id)
+    return HistoryEntry(row.id, assignment.unit.name, assignment.role, status, percent, row.note, row.author,
+                        row.recorded_at, undoes, acting, assignment.id)
 
 
-def record_status(session: Session, *, assignment_id: int, acting_unit_id: int, status: str,
+def record_status(session: Session, *, assignment_id: int, acting_unit_id: int | None, status: str,
                   percent: int | None = None, note: str | None = None, by: str | None = None,
                   expected_version: int | None = None) -> HistoryEntry:
     """Append a status update to an assignment (find_assignment gives its id from names).
 
     `acting_unit_id` is the unit whose liaison records it (the assignment's own unit, or the
-    plan's coordinator); `by` the liaison, by default the acting unit's only liaison;
+    plan's coordinator; None: the assignment's own, or on the shared database the connected
+    liaison's); `by` the liaison, by default the acting unit's only liaison;
     `expected_version` the version the caller saw, so an update made meanwhile is not
     overwritten (Conflict carries the newer update and state)."""
     validate_update(status, percent, note)
@@ -550,16 +560,27 @@ def record_status(session: Session, *, assignment_id: int, acting_unit_id: int, 
     if assignment.task.archived or assignment.archived:
         raise TrackerError(f"task {assignment.task.key} of plan {assignment.task.plan.key} "
                            f"was removed from the plan (archived)")
+    acting_unit_id, by = _acting(session, assignment, acting_unit_id, by)
     _check_permission(session, assignment, acting_unit_id)
     return _append(session, assignment, acting_unit_id, status=status, percent=percent, note=note, by=by,
                    expected_version=expected_version)
 
 
-def undo(session: Session, *, assignment_id: int, acting_unit_id: int, by: str | None = None) -> HistoryEntry:
+def _acting(session: Session, assignment: Assignment, acting_unit_id: int | None,
+            by: str | None) -> tuple[int, str | None]:
+    """Who records an update: on the shared database the connected liaison (service/access.py,
+    which refuses another unit or name), else the acting unit given, or the assignment's own."""
+    acting_id, by = acting_identity(session, acting_unit_id, by)
+    return (assignment.unit_id if acting_id is None else acting_id), by
+
+
+def undo(session: Session, *, assignment_id: int, acting_unit_id: int | None,
+         by: str | None = None) -> HistoryEntry:
     """Undo the latest update on an assignment, if the acting unit made it, by a new entry that
     restores the state before it (status, percent and note). Nothing is deleted."""
     assignment = _assignment(session, assignment_id)
     task_key = assignment.task.key
+    acting_unit_id, by = _acting(session, assignment, acting_unit_id, by)
     _check_permission(session, assignment, acting_unit_id)
     updates = list(session.scalars(select(StatusUpdate).where(StatusUpdate.assignment_id == assignment.id)
                                    .order_by(StatusUpdate.id.desc()).limit(2)))

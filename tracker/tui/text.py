@@ -120,6 +120,8 @@ _TEXT: dict[str, tuple[str, str]] = {
                     "tracker tui needs a terminal (standard input and output must both be one). "
                     "In scripts use tracker tasks and tracker status set."),
     # command palette
+    "connected_as": ("你以 {unit} 联络员 {liaison} 的身份连接数据库\uff0c不能更换单位",
+                     "You are connected as {liaison} of {unit}; the unit cannot be changed"),
     "cmd_change_unit": ("更换单位或联络员", "Change unit or liaison"),
     "cmd_change_unit_help": ("重新选择你代表的单位", "Choose again which unit you act for"),
     "cmd_tab": ("查看:{tab}", "Show: {tab}"),
