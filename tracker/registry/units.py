@@ -147,9 +147,9 @@ class Registry:
     def lookup(self, jurisdiction: str, name: str) -> Unit | None:
         folded = normalise_name(name)
         candidates = [folded]
-        # 青岛市商务局 → 市商务局: the jurisdiction's own prefix is often written out in full.
+        # 青岛市商务局 → 市商务局, 松江区财政局 → 区财政局: the jurisdiction is often written out in full.
         if folded.startswith(jurisdiction):
-            candidates.append("市" + folded[len(jurisdiction):])
+            candidates.append(jurisdiction[-1] + folded[len(jurisdiction):])
         for candidate in candidates:
             found = self._index.get((jurisdiction, candidate))
             if found:
