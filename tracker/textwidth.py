@@ -1,12 +1,40 @@
-"""Text columns for terminals where a Chinese character takes two cells.
+"""Text for terminals: columns where a Chinese character takes two cells, and user data that
+cannot act on the terminal.
 
 Cells are padded by display width and cut with an ellipsis, never in the middle of a character.
+Notes, names and task texts come from other people and from files; `printable` shows their
+control and format characters (escape codes, bell, backspace, right-to-left overrides, line
+separators) as visible escapes, so what reaches a terminal is what was written, not what it does.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+
+
+# Unicode categories that act on a terminal or on the order and shape of text rather than being
+# text: controls, format characters (bidi overrides and isolates, zero-width spaces, the BOM),
+# lone surrogates and the line/paragraph separators. Newline and tab are layout; the zero-width
+# joiner and non-joiner are part of how emoji and some scripts are written.
+_ACTING = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_KEPT = frozenset("\n\t\u200c\u200d")
+
+
+def _escape(ch: str) -> str:
+    # \uXXXX is readable and, inside a JSON string, decodes back to the same character
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def printable(text: str) -> str:
+    """`text` with every character that would act on a terminal shown as a `\\uXXXX` escape."""
+    if text.replace("\n", "").replace("\t", "").isprintable():
+        return text  # the common case, decided in C
+    return "".join(_escape(ch) if ch not in _KEPT and unicodedata.category(ch) in _ACTING else ch for ch in text)
 
 
 @lru_cache(maxsize=8192)
@@ -22,7 +50,7 @@ def width(text: str) -> int:
 
 
 def _fit(text: str, cells: int) -> tuple[str, int]:
-    text = " ".join(text.split())
+    text = " ".join(printable(text).split())
     used = width(text)
     if used <= cells:
         return text, used

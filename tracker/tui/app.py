@@ -23,7 +23,8 @@ from .screens.choose_unit import ChooseUnitScreen
 from .screens.help import HelpScreen
 from .screens.tasks import TasksScreen
 from .screens.update import UpdateScreen, UpdateTarget
-from .text import localise_bindings, state, tr
+from ..textwidth import printable
+from .text import localise_bindings, plain, state, tr
 
 
 class TrackerApp(App):
@@ -78,9 +79,9 @@ class TrackerApp(App):
         try:
             line = self.screen.query_one("#message", Static)
         except Exception:  # a modal or the chooser: a toast instead
-            self.notify(text, severity="error" if error else "information")
+            self.notify(printable(text), severity="error" if error else "information", markup=False)
             return
-        line.update(text)
+        line.update(plain(text))
         line.set_class(error, "error")
         line.display = bool(text)
 

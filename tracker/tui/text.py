@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual.content import Content
+
+from ..textwidth import printable
 from ..i18n import status_label
 
 _TEXT: dict[str, tuple[str, str]] = {
@@ -145,6 +148,15 @@ _BINDING_EN = {
 def tr(name: str, lang: str = "zh", /, **kwargs) -> str:
     zh, en = _TEXT[name]
     return (en if lang == "en" else zh).format(**kwargs)
+
+
+def plain(text: str) -> Content:
+    """Text for a widget, shown as written: never read as markup (a note `数据已汇总[/]` or
+    `[link=…]` is text someone typed), and with control characters made visible.
+
+    Every string a widget shows goes through here or through `display.fit`, because most of
+    them carry user data (notes, names, task texts, plan titles) somewhere inside."""
+    return Content(printable(text))
 
 
 def state(status: str, percent: int | None, lang: str) -> str:

@@ -19,7 +19,8 @@ from textual.widgets.option_list import Option
 from ...service import UnitSummary
 from ...registry import normalise_name
 from ..identity import Ask, Identity, remember
-from ..text import localise_bindings, tr
+from ...textwidth import printable
+from ..text import localise_bindings, plain, tr
 
 
 class ChooseUnitScreen(Screen):
@@ -45,7 +46,7 @@ class ChooseUnitScreen(Screen):
         with Vertical(id="choose-unit"):
             yield Static(tr("choose_unit", lang), classes="heading")
             yield Input(self.ask.query, placeholder=tr("unit_placeholder", lang), id="unit-query", compact=True)
-            yield Static(self.ask.notice or "", id="choose-note")
+            yield Static(plain(self.ask.notice or ""), id="choose-note")
             yield OptionList(id="units", compact=True)
         with Vertical(id="choose-liaison"):
             yield Static(id="liaison-prompt", classes="heading")
@@ -86,10 +87,10 @@ class ChooseUnitScreen(Screen):
                         if not folded or any(folded in normalise_name(n) for n in (u.name, u.full_name or "", *u.aliases))]
         options = []
         for unit in self.matches:
-            label = Text(unit.name)
-            label.append(f"  {unit.jurisdiction}", style="dim")
+            label = Text(printable(unit.name))
+            label.append(printable(f"  {unit.jurisdiction}"), style="dim")
             if unit.full_name and unit.full_name != unit.name:
-                label.append(f"  {unit.full_name}", style="dim")
+                label.append(printable(f"  {unit.full_name}"), style="dim")
             options.append(Option(label, id=str(unit.id)))
         units = self.query_one("#units", OptionList)
         units.set_options(options)
@@ -97,12 +98,12 @@ class ChooseUnitScreen(Screen):
             units.highlighted = 0
         note = self.query_one("#choose-note", Static)
         if folded and not self.matches:
-            note.update(tr("no_unit_match", lang, query=query))
+            note.update(plain(tr("no_unit_match", lang, query=query)))
         elif len({u.jurisdiction for u in self.matches}) > 1 and len({u.name for u in self.matches}) == 1:
             places = "、".join(u.jurisdiction for u in self.matches)
-            note.update(tr("ambiguous", lang, name=self.matches[0].name, places=places))
+            note.update(plain(tr("ambiguous", lang, name=self.matches[0].name, places=places)))
         else:
-            note.update(self.ask.notice or "")
+            note.update(plain(self.ask.notice or ""))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "unit-query":
@@ -133,9 +134,9 @@ class ChooseUnitScreen(Screen):
         self.query_one("#choose-unit").display = False
         self.query_one("#choose-liaison").display = True
         self.query_one("#liaison-prompt", Static).update(
-            tr("choose_liaison", lang, unit=unit.name, jurisdiction=unit.jurisdiction))
+            plain(tr("choose_liaison", lang, unit=unit.name, jurisdiction=unit.jurisdiction)))
         known = self.query_one("#liaisons", OptionList)
-        known.set_options([Option(name, id=name) for name in unit.liaisons])
+        known.set_options([Option(plain(name), id=name) for name in unit.liaisons])
         self.query_one("#known-heading").display = bool(unit.liaisons)
         known.display = bool(unit.liaisons)
         self.set_focus(self.query_one("#liaison", Input))

@@ -18,10 +18,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ... import clock
-from ...textwidth import fit
+from ...textwidth import fit, printable
 from ...i18n import t
 from ...service import TaskDetail
-from ..text import localise_bindings, state, tr
+from ..text import localise_bindings, plain, state, tr
 from .update import UpdateTarget
 
 
@@ -62,7 +62,7 @@ class TaskDetailScreen(Screen):
 
     def on_mount(self) -> None:
         localise_bindings(self, self.app.lang)
-        self.query_one("#whoami", Static).update(self.app.whoami())
+        self.query_one("#whoami", Static).update(plain(self.app.whoami()))
         self.query_one("#history", DataTable).can_focus = False
         self.query_one("#units", DataTable).focus()
         self.load()
@@ -89,13 +89,13 @@ class TaskDetailScreen(Screen):
         lang = self.app.lang
         keep = self.selected_unit_id()
         self.detail = detail
-        head = Text(f"{detail.key}  ", style="bold")
-        head.append(detail.title, style="bold")
+        head = Text(printable(f"{detail.key}  "), style="bold")
+        head.append(printable(detail.title), style="bold")
         if detail.archived:
             head.append(" " + tr("archived", lang), style="italic")
         self.query_one("#detail-head", Static).update(head)
         self.query_one("#detail-meta", Static).update(self._meta(detail, lang))
-        self.query_one("#detail-text", Static).update(detail.text)
+        self.query_one("#detail-text", Static).update(plain(detail.text))
         self.query_one("#units-heading", Static).update(tr("units_heading", lang))
         self._fill_units(detail, lang, keep)
         targets = self.query_one("#detail-targets", Static)
@@ -105,7 +105,7 @@ class TaskDetailScreen(Screen):
                 value = "" if target.value is None else f"{target.value:g}"
                 lines.append(f"  · {target.indicator} {target.comparator or ''}{value}{target.measure or ''}"
                              + (f"({target.year})" if target.year else ""))
-            targets.update("\n".join(lines))
+            targets.update(plain("\n".join(lines)))
             targets.display = True
         else:
             targets.display = False
@@ -115,10 +115,10 @@ class TaskDetailScreen(Screen):
     def _meta(self, detail: TaskDetail, lang: str) -> Text:
         meta = Text()
         meta.append(f"{tr('plan', lang)}: ", style="dim")
-        meta.append(detail.plan_title + (f"({detail.document_number})" if detail.document_number else ""))
+        meta.append(printable(detail.plan_title + (f"({detail.document_number})" if detail.document_number else "")))
         if detail.section:
             meta.append(f"\n{tr('section', lang)}: ", style="dim")
-            meta.append(detail.section)
+            meta.append(printable(detail.section))
         meta.append(f"\n{tr('deadline', lang)}: ", style="dim")
         if detail.deadline_kind == "ongoing":
             meta.append(t("ongoing_deadline", lang))
@@ -134,9 +134,9 @@ class TaskDetailScreen(Screen):
             elif open_work and days >= 0:
                 meta.append("  " + (tr("due_today", lang) if days == 0 else t("days_left", lang, n=days)))
         if detail.deadline_phrase:
-            meta.append("  " + tr("phrase", lang, phrase=detail.deadline_phrase), style="dim")
+            meta.append(printable("  " + tr("phrase", lang, phrase=detail.deadline_phrase)), style="dim")
         if detail.deadline_rule:
-            meta.append("  " + tr("rule", lang, rule=detail.deadline_rule), style="dim")
+            meta.append(printable("  " + tr("rule", lang, rule=detail.deadline_rule)), style="dim")
         return meta
 
     def _fill_units(self, detail: TaskDetail, lang: str, keep: int | None) -> None:

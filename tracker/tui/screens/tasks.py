@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
-from ..text import localise_bindings, state, tr
+from ..text import localise_bindings, plain, state, tr
 from ..widgets.plan_tree import PlanTree
 from ..widgets.task_table import MAX_ROWS, TaskTable
 from .update import UpdateTarget
@@ -60,7 +60,7 @@ class TasksScreen(Screen):
 
     def on_mount(self) -> None:
         localise_bindings(self, self.app.lang)
-        self.query_one("#whoami", Static).update(self.app.whoami())
+        self.query_one("#whoami", Static).update(plain(self.app.whoami()))
         self.active_table().focus()
 
     def on_screen_resume(self) -> None:
@@ -99,15 +99,15 @@ class TasksScreen(Screen):
         count = self.query_one("#count", Static)
         lang = self.app.lang
         if table is None:
-            count.update("")
+            count.update(plain(""))
             return
         if table.matched is None or table.total is None:
-            count.update(tr("loading", lang))
+            count.update(plain(tr("loading", lang)))
             return
         text = f"{table.matched:,} / {table.total:,} · {tr('sort_' + table.order, lang)}"
         if table.matched > MAX_ROWS and len(table.loaded) >= MAX_ROWS:
             text = tr("capped", lang, n=f"{MAX_ROWS:,}") + " · " + text
-        count.update(text)
+        count.update(plain(text))
 
     def on_task_table_counted(self, event: TaskTable.Counted) -> None:
         if self.first_count and event.table.role == "lead":

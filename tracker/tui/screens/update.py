@@ -20,7 +20,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 from ...textwidth import fit
 from ...errors import Conflict, PermissionDenied, TrackerError
 from ...i18n import STATUSES, status_label
-from ..text import localise_bindings, state, tr
+from ..text import localise_bindings, plain, state, tr
 
 
 @dataclass
@@ -63,8 +63,8 @@ class UpdateScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         t, lang = self.target, self.lang
         with Vertical(id="update") as dialog:
-            dialog.border_title = fit(tr("update_title", lang, key=t.task_key, title=t.title), 64)
-            yield Static(tr("update_for", lang, unit=t.unit, current=state(t.status, t.percent, lang)), id="update-for")
+            dialog.border_title = plain(fit(tr("update_title", lang, key=t.task_key, title=t.title), 64))
+            yield Static(plain(tr("update_for", lang, unit=t.unit, current=state(t.status, t.percent, lang))), id="update-for")
             with Grid(id="update-form"):
                 yield Label(tr("status", lang))
                 with RadioSet(id="status", compact=True):
@@ -91,7 +91,7 @@ class UpdateScreen(ModalScreen):
 
     def say(self, text: str, *, error: bool = True) -> None:
         line = self.query_one("#update-error", Static)
-        line.update(text)
+        line.update(plain(text))
         line.set_class(error, "error")
         line.set_class(not error, "warning")
 
@@ -176,4 +176,4 @@ class UpdateScreen(ModalScreen):
             who, moment, latest = "?", when(now.status_at), state(now.status, now.percent, lang)
         self.say(tr("conflict", lang, who=who, when=moment, state=latest), error=False)
         self.query_one("#update-for", Static).update(
-            tr("update_for", lang, unit=self.target.unit, current=state(now.status, now.percent, lang)))
+            plain(tr("update_for", lang, unit=self.target.unit, current=state(now.status, now.percent, lang))))

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ...textwidth import fit
+from ...textwidth import fit, printable
 from ...i18n import status_label
 from ..text import tr
 
@@ -103,12 +103,12 @@ class PlanTree(Tree[Place]):
         room = max(16, self.size.width - 4 * depth - 30)
         node.remove_children()
         for section in sections:
-            label = Text(f"{section.key} ")
+            label = Text(printable(f"{section.key} "))
             label.append(fit(section.title, room))
             label.append(f"  {tr('tree_task' if section.tasks == 1 else 'tree_tasks', lang, n=section.tasks)}", style="dim")
             node.add(label, data=Place("section", place.plan_key, section.key), allow_expand=True)
         for task in tasks:
-            label = Text(f"{task.key} ", style="bold" if task.my_role else "")
+            label = Text(printable(f"{task.key} "), style="bold" if task.my_role else "")
             label.append(fit(task.title, room), style="bold" if task.my_role else "")
             if task.lead:
                 label.append("  " + fit(tr("tree_lead", lang, names="、".join(task.lead)), 24), style="dim")
