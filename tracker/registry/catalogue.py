@@ -24,6 +24,7 @@ NATIONAL, PROVINCE, CITY, DISTRICT = "national", "province", "city", "district"
 _LEVEL_CHARS = {PROVINCE: "省", CITY: "市", DISTRICT: "区"}
 _NATIONAL_NAMES = ("国务院", "全国", "中华人民共和国", "中国", "国家", "中央")
 _GROUP_START = re.compile(r"^(?:各|属地|相关|有关|所在|涉及)")
+_COLLECTIVE = re.compile(r"(?:政府|部门|单位|街镇|街道|乡镇|园区|机关|企业|委办局)(?:[(\uff08].*[)\uff09])?$")
 _CHOOSE = re.compile(r"有关|相关|属地|所在|涉及|牵头|承担")
 
 
@@ -153,7 +154,11 @@ class Catalogue:
         return bool(_CHOOSE.search(normalise_name(written)))
 
     def recognises(self, written: str, jurisdiction: str) -> bool:
-        return self.is_group(written) or self.match(written, jurisdiction) is not None
+        """A name the reader may take as one unit: a standard department, or a collective that
+        names what it collects (各区政府, 各有关部门; not 各区 alone, which 各区、县级市 continues)."""
+        if self.is_group(written):
+            return bool(_COLLECTIVE.search(normalise_name(written)))
+        return self.match(written, jurisdiction) is not None
 
 
 @lru_cache(maxsize=1)
