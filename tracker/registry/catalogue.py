@@ -66,9 +66,14 @@ def level_of(jurisdiction: str) -> str:
     return CITY
 
 
+def _last_part(jurisdiction: str) -> str:
+    """上海市松江区 → 松江区: the jurisdiction itself, without the ones above it."""
+    return re.split(r"(?<=[省市])(?=.)", jurisdiction)[-1]
+
+
 def bare(jurisdiction: str) -> str:
     """济南市 → 济南, 松江区 → 松江, 上海市松江区 → 松江 (the name as 济南海关 writes it)."""
-    last = re.split(r"(?<=[省市])", jurisdiction)[-1] or jurisdiction
+    last = _last_part(jurisdiction)
     stripped = re.sub(r"(?:壮族|回族|维吾尔)?(?:自治区|自治州|省|市|区|县|旗)$", "", last)
     return stripped if len(stripped) >= 2 else last
 
@@ -125,7 +130,7 @@ class Catalogue:
         if jurisdiction.endswith(("县", "旗")):
             level = jurisdiction[-1]
         out = []
-        for own in sorted({jurisdiction, bare(jurisdiction)}, key=len, reverse=True):
+        for own in sorted({jurisdiction, _last_part(jurisdiction), bare(jurisdiction)}, key=len, reverse=True):
             name = name.replace(own, level, 1) if name.startswith(own) else name.replace(own, "")
         for prefix in (level + "委", level):
             if name.startswith(prefix) and len(name) > len(prefix):

@@ -17,8 +17,9 @@ from ..errors import TrackerError
 UNIT_KINDS = ("department", "district", "zone", "agency", "group")
 
 # Full-width and half-width forms the published texts mix freely.
-_FOLD = str.maketrans({"(": "(", ")": ")", "〈": "<", "〉": ">", "《": "<", "》": ">", "<": "<", ">": ">",
-                       "﹙": "(", "﹚": ")", ",": ",", ";": ";", ":": ":"})
+_FOLD = str.maketrans({"\uff08": "(", "\uff09": ")", "\u3008": "<", "\u3009": ">", "\u300a": "<", "\u300b": ">",
+                       "\uff1c": "<", "\uff1e": ">", "\ufe59": "(", "\ufe5a": ")", "\uff0c": ",", "\uff1b": ";",
+                       "\uff1a": ":"})  # escapes: the full-width forms, which an editor may silently turn into ASCII
 _SPACE = re.compile(r"\s+")
 
 
