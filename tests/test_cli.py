@@ -20,7 +20,7 @@ def test_load_list_and_tasks(tracker_cli):
         "jilin-2021-cluster-upgrade", QINGDAO, "qingdao-2024-municipal-clusters"]
     result = tracker_cli("tasks", "--unit", "市发改委", "--jurisdiction", "青岛市", today="2022-12-01")
     assert result.exit_code == 0, result.output
-    assert "3.1.2" in result.output and "共 11 项" in result.output
+    assert "3.1.2" in result.output and "共11项" in result.output
     result = tracker_cli("tasks", "--unit", "市发展改革委", "-j", "青岛市", "--role", "lead", "--json", today="2023-01-02")
     rows = json.loads(result.output)
     assert [r["key"] for r in rows] == ["3.1.2", "3.5.1", "3.6.3", "3.6.5", "3.7.1", "3.7.4", "3.7.5"]
@@ -86,6 +86,6 @@ def test_errors_exit_non_zero_with_a_message(tmp_path):
     env = {**os.environ, "TRACKER_DATA_DIR": str(tmp_path / "data")}
     result = _run(["--db", f"sqlite:///{tmp_path}/x.db", "tasks", "--unit", "市商务局"], env)
     assert result.returncode == 2
-    assert result.stderr.startswith("错误:") and "unknown unit" in result.stderr
+    assert result.stderr.startswith("错误\uff1a") and "unknown unit" in result.stderr
     result = _run(["--db", "nonsense://", "plan", "list"], env)
     assert result.returncode == 2 and "错误" in result.stderr

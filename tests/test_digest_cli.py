@@ -120,7 +120,7 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(cli, args, message):
     (["--all"], "give -o DIR"),
     (["--unit", "市发改委", "report", "--plan", "digest-test"], "put the options after `digest report`"),
     (["send"], "give --unit NAME or --all"),
-    (["report"], "Missing option '--plan'"),
+    (["report"], "缺少选项 '--plan'"),
 ])
 def test_usage_errors(tracker_cli, args, message):
     result = tracker_cli("digest", *args, today=TODAY)

@@ -205,9 +205,6 @@ def test_task_table_gives_the_same_tasks_from_word_web_page_and_pdf(name, tmp_pa
     assert len(docx) >= len(F.table_items(name))
 
 
-@pytest.mark.xfail(reason="unit names in table cells: the plan reader's (issue 12) unit splitting adds the 区 of "
-                          "the names before it to 属地街镇, 公共机构; remove this mark when it reads them as labelled",
-                   strict=False)
 @pytest.mark.parametrize("name", TABLE_DOCS)
 def test_task_table_rows_read_from_a_real_table_as_labelled(name, tmp_path):
     tasks = parsed(F.write_docx(name, tmp_path / f"{name}.docx"))["tasks"]

@@ -7,7 +7,7 @@ import pytest
 from tracker.errors import TrackerError
 from tracker.ingest.annotations import parse_annotation
 from tracker.ingest.metadata import read_metadata
-from tracker.ingest.normalise import normalise
+from tracker.ingest.normalise import fold, normalise
 from tracker.ingest.reader import read_text, to_json
 from tracker.ingest.structure import read_structure
 from tracker.ingest.tables import find_tables
@@ -42,7 +42,7 @@ def plan_of(text: str, registry=None, jurisdiction="青岛市") -> dict:
     ("市发改委牵头,市财政局配合", ["市发改委"], ["市财政局"]),
     ("市发改委牵头,市财政局、市统计局参与", ["市发改委"], ["市财政局", "市统计局"]),
     ("市发改委、市财政局负责", [], ["市发改委", "市财政局"]),
-    ("市发改委指导", ["市发改委"], []),
+    ("市发改委指导", [], ["市发改委"]),  # README rule 3: 指导 is not 牵头
     ("市发改委牵头,各区市政府落实,市统计局指导", ["市发改委"], ["各区市政府", "市统计局"]),
     ("市民营经济局,市税务局牵头,市财政局配合", ["市民营经济局", "市税务局"], ["市财政局"]),
     ("市发改委牵头负责", ["市发改委"], []),
@@ -230,7 +230,10 @@ def test_an_unknown_city_comes_from_the_issuer():
 
 
 def test_traditional_characters_and_pinyin_glosses():
-    assert normalise("各區(qū)(市)發(fā)展改革局\r\n  • 成文日期 ２０２４-06-24") == "各区(市)发展改革局\n成文日期 2024-06-24"
+    # full-width digits stay as published; the matching copy folds them
+    assert normalise("各區(qū)(市)發(fā)展改革局\r\n  • 成文日期 \uff12\uff10\uff12\uff14-06-24") == \
+        "各区(市)发展改革局\n成文日期 \uff12\uff10\uff12\uff14-06-24"
+    assert fold(normalise("成文日期 \uff12\uff10\uff12\uff14-06-24")) == "成文日期 2024-06-24"
     assert normalise("(RCEP)成员国") == "(RCEP)成员国"
 
 

@@ -55,8 +55,9 @@ def test_a_known_name_is_neither_prefixed_nor_split():
     def known(name):
         return registry.lookup("青岛市", name) is not None
 
-    assert split_units("市商务局、青岛海关") == ["市商务局", "市青岛海关"]  # the writing alone cannot tell
-    assert split_units("市商务局、青岛海关", is_name=known) == ["市商务局", "青岛海关"]
+    assert split_units("市商务局、青岛海关") == ["市商务局", "青岛海关"]  # a customs office takes no level
+    assert split_units("市商务局、国土房管局") == ["市商务局", "市国土房管局"]
+    assert split_units("市商务局、国土房管局", is_name=lambda n: n == "国土房管局" or known(n)) == ["市商务局", "国土房管局"]
 
 
 def test_names_a_body_and_trailers():

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from . import language
 from .context import App, pass_app
 from ..errors import TrackerError
 
@@ -50,7 +51,7 @@ def _megabytes(size: int) -> str:
 # ---------------------------------------------------------------------- backup and restore
 
 
-@click.command()
+@language.command()
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path), help="The backup file to write.")
 @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
 @pass_app
@@ -78,7 +79,7 @@ def backup(app: App, output: Path, force: bool) -> None:
                    f"{counts['task']} tasks, {counts['status_update']} status updates)")
 
 
-@click.command()
+@language.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_app
@@ -190,8 +191,8 @@ _COUNT_LABELS = {"jurisdictions": "地区", "units": "单位", "groups": "单位
                  "feed tokens": "订阅令牌"}
 
 
-@click.command()
-@click.option("--json", "as_json", is_flag=True)
+@language.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def doctor(app: App, as_json: bool) -> None:
     """Check the database: schema version, pending migrations, size, contents, unused feed tokens.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from . import language
 from .context import App
 from ..errors import TrackerError
 from ..atomic import write_file
@@ -58,13 +59,14 @@ def _sender() -> str:
     return SmtpSettings.from_env().sender or FALLBACK_SENDER
 
 
-@click.group("digest", invoke_without_command=True)
+@language.group("digest", invoke_without_command=True)
 @click.option("--unit", "-u", "unit_name", help="The unit whose digest to build (name, short name or alias).")
 @click.option("--jurisdiction", "-j", help="The unit's jurisdiction (needed when its name is used in several); "
                                            "with --all, only this jurisdiction's units.")
 @click.option("--all", "all_units", is_flag=True, help="One digest per unit with any task, into -o DIR.")
 @click.option("--week", "week_text", metavar="2026-W48", help="ISO week (default: this week).")
-@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True,
+              help="text, markdown (md), HTML, or a mail message (eml).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="A file (a folder with --all).")
 @LIMIT
 @click.pass_context
@@ -147,8 +149,9 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit) 
 @digest.command("report")
 @click.option("--plan", "plan_key", required=True, help="The plan's key (tracker plan list).")
 @click.option("--week", "week_text", metavar="2026-W48", help="ISO week (default: this week).")
-@click.option("--format", "fmt", type=REPORT_FORMAT, default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=REPORT_FORMAT, default="text", show_default=True,
+              help="text, markdown (md) or HTML.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="A file (default: standard output).")
 @click.pass_obj
 def report(app: App, plan_key, week_text, fmt, output) -> None:
     """The coordinating office's report on a plan: units ranked, red/yellow/green, overdue tasks."""

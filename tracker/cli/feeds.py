@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
+from . import language
 from .context import ROLE_CHOICE, App, pass_app
 from ..errors import TrackerError
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
 
-@click.group()
+@language.group()
 def feed() -> None:
     """Calendar feeds of deadlines: files, subscription addresses, the server."""
 
@@ -95,7 +96,7 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
 
 @feed.command("token")
 @click.option("--unit", "-u", "unit_name", required=True, help="The unit whose subscription address this is.")
-@click.option("--jurisdiction", "-j")
+@click.option("--jurisdiction", "-j", help="Needed when the unit's name exists in several jurisdictions.")
 @click.option("--rotate", is_flag=True, help="Issue a new token; the old address stops working.")
 @click.option("--revoke", is_flag=True, help="Revoke the unit's token; its address stops working.")
 @click.option("--base-url", envvar="TRACKER_FEED_URL", default=DEFAULT_BASE_URL, show_default=True,
@@ -132,8 +133,8 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
 
 
 @feed.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (0.0.0.0: every one).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="The port to listen on.")
 @click.option("--concurrency", default=64, show_default=True, type=click.IntRange(1, 10_000),
               help="Connections and requests handled at once; beyond it, 503 at once.")
 @click.option("--cache-size", default=20_000, show_default=True, type=click.IntRange(0),

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
+from . import language
 from .context import App, pass_app
 from ..errors import TrackerError
 
 
-@click.group()
+@language.group()
 def ledger() -> None:
     """The spreadsheet ledger (台账): export it, import returned progress, import breakdown tables."""
 

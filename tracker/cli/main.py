@@ -15,11 +15,16 @@ from pathlib import Path
 
 import click
 
+from .. import i18n
 from ..config import Settings
 from ..errors import TrackerError
+from ..i18n import _
+from . import language
 from .context import ROLE_CHOICE, App, echo_json, pass_app
 from .parse import parse
 from .registry import check, propose
+
+language.install()
 
 # name → "module:attribute" of a click command defined elsewhere
 LAZY_COMMANDS: dict[str, str] = {
@@ -33,7 +38,16 @@ LAZY_COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(language.Group):
+    """The root command: sub-commands imported on first use, and --lang read wherever it stands."""
+
+    group_class = language.Group  # `plan`, `status`: ordinary groups
+
+    def parse_args(self, ctx, args):
+        lang, args = language.language_first(args)
+        i18n.set_language(lang)
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
 
@@ -47,9 +61,9 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "database_url", envvar="TRACKER_DB", help="Database URL (default: a SQLite file in your data folder).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), envvar="TRACKER_LANG", default="zh", show_default=True,
+@click.option("--lang", type=click.Choice(i18n.LANGUAGES), envvar="TRACKER_LANG", default="zh", show_default=True,
               help="Language of the output.")
-@click.version_option(package_name="tracker")
+@click.version_option(package_name="tracker", message=i18n.lazy("%(prog)s, version %(version)s"))
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, lang: str) -> None:
     """tracker: the key tasks of action plans, their lead and supporting units, deadlines and status."""
@@ -57,6 +71,7 @@ def cli(ctx: click.Context, database_url: str | None, lang: str) -> None:
     if database_url:
         settings.database_url = database_url
     settings.lang = lang
+    i18n.set_language(lang)
     ctx.obj = App(settings)
     if ctx.invoked_subcommand is None:
         # a person at a terminal gets the app; pipes, scripts and tests keep the summary
@@ -135,7 +150,7 @@ def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool) -> None:
 
 
 @plan.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def plan_list(app: App, as_json: bool) -> None:
     """The plans in the database."""
@@ -163,7 +178,7 @@ plan.add_command(parse)  # tracker plan parse: light until it runs
 
 @cli.group(invoke_without_command=True)
 @click.option("--jurisdiction", "-j", help="Only this jurisdiction (青岛市, 吉林市, …).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def units(ctx: click.Context, jurisdiction: str | None, as_json: bool) -> None:
     """The unit registry as loaded: units, aliases, groups and their members
@@ -201,7 +216,7 @@ units.add_command(check)
 @click.option("--overdue", is_flag=True, help="Only overdue tasks.")
 @click.option("--due-within", type=click.IntRange(min=0), metavar="DAYS", help="Only tasks due within DAYS.")
 @click.option("--stale", type=click.IntRange(min=1), metavar="DAYS", help="Only tasks not updated for DAYS.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within, stale, as_json) -> None:
     """A unit's tasks, soonest deadline first."""
@@ -243,7 +258,7 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
     headers = ["计划", "编号", "角色", "截止", "状态", "任务"] if lang == "zh" else \
         ["plan", "key", "role", "deadline", "status", "task"]
     click.echo(table(headers, out, [None, None, None, None, None, 48]))
-    click.echo(f"共 {len(rows)} 项" if lang == "zh" else f"{len(rows)} task" + ("s" if len(rows) != 1 else ""))
+    click.echo(i18n.ngettext("{n} task", "{n} tasks", len(rows)).format(n=len(rows)))
 
 
 # ---------------------------------------------------------------------- status and history
@@ -256,12 +271,12 @@ def status() -> None:
 
 @status.command("set")
 @click.argument("task_key")
-@click.option("--plan", "plan_key", required=True)
+@click.option("--plan", "plan_key", required=True, help="The plan's key (tracker plan list).")
 @click.option("--unit", "-u", "unit_name", required=True, help="Whose assignment this update is for.")
-@click.option("--jurisdiction", "-j")
+@click.option("--jurisdiction", "-j", help="Needed when the name exists in several jurisdictions.")
 @click.option("--status", "status_text", required=True, help="未启动 推进中 已完成 滞后 长期坚持 (or their English codes).")
-@click.option("--percent", type=int)
-@click.option("--note")
+@click.option("--percent", type=int, help="Share of the task done, 0 to 100.")
+@click.option("--note", help="What happened; required when the status is 滞后 (why, and what next).")
 @click.option("--by", "liaison", help="The liaison recording it.")
 @click.option("--as", "acting", help="The unit whose liaison records it (default: --unit); the plan's coordinator may update any.")
 @pass_app
@@ -282,8 +297,8 @@ def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_tex
 
 @cli.command()
 @click.argument("task_key")
-@click.option("--plan", "plan_key", required=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--plan", "plan_key", required=True, help="The plan's key (tracker plan list).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
     """Every status update on a task, oldest first."""
@@ -305,13 +320,11 @@ def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from ..i18n import t
-
-    lang = "en" if "--lang=en" in sys.argv or ("--lang" in sys.argv and "en" in sys.argv) else "zh"
+    i18n.set_language(i18n.language_from(sys.argv[1:] if argv is None else argv))
     try:
         cli.main(args=argv, prog_name="tracker", standalone_mode=True)
     except TrackerError as exc:
-        click.echo(f"{t('error', lang)}: {exc}", err=True)
+        click.echo(_("Error: {message}").format(message=exc), err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
         from sqlalchemy.exc import DBAPIError
@@ -319,6 +332,7 @@ def main(argv: list[str] | None = None) -> None:
         if not isinstance(exc, DBAPIError):
             raise
         # the database refused (gone away, locked past the busy timeout, disk full): one line, not a traceback
-        click.echo(f"{t('error', lang)}: database: {str(exc.orig).splitlines()[0]}", err=True)
+        click.echo(_("Error: {message}").format(
+            message=_("database: {reason}").format(reason=str(exc.orig).splitlines()[0])), err=True)
         sys.exit(3)
 

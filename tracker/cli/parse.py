@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from . import language
 from ..errors import TrackerError
 from ..atomic import write_file
 
@@ -43,7 +44,7 @@ def _plan_key(key: str | None, output: Path | None, source: Path) -> str:
     return chosen
 
 
-@click.command("parse")
+@language.command("parse")
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the draft here (a plan file, FILE.toml) instead of printing it.")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from . import language
 from .context import App, pass_app
 
 
-@click.command()
+@language.command()
 @click.option("--as", "as_unit", metavar="UNIT", help="Act as this unit (name, short name or alias).")
 @click.option("--jurisdiction", "-j", help="The unit's jurisdiction, when its name exists in several (市商务局).")
 @click.option("--liaison", metavar="NAME", help="The liaison's name, recorded with each update.")

@@ -1,6 +1,7 @@
 """Unit annotations: the bracketed notes that close a task and name who does it.
 
-Every style the published plans use, in full-width and half-width brackets:
+Every style the published plans use, read on the folded text (normalise.fold), so full-width
+and half-width brackets and punctuation are one:
 
     (牵头单位:X,责任单位:Y、Z)      (责任单位:X、Y按职责分工负责)      (牵头单位:X;配合单位:Y)
     (牵头部门:X;责任部门:Y)          (X牵头,Y配合)                     (X牵头,Y参与)
@@ -29,26 +30,35 @@ from .unit_lists import CLOSERS, OPENERS, names_a_body, split_units, strip_trail
 
 _LEAD_LABELS = ("牵头单位", "牵头部门", "主办单位", "主责单位", "牵头")
 _OTHER_LABELS = ("责任单位", "责任部门", "配合单位", "配合部门", "参与单位", "参与部门", "协办单位", "协助单位",
-                 "承办单位", "实施单位", "落实单位", "责任主体", "配合", "责任")
+                 "承办单位", "实施单位", "落实单位", "责任主体", "支撑单位", "支持单位", "协同单位", "推进单位",
+                 "配合", "责任")
 _LABEL = re.compile(r"(?P<label>" + "|".join(sorted(_LEAD_LABELS + _OTHER_LABELS, key=len, reverse=True))
-                    + r")\s*[::]")
-# clause endings of the verb styles, longest first; the role they give
+                    + r")\s*:")
+# The role words that close a group of units in the verb styles, longest first. Only 牵头 makes a
+# lead; 指导, 参与, 配合, 协助, 组织落实 … are responsible (README rule 3).
 _VERBS = [(v, role) for v, role in sorted((
-    ("牵头负责", "lead"), ("牵头", "lead"), ("牵头落实", "lead"),
+    ("牵头负责", "lead"), ("牵头", "lead"), ("牵头落实", "lead"), ("牵头组织", "lead"), ("牵头实施", "lead"),
+    ("按职责牵头负责", "lead"), ("按职责分工牵头负责", "lead"), ("分别牵头", "lead"), ("共同牵头", "lead"),
     ("按职责分工负责", "responsible"), ("按照职责分工负责", "responsible"), ("按职能分工负责", "responsible"),
-    ("按职责分工落实", "responsible"), ("分别负责", "responsible"), ("共同负责", "responsible"),
+    ("按职责分工落实", "responsible"), ("按职责分工负责落实", "responsible"), ("按职责负责", "responsible"),
+    ("按职责落实", "responsible"), ("按职责组织落实", "responsible"), ("按职责组织配合", "responsible"),
+    ("按职责配合", "responsible"), ("组织落实", "responsible"), ("组织配合", "responsible"),
+    ("组织实施", "responsible"), ("分别负责", "responsible"), ("共同负责", "responsible"),
     ("负责落实", "responsible"), ("具体负责", "responsible"), ("负责", "responsible"), ("落实", "responsible"),
     ("配合落实", "responsible"), ("配合", "responsible"), ("参与", "responsible"), ("协助", "responsible"),
-    ("协同", "responsible"), ("指导", "guide"),
+    ("协同", "responsible"), ("指导", "responsible"), ("支持", "responsible"),
 ), key=lambda item: -len(item[0]))]
 
-FIRST_IS_LEAD = re.compile(r"列(?:在|于)?(?:第一|首)(?:位|个)(?:的)?(?:单位|部门)?(?:者|的)?(?:为|是)牵头(?:单位|部门)?")
+# 列第一位者为牵头单位, 排在第一位的部门为牵头部门, 排名第一的为牵头单位 …
+FIRST_IS_LEAD = re.compile(r"(?:列|排)(?:在|于|名)?(?:第一|首)(?:位|个)?(?:的)?(?:单位|部门)?(?:者|的)?(?:为|是)"
+                           r"牵头(?:单位|部门)?")
 _CARRY = re.compile(r"^(?:以下|下列|后续|此后)(?:各项|所有)?(?:任务|工作)?(?:均|都|也)?(?:需|须|由|要|为|请)?"
                     r"(?P<units>.+?)(?:负责落实|负责|落实|参与|配合|牵头)$")
 _CARRY_MARK = re.compile(r"^(?:以下|下同|以下同|后同|同上|(?:以下)?不再(?:单独|一一|重复|另行)?(?:列出|列明|做分工|分工|单列|标注|列示))$")
-_BODY_CARRY = re.compile(r"(?:以下|下列)(?:各项|所有)?(?:任务|工作)?(?:均|都)?(?:需|须|由|要)(?P<units>[^,,。;;()()]{2,60}?)"
-                         r"(?:负责落实|负责|落实|参与)[,,]?\s*(?:不再(?:单独|一一|重复)?(?:列出|列明|做分工|分工|单列))")
-_CLAUSE_SEPARATORS = ",,;;。"
+_BODY_CARRY = re.compile(r"(?:以下|下列)(?:各项|所有)?(?:任务|工作)?(?:均|都)?(?:需|须|由|要)(?P<units>[^,。;()]{2,60}?)"
+                         r"(?:负责落实|负责|落实|参与)[,]?\s*(?:不再(?:单独|一一|重复)?(?:列出|列明|做分工|分工|单列))")
+_CLAUSE_SEPARATORS = ",;。"
+_PIECE_SEPARATORS = ",;。\u3001"  # … and 、, which the verb styles also put between role groups
 
 
 @dataclass
@@ -79,14 +89,14 @@ class BodyRule:
 
 
 def bracket_groups(text: str) -> list[tuple[int, int, str]]:
-    """Top-level (…) groups, full- or half-width: (start, end, content)."""
+    """Top-level (…) groups of folded text: (start, end, content)."""
     groups, depth, start = [], 0, 0
     for i, char in enumerate(text):
-        if char in "((":
+        if char == "(":
             if depth == 0:
                 start = i
             depth += 1
-        elif char in "))" and depth:
+        elif char == ")" and depth:
             depth -= 1
             if depth == 0:
                 groups.append((start, i + 1, text[start + 1:i]))
@@ -95,71 +105,79 @@ def bracket_groups(text: str) -> list[tuple[int, int, str]]:
     return groups
 
 
-def _clauses(text: str) -> list[str]:
-    clauses, current, depth = [], [], 0
+def _split_outside_brackets(text: str, separators: str) -> list[str]:
+    pieces, current, depth = [], [], 0
     for char in text:
         if char in OPENERS:
             depth += 1
         elif char in CLOSERS and depth:
             depth -= 1
-        if depth == 0 and char in _CLAUSE_SEPARATORS:
-            clauses.append("".join(current).strip())
+        if depth == 0 and char in separators:
+            pieces.append("".join(current).strip())
             current = []
             continue
         current.append(char)
-    clauses.append("".join(current).strip())
-    return [c for c in clauses if c]
+    pieces.append("".join(current).strip())
+    return [p for p in pieces if p]
+
+
+def _clauses(text: str) -> list[str]:
+    return _split_outside_brackets(text, _CLAUSE_SEPARATORS)
 
 
 def _looks_like_units(names: list[str], is_name: Callable[[str], bool] | None) -> bool:
     return bool(names) and all(names_a_body(n) or (is_name is not None and is_name(n)) for n in names)
 
 
-def _verb_roles(clauses: list[str], is_name) -> tuple[list[str], list[str], bool] | None:
-    """(X牵头,Y配合) and friends. None when a clause is not of that shape."""
+def _verb_roles(text: str, is_name) -> tuple[list[str], list[str]] | None:
+    """(X牵头负责，Y组织落实), (X、Y牵头负责、Z按职责牵头负责，W组织落实), (X、Y等负责) …:
+    each role word closes the group of units written since the previous one, whether the groups
+    are parted by ， ； or 、. None when the text is not of that shape."""
     roles: list[tuple[str, list[str]]] = []
     waiting: list[str] = []
-    for clause in clauses:
-        verb = next(((v, role) for v, role in _VERBS if clause.endswith(v) and len(clause) > len(v)), None)
+    for piece in _split_outside_brackets(text, _PIECE_SEPARATORS):
+        verb = next(((v, role) for v, role in _VERBS if piece.endswith(v) and len(piece) > len(v)), None)
         if verb is None:
-            waiting.append(clause)
+            waiting.append(piece)
             continue
-        names = split_units(",".join([*waiting, clause[: -len(verb[0])]]), is_name=is_name)
+        names = split_units("\u3001".join([*waiting, piece[: -len(verb[0])]]), is_name=is_name)
         waiting = []
         if not _looks_like_units(names, is_name):
             return None
         roles.append((verb[1], names))
     if waiting or not roles:
         return None
-    has_lead = any(role == "lead" for role, _ in roles)
-    lead, responsible = [], []
+    lead: list[str] = []
+    responsible: list[str] = []
     for role, names in roles:
-        target = lead if role == "lead" or (role == "guide" and not has_lead) else responsible
+        target = lead if role == "lead" else responsible
         target.extend(n for n in names if n not in target)
-    return lead, responsible, True
+    return lead, [n for n in responsible if n not in lead]
 
 
 def _labelled_roles(text: str, is_name) -> tuple[list[str], list[str]] | None:
     matches = list(_LABEL.finditer(text))
-    if not matches or text[: matches[0].start()].strip(" ,,;;"):
+    if not matches or text[: matches[0].start()].strip(" ,;"):
         return None
     lead, responsible = [], []
     for i, match in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        names = split_units(text[match.end():end].strip(" ,,;;"), is_name=is_name)
+        names = split_units(text[match.end():end].strip(" ,;"), is_name=is_name)
         target = lead if match["label"] in _LEAD_LABELS else responsible
         target.extend(n for n in names if n not in target)
-    return lead, responsible
+    return lead, [n for n in responsible if n not in lead]
 
 
 def parse_annotation(content: str, *, is_name: Callable[[str], bool] | None = None,
                      start: int = 0, end: int = 0) -> Annotation | None:
-    """The units, rules and deadline a bracket's content states; None when it is not an annotation."""
+    """The units, rules and deadline a bracket's (folded) content states; None when it is not
+    an annotation."""
     found = Annotation(start, end, content)
     normal: list[str] = []
+    after_rule = False
     for clause in _clauses(content):
         if FIRST_IS_LEAD.search(clause):
-            found.first_is_lead = True
+            found.first_is_lead = after_rule = True
             continue
         carry = _CARRY.match(clause)
         if carry and not clause.startswith(("以下简称", "以下称")):
@@ -169,14 +187,15 @@ def parse_annotation(content: str, *, is_name: Callable[[str], bool] | None = No
                 found.carry_here = True
                 continue
         if _CARRY_MARK.match(clause):
-            if not found.carry and normal:  # …,下同: the units just named carry forward
-                found.carry.extend(split_units(strip_trailers(normal[-1].split(":")[-1].split(":")[-1]),
-                                               is_name=is_name))
+            # 列第一位者为牵头单位，下同: 下同 repeats the rule, not the units (README rule 1)
+            if not after_rule and not found.carry and normal:  # …，下同: the units just named carry forward
+                found.carry.extend(split_units(strip_trailers(normal[-1].split(":")[-1]), is_name=is_name))
             continue
+        after_rule = False
         if clause.endswith("下同") and len(clause) > 2:
-            clause = clause[:-2].rstrip(",,")
+            clause = clause[:-2].rstrip(",")
             normal.append(clause)
-            found.carry.extend(split_units(clause.split(":")[-1].split(":")[-1], is_name=is_name))
+            found.carry.extend(split_units(clause.split(":")[-1], is_name=is_name))
             continue
         if not _LABEL.search(clause) and any(p.deadline for p in find_deadlines(clause)) \
                 and not _looks_like_units(split_units(clause), is_name):
@@ -185,15 +204,16 @@ def parse_annotation(content: str, *, is_name: Callable[[str], bool] | None = No
         normal.append(clause)
 
     if normal:
-        labelled = _labelled_roles(",".join(normal), is_name)
+        joined = ",".join(normal)
+        labelled = _labelled_roles(joined, is_name)
         if labelled is not None:
             found.lead, found.responsible = labelled
             found.labelled = True
         else:
-            verbs = _verb_roles(normal, is_name)
+            verbs = _verb_roles(joined, is_name)
             if verbs is None:
                 return None
-            found.lead, found.responsible, _ = verbs
+            found.lead, found.responsible = verbs
     if not (found.names_units or found.carry or found.first_is_lead):
         return None
     if found.carry and not _looks_like_units(found.carry, is_name):

@@ -258,11 +258,15 @@ _PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p), f) for p, f in (
     (rf"{_HEDGE}(?<![年\d])(?P<m>\d{{1,2}})\s*月(?:份)?(?:(?P<d>\d{{1,2}})\s*日)?(?:底|末)?{_BEFORE}", _month_no_year),
     (rf"(?:未来|今后|用)(?P<n>{CN_NUMBER})\s*(?P<unit>年|个月)(?:时间|内|左右)?|(?P<n2>{CN_NUMBER})\s*(?P<unit2>年|个月)(?:内|以内)",
      _within_years),
-    (r"长期坚持|长期推进|长期开展|长期执行|长期实施|持续推进|持续开展|持续实施|常态化推进|常态化开展", _ongoing),
+    # as the timing itself (a 完成时限 cell, a clause of its own), not as the verb of a sentence:
+    # 持续推进养护市场化改革 states no timing (README rule 13)
+    (r"(?:^|(?<=[,;:\s\u3002]))(?:长期坚持|长期推进|长期开展|长期执行|长期实施|持续推进|持续开展|持续实施|常态化推进|"
+     r"常态化开展|长期|持续)(?=$|[,;\s\u3002])", _ongoing),
 )]
 
-# 每 followed by anything but a time unit: 每个/每家/每所 … a per-unit quota.
-_QUOTA = re.compile(r"每(?!年|月|季|周|天|日|半年|[两二三四五]年|个月|个季度)")
+# 每 followed by anything but a time unit: 每个/每家/每所 … a per-unit quota; and 每年 followed by
+# one (每年每公里5000元): a rate, not a recurring deadline.
+_QUOTA = re.compile(r"每(?!年|月|季|周|天|日|半年|[两二三四五]年|个月|个季度)|每年(?=每)")
 _TIME_CHARACTERS = "年月季周日天期末持长常"
 _SENTENCE_END = re.compile(r"[。;;!?!?\n]")
 
@@ -316,7 +320,7 @@ def _mark_quotas(text: str, found: list[DeadlinePhrase]) -> None:
         sentence_end = _SENTENCE_END.search(text, quota.end())
         limit = sentence_end.start() if sentence_end else len(text)
         for phrase in found:
-            if quota.start() < phrase.start < limit:
+            if quota.start() <= phrase.start < limit:
                 phrase.quota = True
 
 

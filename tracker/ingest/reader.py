@@ -22,7 +22,7 @@ from ..registry import Registry
 from .annotations import Annotation, find_annotations, find_body_rules
 from .deadline_phrases import find_deadlines, read_deadline
 from .metadata import Metadata, read_metadata
-from .normalise import normalise
+from .normalise import fold, normalise
 from .resolve import Resolver
 from .structure import Heading, Structure, read_structure
 from .tables import TextTable, find_tables
@@ -72,6 +72,7 @@ class DraftTask:
     section_label: str | None = None
     table: TextTable | None = None  # the breakdown table it is a row of
     deadline_cell: str = ""  # its row's 完成时限
+    year_cells: dict[int, str] = field(default_factory=dict)  # its row's year columns (2024年 | 2025年 …)
 
 
 @dataclass
@@ -86,10 +87,35 @@ class DraftTarget:
     task: str | None = None
 
 
+class Published:
+    """The normalised text as published and its folded copy (normalise.fold), which every
+    pattern matches on. The fold is one character for one, so an offset found in the copy is an
+    offset in the text: what the reader hands out (task texts, names, titles) is cut from the
+    text with the published characters, （）：，； included."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.folded = fold(text)
+
+    def __call__(self, found: str | None, near: int = 0) -> str | None:
+        """`found`, a piece of the folded copy, as published: the first place it stands from
+        `near` on (else anywhere); as it is when it stands nowhere (a name joined over a line
+        break, a level prefix carried over)."""
+        if not found:
+            return found
+        at = self.folded.find(found, near)
+        if at < 0:
+            at = self.folded.find(found)
+        return self.text[at:at + len(found)] if at >= 0 else found
+
+    def names(self, names: list[str], near: int) -> list[str]:
+        return [self(n, near) for n in names]
+
+
 @dataclass
 class Draft:
     meta: Metadata
-    text: str  # normalised
+    text: str  # normalised, as published (see Published)
     jurisdiction: str | None
     period_start: date | None
     period_end: date | None
@@ -109,12 +135,18 @@ class Draft:
 # ---------------------------------------------------------------------- tasks
 
 
+# What a task's text does not start with: the punctuation that closed the one before it
+# (。；，、 as published, ;, as folded).
+_LEADING_PUNCTUATION = "\u3002\uff1b\uff0c\u3001;,"
+
+
 def _clean_text(text: str) -> str:
     lines = [line.strip() for line in text.split("\n")]
-    return "\n".join(line for line in lines if line).strip().lstrip("。;;,,、")
+    return "\n".join(line for line in lines if line).strip().lstrip(_LEADING_PUNCTUATION).strip()
 
 
-def _annotation_tasks(text: str, structure: Structure, annotations: list[Annotation]) -> list[DraftTask]:
+def _annotation_tasks(published: Published, structure: Structure, annotations: list[Annotation]) -> list[DraftTask]:
+    text = published.text
     tasks: list[DraftTask] = []
     previous_end = 0
     for annotation in annotations:
@@ -128,14 +160,14 @@ def _annotation_tasks(text: str, structure: Structure, annotations: list[Annotat
             boundary = max(boundary, body)
         task_text = _clean_text(text[boundary:annotation.start])
         if not task_text and heading is not None:
-            task_text = heading.title
+            task_text = published(heading.title, heading.start)
         tasks.append(DraftTask(boundary, annotation.end, task_text, heading,
                                list(annotation.lead), list(annotation.responsible)))
         previous_end = annotation.end
     return tasks
 
 
-def _table_tasks(tables: list[TextTable], structure: Structure, is_name) -> list[DraftTask]:
+def _table_tasks(published: Published, tables: list[TextTable], structure: Structure, is_name) -> list[DraftTask]:
     tasks = []
     for table in tables:
         if not table.is_breakdown:
@@ -145,18 +177,20 @@ def _table_tasks(tables: list[TextTable], structure: Structure, is_name) -> list
             task_text = row.cells.get("task", "").strip()
             if not task_text:
                 continue
-            task = DraftTask(row.start, row.start + 1, task_text, heading,
-                             split_units(row.cells.get("lead", ""), is_name=is_name),
-                             split_units(row.cells.get("responsible", ""), is_name=is_name), origin="table",
-                             table=table, deadline_cell=row.cells.get("deadline", "").strip())
+            lead = split_units(row.cells.get("lead", ""), is_name=is_name)
+            responsible = [n for n in split_units(row.cells.get("responsible", ""), is_name=is_name) if n not in lead]
+            task = DraftTask(row.start, row.start + 1, published(task_text, row.start), heading, lead, responsible,
+                             origin="table", table=table, deadline_cell=row.cells.get("deadline", "").strip())
+            task.year_cells = dict(row.years)
             tasks.append(task)
     return tasks
 
 
-def _sentence_tasks(text: str, structure: Structure, dates: dict, is_name) -> list[DraftTask]:
+def _sentence_tasks(published: Published, structure: Structure, dates: dict, is_name) -> list[DraftTask]:
+    text = published.text
     tasks = []
     position = 0
-    for paragraph in text[: structure.annex_start].split("\n"):
+    for paragraph in published.folded[: structure.annex_start].split("\n"):
         p_start = position
         position += len(paragraph) + 1
         found = []
@@ -336,9 +370,48 @@ def _unit_notes(draft_tasks: list[DraftTask], resolver: Resolver, notes: list[No
                               tasks=keys))
 
 
+def _cell_deadline(cell: str, dates: dict) -> Deadline | None:
+    """A 完成时限 cell is a deadline by definition: a bare 2019年 or 2019年3月, which running text
+    would not commit to, means "by" then."""
+    if cell in _ONGOING_CELLS:
+        return Deadline("ongoing", phrase=cell)
+    found = read_deadline(cell, **dates)
+    if found is None:
+        found = read_deadline("到" + cell, **dates)
+        if found is not None:
+            found.phrase = cell
+    return found
+
+
+def _year_columns_deadline(cells: dict[int, str], dates: dict) -> Deadline | None:
+    """Year columns (2024年 | 2025年 | 2026年计划): the work is due by the end of the last year
+    whose cell holds any, or by the date that cell names."""
+    if not cells:
+        return None
+    year = max(cells)
+    own = _cell_deadline(cells[year], dates)
+    if own is not None and own.kind == "date" and own.due_on.year == year:
+        return own
+    return Deadline("date", due_on=date(year, 12, 31), phrase=f"{year}年")
+
+
+def _as_published(published: Published, meta: Metadata, sections: list[Section], tasks: list[DraftTask]) -> None:
+    """Titles and names back in the characters the document uses, once every rule has been
+    applied to their folded forms (which the registry compares equal)."""
+    for field_name in ("title", "notice_title", "document_number", "issuer"):
+        setattr(meta, field_name, published(getattr(meta, field_name)))
+    for section in sections:
+        section.title = published(section.title)
+    for task in tasks:
+        task.lead = published.names(task.lead, task.start)
+        task.responsible = published.names(task.responsible, task.start)
+        task.inherited = published.names(task.inherited, 0)
+
+
 def read_text(original: str, *, registry: Registry | None = None, jurisdiction: str | None = None) -> Draft:
     """Read a published plan. Never raises on odd text: what it cannot read becomes a note."""
-    text = normalise(original)
+    published = Published(normalise(original))
+    text = published.folded  # what every pattern below matches on
     notes: list[Note] = []
     meta = read_metadata(text, list(registry.jurisdictions) if registry else [])
     jurisdiction = _jurisdiction(meta, jurisdiction, registry, notes)
@@ -351,9 +424,9 @@ def read_text(original: str, *, registry: Registry | None = None, jurisdiction: 
 
     annotations = find_annotations(text, is_name=is_name)
     tables = find_tables(text)
-    tasks = _annotation_tasks(text, structure, annotations) + _table_tasks(tables, structure, is_name)
+    tasks = _annotation_tasks(published, structure, annotations) + _table_tasks(published, tables, structure, is_name)
     if not tasks:
-        tasks = _sentence_tasks(text, structure, dates, is_name)
+        tasks = _sentence_tasks(published, structure, dates, is_name)
         if tasks:
             notes.append(Note(f"正文没有单位标注:{len(tasks)} 项任务取自写明单位和期限的句子,请核对",
                               f"no unit annotations: {len(tasks)} task(s) read from sentences that name their "
@@ -369,8 +442,7 @@ def read_text(original: str, *, registry: Registry | None = None, jurisdiction: 
         own = by_end.get(task.end)
         if task.origin == "table":
             cell = task.deadline_cell
-            task.deadline = (Deadline("ongoing", phrase=cell) if cell in _ONGOING_CELLS
-                             else read_deadline(cell, **dates) if cell else None)
+            task.deadline = _cell_deadline(cell, dates) if cell else _year_columns_deadline(task.year_cells, dates)
             phrases = find_deadlines(cell, **dates) if cell else []
             if cell and task.deadline is None and not phrases:
                 notes.append(Note(f"读不懂完成时限 {cell!r}", f"cannot read the deadline {cell!r}", tasks=[task.key]))
@@ -389,7 +461,8 @@ def read_text(original: str, *, registry: Registry | None = None, jurisdiction: 
                           "no units are assigned in this text: only its targets were read"))
     coordinator = _coordinator(meta, resolver, notes) if tasks else None
     _unit_notes(tasks, resolver, notes)
-    return Draft(meta, text, jurisdiction, period_start, period_end, coordinator, sections, labels, tasks, targets,
+    _as_published(published, meta, sections, tasks)
+    return Draft(meta, published.text, jurisdiction, period_start, period_end, coordinator, sections, labels, tasks, targets,
                  notes, resolver)
 
 

@@ -22,25 +22,43 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-OPENERS = "(([〈<《【["
-CLOSERS = "))]〉>》】]"
-LIST_SEPARATORS = "、,,;;"
+from .normalise import fold
+
+# The text is folded first (normalise.fold: （）［］＜＞，；： are their ASCII twins), so only
+# ASCII brackets and the CJK ones outside the full-width block need naming here:
+# 〈〉《》【】〔〕 are U+3008–3011 and U+3014–3015.
+OPENERS = "([<{\u3008\u300a\u3010\u3014"
+CLOSERS = ")]>}\u3009\u300b\u3011\u3015"
+LIST_SEPARATORS = "\u3001,;"  # 、 , ;
 JOINING_WORDS = ("以及", "及", "和", "与")
 LEVEL_PREFIXES = ("市", "省", "区", "县")
-QUANTIFIERS = ("各", "有关", "相关", "全市", "全省", "市直", "省直")
+QUANTIFIERS = ("各", "有关", "相关", "全市", "全省", "全区", "市直", "省直", "区直", "属地")
 
 # How the name of a body (a unit that can be assigned work) ends.
 BODY_SUFFIXES = (
     "局", "委", "办", "厅", "部", "府", "会", "中心", "单位", "部门", "关", "院", "处", "所", "队", "行",
     "公司", "集团", "馆", "站", "社", "组", "室", "署", "联", "协", "校", "大学", "企业", "机构",
-    "台", "科", "股", "街道", "镇", "乡", "管委", "园区管理机构", "主管部门", "职能单位",
+    "台", "科", "股", "街道", "镇", "乡", "管委", "园区管理机构", "主管部门", "职能单位", "专班", "团中央",
+    "开发区", "经开区", "新区", "园区", "高新区", "保税区", "示范区",
 )
+# Words that are whole names on their own only as the tail of a collective (各有关部门和单位).
+_BARE_SUFFIXES = ("单位", "部门", "机构", "企业")
+# A level prefix carries only onto the name of a department of that level (市经贸委、国土房管局 →
+# 市国土房管局), never onto a ministry (工业和信息化部), a customs office (济南海关), a branch
+# (公安青浦分局) or a kind of body (公共机构, 属地街镇).
+_DEPARTMENT_SUFFIXES = ("局", "委", "办", "厅", "委员会", "办公室")
+# Words that start with a level's character without naming the level (市场监管总局 is national).
+_NOT_A_LEVEL = ("市场", "区域", "县域", "省份", "市民")
+# 等 closes an open list; 等和/等及 then adds one more name: …、全国妇联等和各省级人民政府.
+_OPEN_LIST_THEN_MORE = re.compile(r"等(?:有关|相关)?(?:部门|单位)?(?:以及|和|及|与)(?=各|有关|相关|[\u4e00-\u9fff]{2})")
 
 # Words written after the names that are not part of any name; longest first.
 _TRAILERS = sorted((
     "按职责分工负责", "按照职责分工负责", "按职能分工负责", "按职责分工落实", "按职责负责", "按职责落实",
-    "分别负责", "共同负责", "负责落实", "牵头负责", "配合落实", "具体负责", "负责", "落实", "牵头",
-    "配合", "参与", "协助", "指导", "等单位", "等部门", "等有关单位", "等相关单位", "等",
+    "按职责分工负责落实", "按职责组织落实", "按职责组织配合", "按职责分工牵头负责", "按职责牵头负责",
+    "组织落实", "组织配合", "组织实施", "分别负责", "共同负责", "负责落实", "牵头负责", "配合落实", "具体负责",
+    "负责", "落实", "牵头", "配合", "参与", "协助", "指导", "等单位", "等部门", "等有关单位", "等相关单位",
+    "等有关部门", "等相关部门", "等有关部门和单位", "等相关部门和单位", "等有关方面", "等", "按职责分工", "按职责",
 ), key=len, reverse=True)
 
 _SPACE = re.compile(r"\s+")
@@ -132,8 +150,8 @@ def _split_joined(piece: str, is_name: Callable[[str], bool] | None) -> list[str
             left, right = piece[:i].strip(), piece[i + len(word):].strip()
             if not left or not right or not names_a_body(left):
                 continue
-            if not (names_a_body(right) or _starts_a_group(right)):
-                continue
+            if not (names_a_body(right) or _starts_a_group(right)) or right in _BARE_SUFFIXES:
+                continue  # 各有关部门和单位 is one collective
             known = is_name is not None and is_name(left) and is_name(right)
             # 各相关县<市>区政府及开发区管委会: the quantifier governs both sides; one group.
             if (not known and _starts_a_group(left) and not _starts_a_group(right)
@@ -148,13 +166,21 @@ def _has_own_place(name: str) -> bool:
     return any(level in _without_trailing_brackets(name) for level in LEVEL_PREFIXES)
 
 
+def _takes_level(name: str) -> bool:
+    core = _without_trailing_brackets(name)
+    return core.endswith(_DEPARTMENT_SUFFIXES) and not core.endswith("分局")
+
+
 def split_units(text: str, *, is_name: Callable[[str], bool] | None = None) -> list[str]:
     """The unit names in a written list, cleaned, in order, without repeats.
 
+    The list may be written with full-width punctuation; the names come back folded
+    (normalise.fold), which the unit registry compares equal to the published form.
     `is_name`, when given, says whether a string is a known unit name (the registry's lookup);
     it settles the cases the writing alone cannot: a known name is never split or prefixed.
     """
-    text = strip_trailers(_SPACE.sub("", text or ""))
+    text = _OPEN_LIST_THEN_MORE.sub("\u3001", fold(_SPACE.sub("", text or "")))
+    text = strip_trailers(text)
     if not text:
         return []
     pieces: list[str] = []
@@ -183,10 +209,10 @@ def split_units(text: str, *, is_name: Callable[[str], bool] | None = None) -> l
         name = strip_trailers(name)
         if not name:
             continue
-        if name.startswith(LEVEL_PREFIXES) and not name.startswith(QUANTIFIERS):
+        if name.startswith(LEVEL_PREFIXES) and not name.startswith(QUANTIFIERS + _NOT_A_LEVEL):
             level = name[0]
         elif (level and not _starts_a_group(name) and not _has_own_place(name)
-              and not (is_name and is_name(name)) and names_a_body(name)):
+              and not (is_name and is_name(name)) and _takes_level(name)):
             name = level + name
         if name not in names:
             names.append(name)
