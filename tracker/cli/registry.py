@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import TrackerError
+from . import language
 from .context import App, pass_app
 
 
@@ -19,7 +20,7 @@ def _say(app: App, zh: str, en: str) -> str:
     return zh if app.lang == "zh" else en
 
 
-@click.command("propose")
+@language.command("propose")
 @click.argument("plan_path", metavar="PLAN", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="The registry file to extend (default: units.toml beside the plan; created if missing).")
@@ -107,7 +108,7 @@ def _tasks(app: App, keys: list[str]) -> str:
     return _say(app, f"（任务 {shown}）", f"(tasks {shown})")
 
 
-@click.command("check")
+@language.command("check")
 @click.argument("path", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False))
 @pass_app
 def check(app: App, path: Path) -> None:
