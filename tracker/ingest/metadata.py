@@ -33,6 +33,9 @@ _ISSUING = re.compile(r"^(?:.*?关于)?(?:印发|转发|发布)《?(?P<plan>.+?)
 _PERIOD = re.compile(r"[((]\s*(?P<a>(?:19|20)\d{2})\s*年?\s*[—–\-─~至到]+\s*(?P<b>(?:19|20)\d{2})\s*年?\s*[))]")
 _NOISE = ("字体大小", "打印", "索引号", "主题分类", "有效性", "登记号", "分类")
 _ISSUER_PLACE = re.compile(r"^(?:中共)?(?P<place>[\u4e00-\u9fff]{2,6}?[市州盟])")
+_TITLE_ISSUER = re.compile(r"^(?P<issuer>[\u4e00-\u9fff]{2,40}?)关于")
+_PLACE = re.compile(r"^(?:中共)?(?P<place>国务院|(?:[\u4e00-\u9fff]{2,8}?(?:省|自治区))?(?:[\u4e00-\u9fff]{2,8}?[市州盟])?"
+                    r"(?:[\u4e00-\u9fff]{1,6}?[区县旗](?=人民政府|政府|委员会|党委|办公|[\u4e00-\u9fff]{0,8}(?:委员会|局|办)))?)")
 
 
 @dataclass
@@ -121,7 +124,17 @@ def detect_jurisdiction(meta: Metadata, text: str, known: list[str]) -> str | No
         if best and counts[best]:
             return best
     match = _ISSUER_PLACE.match(meta.issuer or "")
-    return match["place"] if match else None
+    if match:
+        return match["place"]
+    # a jurisdiction the registry does not know yet: the place of the issuer that opens the
+    # notice's title (上海市松江区人民政府办公室关于… → 上海市松江区; 国务院办公厅关于… → 国务院)
+    first_line = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    for title in (meta.notice_title or "", first_line):
+        issuer = _TITLE_ISSUER.match(title)
+        place = _PLACE.match(issuer["issuer"]) if issuer else None
+        if place and place["place"]:
+            return place["place"]
+    return None
 
 
 def read_metadata(text: str, known_jurisdictions: list[str] = ()) -> Metadata:
