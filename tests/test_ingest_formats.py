@@ -259,6 +259,18 @@ def test_none_of_the_formats(tmp_path):
     refused(empty, "空")
 
 
+def test_a_zip_bomb_dressed_as_a_word_file(tmp_path):
+    path = tmp_path / "方案.docx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w", force_zip64=True) as member:
+            block = b"\0" * (1 << 20)
+            for _ in range(300):  # 300 MB unpacked, a few hundred KB packed
+                member.write(block)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    refused(path, "256 MB")
+
+
 def test_legacy_word_and_wps_say_save_as_docx(tmp_path):
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "WordDocument".encode("utf-16-le") + b"\x00" * 512
     for name in ("方案.doc", "方案.wps"):

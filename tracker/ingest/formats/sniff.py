@@ -11,6 +11,7 @@ from ...errors import TrackerError
 
 PDF, DOCX, XLSX, HTML, MHTML, CSV, TEXT = "pdf", "docx", "xlsx", "html", "mhtml", "csv", "text"
 
+MAX_UNPACKED = 256 * 1024 * 1024  # bytes a .docx or .xlsx may unpack to; real plans stay under a few MB
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|table)[\s>/]",
                          re.I | re.S)
@@ -50,9 +51,14 @@ def sniff(raw: bytes, suffix: str, *, where: str, lang: str = "zh") -> str:
         return PDF
     if head.startswith(b"PK\x03\x04"):
         try:
-            names = set(zipfile.ZipFile(io.BytesIO(raw)).namelist())
+            members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
         except zipfile.BadZipFile:
-            names = set()
+            members = []
+        if sum(m.file_size for m in members) > MAX_UNPACKED:  # a zip bomb dressed as a document
+            raise UnreadableFile(say(lang, "文件解压后过大（超过 256 MB），不像一份计划，未读取",
+                                     "the file unpacks to more than 256 MB, which no plan does; not read"),
+                                 where=where)
+        names = {m.filename for m in members}
         if "word/document.xml" in names:
             return DOCX
         if "xl/workbook.xml" in names:
