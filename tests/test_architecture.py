@@ -1,6 +1,6 @@
-"""The architecture, checked: the import contracts in pyproject.toml hold, and every headless
-module imports in a fresh interpreter without Textual (and the ones `tracker tasks` and the
-plan reader run on, without SQLAlchemy either).
+"""The architecture, checked: the import contracts in pyproject.toml hold, mypy passes, and
+every headless module imports in a fresh interpreter without Textual (and the ones `tracker
+tasks` and the plan reader run on, without SQLAlchemy either).
 
 Import-linter reads the code; the fresh interpreters show what importing a module really
 loads, which is what a user waits for at start-up.
@@ -40,6 +40,12 @@ def test_import_contracts_hold():
     assert "broken" not in result.stdout.split("Contracts:")[-1].split("\n")[0].replace("0 broken", "")
 
 
+def test_mypy_passes():
+    """At the level pyproject.toml sets ([tool.mypy]); the cache stays in .mypy_cache."""
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+
+
 def _modules() -> list[str]:
     names = [m.name for m in pkgutil.walk_packages(tracker.__path__, "tracker.")]
     # alembic's env.py runs a migration when imported; it is only ever loaded by Alembic
@@ -51,7 +57,8 @@ HEADLESS = [m for m in _modules() if not (m == "tracker.tui" or m.startswith("tr
 # What `tracker tasks` runs on (tracker/store/direct.py answers before SQLAlchemy is loaded),
 # what `tracker plan parse` and `tracker plan` need, and the small core under everything.
 LIGHT = [m for m in HEADLESS if m in {
-    "tracker", "tracker.cli", "tracker.cli.main", "tracker.cli.context", "tracker.cli.parse", "tracker.cli.__main__",
+    "tracker", "tracker.cli", "tracker.cli.main", "tracker.cli.context", "tracker.cli.parse", "tracker.cli.language",
+    "tracker.cli.__main__",
     "tracker.store", "tracker.store.direct", "tracker.store.tasklist",
     "tracker.clock", "tracker.config", "tracker.errors", "tracker.i18n", "tracker.deadlines",
     "tracker.textwidth", "tracker.atomic", "tracker.planfile",
@@ -67,8 +74,9 @@ print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before})))
 
 def _probe(module: str) -> set[str] | str:
     """Top-level packages importing `module` loads, in an interpreter of its own (or why it failed)."""
-    if module == "tracker.cli.__main__":
-        module = "tracker.cli"  # running it would run the command; it imports only the package
+    if module.endswith(".__main__"):
+        # importing it would run the command (`python -m`): it imports no more than its package
+        module = module.removesuffix(".__main__")
     result = subprocess.run([sys.executable, "-c", PROBE, module], capture_output=True, text=True, cwd=ROOT)
     if result.returncode != 0:
         return f"import {module} failed:\n{result.stderr[-3000:]}"

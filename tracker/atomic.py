@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 from .errors import TrackerError
@@ -21,7 +22,7 @@ def _umask() -> int:
     return mask
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+def write_atomically(path: Path, write: Callable[[Path], Any]) -> Path:
     """Let `write` fill a temporary file beside `path`, then rename it into place."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,9 @@ def _week(text: str | None):
 def _write(output: Path | None, content: str | bytes) -> None:
     if output is None:
         if isinstance(content, bytes):
-            click.get_binary_stream("stdout").write(content)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(content)  # (click.get_binary_stream is deprecated)
+            sys.stdout.buffer.flush()
         else:
             click.echo(content, nl=False)
         return

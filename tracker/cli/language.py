@@ -33,14 +33,14 @@ def install() -> None:
     for name in _CLICK_MODULES:
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):
-            module._ = _
+            setattr(module, "_", _)
         if hasattr(module, "ngettext"):
-            module.ngettext = i18n.ngettext
+            setattr(module, "ngettext", i18n.ngettext)
     # decorators word the --help and --version options once and click keeps them; leave them
     # in English there (the message ids) and translate them with every other option's help
     click.decorators._ = i18n.N_
     click.formatting.wrap_text = wrap_text
-    click.formatting.term_len = _columns  # the help's columns line up with Chinese in them
+    setattr(click.formatting, "term_len", _columns)  # the help's columns line up with Chinese in them
 
 
 def _help(text: str | None) -> str | None:

@@ -9,9 +9,9 @@ than importing it.
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -41,7 +41,8 @@ LAZY_COMMANDS: dict[str, str] = {
 class LazyGroup(language.Group):
     """The root command: sub-commands imported on first use, and --lang read wherever it stands."""
 
-    group_class = language.Group  # `plan`, `status`: ordinary groups
+    # `plan`, `status`: ordinary groups (mypy reads click's `type[Group | type]` as type[type])
+    group_class = language.Group  # type: ignore[assignment]
 
     def parse_args(self, ctx, args):
         lang, args = language.language_first(args)
@@ -63,7 +64,8 @@ class LazyGroup(language.Group):
 @click.option("--db", "database_url", envvar="TRACKER_DB", help="Database URL (default: a SQLite file in your data folder).")
 @click.option("--lang", type=click.Choice(i18n.LANGUAGES), envvar="TRACKER_LANG", default="zh", show_default=True,
               help="Language of the output.")
-@click.version_option(package_name="tracker", message=i18n.lazy("%(prog)s, version %(version)s"))
+@click.version_option(package_name="tracker",  # click formats the message with % when it shows it
+                      message=cast(str, i18n.lazy("%(prog)s, version %(version)s")))
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, lang: str) -> None:
     """tracker: the key tasks of action plans, their lead and supporting units, deadlines and status."""

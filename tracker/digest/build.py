@@ -208,9 +208,9 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
         digest.missing_reports.append(MissingReport(task.plan_key, task.key, task.title, units))
 
     for update in rows.updates:
-        line = UpdateLine(local_time(update.recorded_at, tz), update.plan_key, update.key, update.title, update.unit,
+        entry = UpdateLine(local_time(update.recorded_at, tz), update.plan_key, update.key, update.title, update.unit,
                           update.role, update.status, update.percent, update.note, update.author)
-        (digest.my_updates if update.unit_id == unit.id else digest.partner_updates).append(line)
+        (digest.my_updates if update.unit_id == unit.id else digest.partner_updates).append(entry)
 
     digest.headline.overdue, digest.headline.due_soon = len(digest.overdue), len(digest.due_soon)
     digest.overdue.sort(key=lambda l: (-l.days_overdue, l.plan_key))

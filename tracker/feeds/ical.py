@@ -18,10 +18,11 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Todo, vDuration, vRecur, vText
+from icalendar import TRANSP, Alarm, Calendar, Event, Todo, vDuration, vRecur, vText
 
 from ..deadlines import is_overdue, next_due, occurrences
 from ..errors import TrackerError
@@ -254,8 +255,9 @@ def _description(task: FeedTask, lang: str, tail: list[str]) -> str:
 def _component(uid: str, task: FeedTask, when: _When, stamp: datetime, summary: str, description: str,
                categories: list[str], statuses: tuple[Assignee, ...], options: FeedOptions) -> bytes:
     url = options.task_url.format(plan=task.plan_key, task=task.key) if options.task_url else None
-    common = dict(uid=uid, stamp=stamp, last_modified=stamp, summary=summary, description=description,
+    common: dict[str, Any] = dict(uid=uid, stamp=stamp, last_modified=stamp, summary=summary, description=description,
                   categories=categories, sequence=task.sequence, url=url)
+    component: Todo | Event
     if options.todo:
         component = Todo.new(end=when.todo_due, **common)
         codes = {a.status for a in statuses}
@@ -267,7 +269,7 @@ def _component(uid: str, task: FeedTask, when: _When, stamp: datetime, summary: 
         if len(statuses) == 1 and statuses[0].percent is not None:
             component.add("percent-complete", statuses[0].percent)
     else:
-        component = Event.new(start=when.start, end=when.start + timedelta(days=1), transparency="TRANSPARENT",
+        component = Event.new(start=when.start, end=when.start + timedelta(days=1), transparency=TRANSP.TRANSPARENT,
                               **common)
         if when.until:
             rule = vRecur.from_ical(task.deadline_rule)

@@ -121,7 +121,7 @@ def lines(ledger: Ledger) -> list[Line]:
 
 
 def _section_chain(ledger: Ledger, key: str | None) -> list[str]:
-    chain = []
+    chain: list[str] = []
     while key and key in ledger.sections and key not in chain:
         chain.insert(0, key)
         key = ledger.sections[key].parent_key

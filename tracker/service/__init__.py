@@ -380,7 +380,7 @@ def _append(session: Session, assignment: Assignment, acting: Unit, *, status: s
         update(Assignment).where(Assignment.id == assignment.id, guard)
         .values(status=status, percent=percent, status_at=now, version=Assignment.version + 1)
         .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         newer = latest_update(session, assignment.id)
         who = f"{newer.author or newer.unit} ({newer.recorded_at:%Y-%m-%d %H:%M})" if newer else "someone"
         raise Conflict(f"{who} updated this task meanwhile; look at the newer update and try again", newer=newer)

@@ -292,6 +292,6 @@ def record_delivery(session: Session, *, unit_id: int, week: str, sent_at: datet
     result = session.execute(update(DigestDelivery)
                              .where(and_(DigestDelivery.unit_id == unit_id, DigestDelivery.week == week))
                              .values(**values).execution_options(synchronize_session=False))
-    if result.rowcount == 0:
+    if result.rowcount == 0:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         session.add(DigestDelivery(unit_id=unit_id, week=week, **values))
         session.flush()

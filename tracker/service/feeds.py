@@ -410,7 +410,7 @@ def revoke_tokens(session: Session, unit: Unit, *, now: datetime | None = None) 
     """Revoke every live token of `unit`; the number revoked."""
     result = session.execute(update(FeedToken).where(FeedToken.unit_id == unit.id, FeedToken.revoked_at.is_(None))
                              .values(revoked_at=now or clock.now()).execution_options(synchronize_session=False))
-    return result.rowcount
+    return result.rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
 
 
 def unit_for_token(session: Session, token: str) -> TokenUnit | None:

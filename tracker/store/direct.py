@@ -47,7 +47,8 @@ _CHUNK = 5000  # task ids per IN list: well under every engine's limit on bound 
 def schema_head() -> str | None:
     """The newest migration, read from the migration files themselves (no Alembic): the one
     revision no other migration names as its down_revision. None if there is not exactly one."""
-    revisions, parents = set(), set()
+    revisions: set[str] = set()
+    parents: set[str | None] = set()
     for path in VERSIONS.glob("*.py"):
         values = dict(_ASSIGNMENT.findall(path.read_text(encoding="utf-8")))
         if "revision" not in values:
@@ -104,10 +105,10 @@ def _open(url: str):
             import psycopg
 
             try:
-                connection = psycopg.connect("postgresql://" + url[len(scheme):])
+                server = psycopg.connect("postgresql://" + url[len(scheme):])
             except psycopg.Error:  # unreachable, refused: the service layer says so properly
                 return None
-            return _Reader(connection, "postgresql"), psycopg.Error
+            return _Reader(server, "postgresql"), psycopg.Error
     return None
 
 
@@ -162,13 +163,13 @@ def _read(reader: _Reader, unit_id: int, *, role, plan_key, overdue, due_within,
 
 def _typed(record: tuple) -> tuple:
     """A SQLite record with its dates and times as Python values, as SQLAlchemy reads them."""
-    record = list(record)
+    values = list(record)
     for index in (10, 17):  # due_on, period_start
-        if record[index] is not None:
-            record[index] = date.fromisoformat(record[index])
-    if record[15] is not None:  # status_at
-        record[15] = datetime.fromisoformat(record[15])
-    return tuple(record)
+        if values[index] is not None:
+            values[index] = date.fromisoformat(values[index])
+    if values[15] is not None:  # status_at
+        values[15] = datetime.fromisoformat(values[15])
+    return tuple(values)
 
 
 def unit_tasks(url: str, unit_name: str, jurisdiction: str | None = None, *, role: str | None = None,

@@ -8,12 +8,13 @@ transaction, so a bad file leaves the database as it was.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -36,6 +37,11 @@ _CACHE = "tracker.sync"
 
 def _cache(session: Session) -> dict:
     return session.info.setdefault(_CACHE, {"jurisdictions": None, "units": {}, "inserts": {}})
+
+
+def _table(model: Any) -> Table:
+    """A model's table (the declarative base types __table__ as any FromClause)."""
+    return model.__table__
 
 
 def _update_by_id(table, columns: tuple[str, ...]):
@@ -64,9 +70,10 @@ def _insert_many(session: Session, table, keys: tuple[str, ...], rows: list[tupl
         # PostgreSQL takes rows fastest through COPY: one statement, no per-row round trip
         # (executemany has the server run one INSERT per row: 6.0 s against 4.2 s for a
         # city's plans)
-        columns = ", ".join(dialect.identifier_preparer.quote(key) for key in keys)
-        with connection.connection.dbapi_connection.cursor() as cursor:
-            with cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
+        names = ", ".join(dialect.identifier_preparer.quote(key) for key in keys)
+        cursor: Any = connection.connection.dbapi_connection.cursor()  # psycopg's: DBAPICursor has no copy()
+        with cursor:
+            with cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         return
@@ -74,12 +81,13 @@ def _insert_many(session: Session, table, keys: tuple[str, ...], rows: list[tupl
     if (table.name, keys) not in compiled_inserts:
         compiled_inserts[(table.name, keys)] = insert(table).compile(dialect=dialect, column_keys=list(keys))
     compiled = compiled_inserts[(table.name, keys)]
-    columns = list(zip(*rows))
+    columns: list[Sequence[Any]] = list(zip(*rows))
     for index, key in enumerate(keys):
         processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
             converted = {value: processor(value) for value in set(columns[index])}
             columns[index] = [converted[value] for value in columns[index]]
+    params: list[Any]  # positional (tuples) or named (dicts), as the dialect's paramstyle wants
     if compiled.positiontup is not None:
         order = [keys.index(compiled.binds[name].key) for name in compiled.positiontup]
         params = list(zip(*(columns[i] for i in order)))
@@ -115,10 +123,10 @@ def sync_registry(session: Session, registry: Registry) -> dict[str, int]:
     registry stay in the database: assignments and history may point at them. A few bulk
     statements per table, whatever the number of units."""
     session.flush()
-    jurisdictions = _changed_rows(session, Jurisdiction.__table__, ("name",), ("timezone",),
+    jurisdictions = _changed_rows(session, _table(Jurisdiction), ("name",), ("timezone",),
                                   {(name,): (tz,) for name, tz in registry.jurisdictions.items()})
     jurisdiction_ids = {name: row_id for (name,), row_id in jurisdictions.items()}
-    unit_table = Unit.__table__
+    unit_table = _table(Unit)
     before = session.scalar(select(func.count()).select_from(unit_table))
     units = _changed_rows(session, unit_table, ("jurisdiction_id", "name"), ("full_name", "kind", "choose"), {
         (jurisdiction_ids[spec.jurisdiction], spec.name): (spec.full_name, spec.kind, spec.choose)
@@ -135,7 +143,7 @@ def sync_registry(session: Session, registry: Registry) -> dict[str, int]:
             if alias:
                 wanted_aliases.setdefault((jurisdiction_id, normalise_name(alias)), unit_id)
         wanted_members.update(((unit_id, units[(jurisdiction_id, m)]), None) for m in spec.members)
-    aliases = UnitAlias.__table__
+    aliases = _table(UnitAlias)
     gone = []
     for alias_id, unit_id, jurisdiction_id, alias in session.execute(
             select(aliases.c.id, aliases.c.unit_id, aliases.c.jurisdiction_id, aliases.c.alias).order_by(aliases.c.id)):
@@ -148,7 +156,7 @@ def sync_registry(session: Session, registry: Registry) -> dict[str, int]:
     if wanted_aliases:
         session.execute(insert(aliases), [{"unit_id": u, "jurisdiction_id": j, "alias": a}
                                           for (j, a), u in wanted_aliases.items()])
-    members = GroupMember.__table__
+    members = _table(GroupMember)
     for group_id, member_id in session.execute(select(members.c.group_id, members.c.member_id)).all():
         if (group_id, member_id) in wanted_members:
             del wanted_members[(group_id, member_id)]
@@ -157,7 +165,7 @@ def sync_registry(session: Session, registry: Registry) -> dict[str, int]:
     if wanted_members:
         session.execute(insert(members), [{"group_id": g, "member_id": m} for g, m in wanted_members])
 
-    _changed_rows(session, Liaison.__table__, ("unit_id", "name"), ("title", "contact", "email"), {
+    _changed_rows(session, _table(Liaison), ("unit_id", "name"), ("title", "contact", "email"), {
         (units[(jurisdiction_ids[spec.jurisdiction], spec.unit)], spec.name): (spec.title, spec.contact, spec.email)
         for spec in registry.liaisons})
     session.expire_all()  # ORM objects loaded before now may hold old values
@@ -228,8 +236,8 @@ def validate_plan_units(plan: PlanFile, registry: Registry) -> list[TrackerError
     errors: list[TrackerError] = []
     where_file = str(plan.path) if plan.path else plan.key
     if plan.jurisdiction not in registry.jurisdictions:
-        known = "、".join(registry.jurisdictions)
-        return [TrackerError(f"unknown jurisdiction {plan.jurisdiction!r}; known: {known}", where=where_file)]
+        return [TrackerError(f"unknown jurisdiction {plan.jurisdiction!r}; known: {'、'.join(registry.jurisdictions)}",
+                             where=where_file)]
     lines: list[str] | None = None  # read only when there is an error to place
 
     def line_of(name: str, start: int) -> int:
@@ -333,7 +341,7 @@ def _sync_plan_row(session: Session, plan: PlanFile, registry: Registry, jurisdi
         written_on=plan.written_on, published_on=plan.published_on, period_start=plan.period_start,
         period_end=plan.period_end, timezone=plan.timezone, source_file=plan.source, source_sha256=plan.source_sha256,
         loaded_at=now)
-    table = Plan.__table__
+    table = _table(Plan)
     plan_id = session.scalar(select(table.c.id).where(table.c.key == plan.key))
     if plan_id is None:
         changes.new_plan = True
@@ -344,7 +352,7 @@ def _sync_plan_row(session: Session, plan: PlanFile, registry: Registry, jurisdi
 
 def _sync_sections(session: Session, plan: PlanFile, plan_id: int, new_plan: bool) -> dict[str, int]:
     """Sections by key: new ones added, titles and order kept in line; none is ever removed."""
-    table = Section.__table__
+    table = _table(Section)
     query = select(table.c.key, table.c.id, table.c.title, table.c.position, table.c.parent_id).where(
         table.c.plan_id == plan_id)
     existing = {} if new_plan else {key: rest for key, *rest in session.execute(query)}
@@ -376,7 +384,7 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
     sections = _sync_sections(session, plan, plan_id, changes.new_plan)
 
     # ---- tasks: by key; the new inserted, the changed updated, the missing archived
-    tasks_table = Task.__table__
+    tasks_table = _table(Task)
     task_query = (select(tasks_table.c.key, tasks_table.c.id,
                          *(tasks_table.c[name] for name in (*_TASK_COLUMNS, "archived", "changed_at", "sequence")))
                   .where(tasks_table.c.plan_id == plan_id).order_by(tasks_table.c.position, tasks_table.c.id))
@@ -434,7 +442,7 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
                                         .where(tasks_table.c.plan_id == plan_id)).all())
 
     # ---- assignments: by (unit, role) per task; history stays with archived ones
-    assignments_table = Assignment.__table__
+    assignments_table = _table(Assignment)
     existing: dict[int, dict[tuple[int, str], tuple]] = {}
     assignment_query = (select(assignments_table.c.task_id, assignments_table.c.unit_id, assignments_table.c.role,
                                assignments_table.c.id, assignments_table.c.archived, assignments_table.c.source,
@@ -491,8 +499,8 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
     if new_assignments:
         _insert_many(session, assignments_table, _NEW_ASSIGNMENT, new_assignments)
     if changed_assignments:
-        columns = ("archived", "source", "via_group_id", "position")
-        session.execute(_update_by_id(assignments_table, columns), _by_id_rows(changed_assignments, columns))
+        moved = ("archived", "source", "via_group_id", "position")
+        session.execute(_update_by_id(assignments_table, moved), _by_id_rows(changed_assignments, moved))
 
     _sync_targets(session, plan, plan_id, task_ids, changes.new_plan)
     return changes
@@ -500,7 +508,7 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
 
 def _sync_targets(session: Session, plan: PlanFile, plan_id: int, task_ids: dict[str, int], new_plan: bool) -> None:
     # targets carry no history: matched by position, so an unchanged plan rewrites nothing
-    table = Target.__table__
+    table = _table(Target)
     columns = ("task_id", "indicator", "comparator", "value", "measure", "year", "due_on")
     stored = [] if new_plan else session.execute(select(table.c.id, *(table.c[name] for name in columns))
                                                   .where(table.c.plan_id == plan_id).order_by(table.c.position)).all()

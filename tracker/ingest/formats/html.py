@@ -54,7 +54,9 @@ def from_mhtml(raw: bytes, *, where: str, lang: str = "zh") -> bytes:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     for part in message.walk():
         if part.get_content_type() == "text/html":
-            payload = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)  # bytes for a leaf part
+            if not isinstance(payload, bytes):
+                payload = b""
             charset = part.get_content_charset()
             if charset and not re.search(rb"<meta[^>]+charset", payload[:4096], re.I):
                 payload = f'<meta charset="{charset}">'.encode("ascii") + payload
