@@ -160,7 +160,7 @@ def _value(value) -> str:
 
 
 def _comment(text: str) -> str:
-    return "".join(f"# {line}\n" for line in text.splitlines())
+    return "\n".join(f"# {line}" for line in text.splitlines())
 
 
 def render(proposal: Proposal, *, source: str, lang: str = "zh") -> str:
@@ -170,7 +170,7 @@ def render(proposal: Proposal, *, source: str, lang: str = "zh") -> str:
     out = ["", _comment(("—— {j}：由 `tracker units propose` 根据 {s} 提出。请核对名称、全称和类型，填写各组的成员，"
                          "再运行 `tracker units check`。" if zh else
                          "—— {j}: proposed by `tracker units propose` from {s}. Check names, full names and kinds, "
-                         "fill in the groups' members, then run `tracker units check`.").format(j=j, s=source))]
+                         "fill in the groups' members, then run `tracker units check`.").format(j=j, s=source)) + "\n"]
     if proposal.new_jurisdiction:
         out.append(f"[[jurisdictions]]\nname = {_value(j)}\ntimezone = \"Asia/Shanghai\"\n")
     for entry in proposal.units:
@@ -204,7 +204,7 @@ def render(proposal: Proposal, *, source: str, lang: str = "zh") -> str:
         if group.choose:
             lines.append("choose = true")
         out.append("\n".join(lines) + "\n")
-    return "\n".join(out)
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 def extend(existing: str | None, proposal: Proposal, *, source: str, lang: str = "zh") -> str:
