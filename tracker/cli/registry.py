@@ -6,6 +6,7 @@ Imports only click at import time; the registry and catalogue load when a comman
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -48,8 +49,6 @@ def propose(app: App, plan_path: Path, output: Path | None, dry_run: bool) -> No
         click.echo(_say(app, f"{plan_path} 的单位都已在 {output} 中，无需补充。",
                         f"every unit of {plan_path} is in {output} already: nothing to add."))
         return
-    import os
-
     source = os.path.relpath(plan_path, output.parent)
     text = extend(existing, proposal, source=source, lang=app.lang)
     _check_text(text, output)  # what is written must load: a proposal is never a broken file
