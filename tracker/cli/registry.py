@@ -13,12 +13,9 @@ from pathlib import Path
 import click
 
 from ..errors import TrackerError
+from ..i18n import _, ngettext
 from . import language
 from .context import App, pass_app
-
-
-def _say(app: App, zh: str, en: str) -> str:
-    return zh if app.lang == "zh" else en
 
 
 @language.command("propose")
@@ -46,17 +43,16 @@ def propose(app: App, plan_path: Path, output: Path | None, dry_run: bool) -> No
         existing = output.read_text(encoding="utf-8")
     proposal = make_proposal(plan, registry, catalogue())
     if not proposal:
-        click.echo(_say(app, f"{plan_path} 的单位都已在 {output} 中，无需补充。",
-                        f"every unit of {plan_path} is in {output} already: nothing to add."))
+        click.echo(_("every unit of {plan} is in {file} already: nothing to add.").format(plan=plan_path, file=output))
         return
     source = os.path.relpath(plan_path, output.parent)
-    text = extend(existing, proposal, source=source, lang=app.lang)
+    text = extend(existing, proposal, source=source)
     _check_text(text, output)  # what is written must load: a proposal is never a broken file
     if dry_run:
         click.echo(text[len(existing or ""):] if not proposal.aliases else text, nl=False)
     else:
         write_file(output, text)
-    _summary(app, proposal, output, dry_run)
+    _summary(proposal, output, dry_run)
 
 
 def _check_text(text: str, output: Path) -> None:
@@ -73,38 +69,37 @@ def _check_text(text: str, output: Path) -> None:
             raise TrackerError(f"the proposal would not load ({exc}); nothing written", where=str(output)) from None
 
 
-def _summary(app: App, proposal, output: Path, dry_run: bool) -> None:
-    zh = app.lang == "zh"
-    verb = _say(app, "将补充" if dry_run else "已补充", "would add" if dry_run else "added")
-    matched = [e for e in proposal.units if e.matched]
-    parts = [_say(app, f"{len(matched)} 个标准部门", f"{len(matched)} standard units"),
-             _say(app, f"{len(proposal.groups)} 个组", f"{len(proposal.groups)} groups")]
+def _summary(proposal, output: Path, dry_run: bool) -> None:
+    parts = [ngettext("{n} standard unit", "{n} standard units", n).format(n=n)
+             for n in [len([e for e in proposal.units if e.matched])]]
+    parts.append(ngettext("{n} group", "{n} groups", len(proposal.groups)).format(n=len(proposal.groups)))
     if proposal.new_jurisdiction:
-        parts.insert(0, _say(app, f"地区 {proposal.jurisdiction}", f"jurisdiction {proposal.jurisdiction}"))
-    click.echo(f"{output}: {verb} " + ("、".join(parts) if zh else ", ".join(parts)))
+        parts.insert(0, _("jurisdiction {name}").format(name=proposal.jurisdiction))
+    message = _("{file}: would add {what}") if dry_run else _("{file}: added {what}")
+    click.echo(message.format(file=output, what=_(", ").join(parts)))
     for name, aliases in proposal.aliases.items():
-        click.echo(_say(app, f"  {name} 增加别名：{'、'.join(aliases)}", f"  {name}: new aliases {', '.join(aliases)}"))
+        click.echo("  " + _("{unit}: new aliases {aliases}").format(unit=name, aliases=_(", ").join(aliases)))
     if proposal.unmatched:
-        click.echo(_say(app, f"标准部门目录中没有的 {len(proposal.unmatched)} 个名称（已按原文列入，请核对）：",
-                        f"{len(proposal.unmatched)} names not in the catalogue (listed as written; check them):"))
+        n = len(proposal.unmatched)
+        click.echo(ngettext("{n} name is not in the catalogue of standard departments (listed as written; check it):",
+                            "{n} names are not in the catalogue of standard departments (listed as written; check "
+                            "them):", n).format(n=n))
         for entry in proposal.unmatched:
-            click.echo(f"  {entry.name}  ({entry.kind})  " + _tasks(app, entry.tasks))
+            click.echo(f"  {entry.name}  ({entry.kind})  " + _tasks(entry.tasks))
     for group in proposal.to_fill:
-        click.echo(_say(app, f"请填写组 {group.name} 的成员", f"fill in the members of {group.name}") + "  "
-                   + _tasks(app, group.tasks))
-    choose = [g for g in proposal.groups if g.choose]
+        click.echo(_("fill in the members of {group}").format(group=group.name) + "  " + _tasks(group.tasks))
+    choose = [g.name for g in proposal.groups if g.choose]
     if choose:
-        click.echo(_say(app, "载入后需选定具体单位的组：", "groups whose units a person chooses after loading: ")
-                   + "、".join(g.name for g in choose))
+        click.echo(_("groups whose units a person chooses after loading: {groups}").format(groups=_(", ").join(choose)))
     if not dry_run:
-        click.echo(_say(app, f"核对后运行：tracker units check {output}", f"review it, then: tracker units check {output}"))
+        click.echo(_("review it, then run: tracker units check {file}").format(file=output))
 
 
-def _tasks(app: App, keys: list[str]) -> str:
+def _tasks(keys: list[str]) -> str:
     if not keys:
         return ""
     shown = ", ".join(keys[:6]) + (" …" if len(keys) > 6 else "")
-    return _say(app, f"（任务 {shown}）", f"(tasks {shown})")
+    return _("(tasks {keys})").format(keys=shown)
 
 
 @language.command("check")
@@ -116,23 +111,23 @@ def check(app: App, path: Path) -> None:
     from ..registry import Registry
 
     if not path.exists():
-        raise TrackerError(_say(app, "没有这个文件", "no such file"), where=str(path))
+        raise TrackerError(_("no such file"), where=str(path))
     try:
         registry = Registry.load(path)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a field missing or of the wrong type
-        raise TrackerError(_say(app, f"单位名录格式有误：{exc!r}", f"malformed registry entry: {exc!r}"),
-                           where=str(path)) from None
-    problems = _group_problems(app, registry, path)
+        raise TrackerError(_("malformed registry entry: {reason}").format(reason=repr(exc)), where=str(path)) from None
+    problems = _group_problems(registry, path)
     if problems:
-        raise TrackerError("\n  ".join([_say(app, "单位名录需要补充：", "the registry needs work:"), *problems]))
+        raise TrackerError("\n  ".join([_("the registry needs work:"), *problems]))
     groups = [u for u in registry.units.values() if u.is_group]
-    click.echo(_say(app, f"{path}：{len(registry.jurisdictions)} 个地区，{len(registry.units) - len(groups)} 个单位，"
-                         f"{len(groups)} 个组，{len(registry.liaisons)} 名联络员，无误。",
-                    f"{path}: {len(registry.jurisdictions)} jurisdictions, {len(registry.units) - len(groups)} units, "
-                    f"{len(groups)} groups, {len(registry.liaisons)} liaisons: all good."))
+    counts = [ngettext("{n} jurisdiction", "{n} jurisdictions", n).format(n=n) for n in [len(registry.jurisdictions)]]
+    counts += [ngettext("{n} unit", "{n} units", n).format(n=n) for n in [len(registry.units) - len(groups)]]
+    counts += [ngettext("{n} group", "{n} groups", n).format(n=n) for n in [len(groups)]]
+    counts += [ngettext("{n} liaison", "{n} liaisons", n).format(n=n) for n in [len(registry.liaisons)]]
+    click.echo(_("{file}: {counts}; all good.").format(file=path, counts=_(", ").join(counts)))
 
 
-def _group_problems(app: App, registry, path: Path) -> list[str]:
+def _group_problems(registry, path: Path) -> list[str]:
     """A group that stands for no unit and is not chosen from: its tasks would reach nobody."""
     lines = path.read_text(encoding="utf-8").splitlines()
 
@@ -149,7 +144,7 @@ def _group_problems(app: App, registry, path: Path) -> list[str]:
     out = []
     for group in registry.units.values():
         if group.is_group and not group.members and not group.choose:
-            out.append(f"{path}:{line_of(group.name)}: " + _say(
-                app, f"组 {group.name}（{group.jurisdiction}）没有成员：请在 members 中列出成员单位，或设 choose = true",
-                f"group {group.name} ({group.jurisdiction}) has no members: list them in members, or set choose = true"))
+            out.append(f"{path}:{line_of(group.name)}: " + _(
+                "group {group} ({jurisdiction}) has no members: list them in members, or set choose = true").format(
+                group=group.name, jurisdiction=group.jurisdiction))
     return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..i18n import _
 from ..planfile import PlanFile
 from .catalogue import NATIONAL, Catalogue, level_of
 from .units import Registry, normalise_name
@@ -163,22 +164,19 @@ def _comment(text: str) -> str:
     return "\n".join(f"# {line}" for line in text.splitlines())
 
 
-def render(proposal: Proposal, *, source: str, lang: str = "zh") -> str:
+def render(proposal: Proposal, *, source: str) -> str:
     """The new entries as TOML, each with a comment saying what a person should check."""
-    zh = lang == "zh"
     j = proposal.jurisdiction
-    out = ["", _comment(("—— {j}：由 `tracker units propose` 根据 {s} 提出。请核对名称、全称和类型，填写各组的成员，"
-                         "再运行 `tracker units check`。" if zh else
-                         "—— {j}: proposed by `tracker units propose` from {s}. Check names, full names and kinds, "
-                         "fill in the groups' members, then run `tracker units check`.").format(j=j, s=source)) + "\n"]
+    out = ["", _comment(_("—— {jurisdiction}: proposed by `tracker units propose` from {plan}. Check names, full "
+                          "names and kinds, fill in the groups' members, then run `tracker units check`.").format(
+        jurisdiction=j, plan=source)) + "\n"]
     if proposal.new_jurisdiction:
         out.append(f"[[jurisdictions]]\nname = {_value(j)}\ntimezone = \"Asia/Shanghai\"\n")
     for entry in proposal.units:
         lines = []
         if not entry.matched:
-            lines.append(_comment("标准部门目录中没有这个名称：请核对名称、全称（full_name）和类型（kind）" if zh else
-                                  "not in the catalogue of standard departments: check the name, add its full_name, "
-                                  "check its kind"))
+            lines.append(_comment(_("not in the catalogue of standard departments: check the name, add its "
+                                    "full_name, check its kind")))
         lines.append("[[units]]")
         lines.append(f"jurisdiction = {_value(j)}")
         lines.append(f"name = {_value(entry.name)}")
@@ -191,11 +189,10 @@ def render(proposal: Proposal, *, source: str, lang: str = "zh") -> str:
     for group in proposal.groups:
         lines = []
         if group.members == [] and not group.choose:
-            lines.append(_comment(f"请填写 {group.name} 的成员（成员须是上面或名录中已有的单位）" if zh else
-                                  f"fill in the members of {group.name} (each must be a unit listed in the registry)"))
+            lines.append(_comment(_("fill in the members of {group} (each must be a unit listed in the "
+                                    "registry)").format(group=group.name)))
         elif group.choose:
-            lines.append(_comment("“相关的”单位：任务载入后由人选定具体单位" if zh else
-                                  "\"the relevant ones\": a person chooses the units of each task after loading"))
+            lines.append(_comment(_("\"the relevant ones\": a person chooses the units of each task after loading")))
         lines += ["[[groups]]", f"jurisdiction = {_value(j)}", f"name = {_value(group.name)}"]
         if group.candidates:
             lines.append(f"candidates = {_value(group.candidates)}")
@@ -207,7 +204,7 @@ def render(proposal: Proposal, *, source: str, lang: str = "zh") -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def extend(existing: str | None, proposal: Proposal, *, source: str, lang: str = "zh") -> str:
+def extend(existing: str | None, proposal: Proposal, *, source: str) -> str:
     """The registry file's text with the proposal added: existing entries keep every byte, but for
     the aliases a known unit gains (written into its own entry, tomlkit keeping the layout)."""
     text = existing or ""
@@ -223,5 +220,5 @@ def extend(existing: str | None, proposal: Proposal, *, source: str, lang: str =
                         aliases.append(alias)
         text = tomlkit.dumps(document)
     if proposal.units or proposal.groups or proposal.new_jurisdiction:
-        text = text.rstrip("\n") + ("\n" if text.strip() else "") + render(proposal, source=source, lang=lang)
+        text = text.rstrip("\n") + ("\n" if text.strip() else "") + render(proposal, source=source)
     return text.lstrip("\n")
