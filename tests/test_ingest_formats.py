@@ -167,11 +167,15 @@ def test_spreadsheet_with_merged_cells_reads_as_the_table(tmp_path):
             if r > top:
                 sheet.merge_cells(start_row=top + 3, start_column=c + 1, end_row=r + 3, end_column=c + 1)
             r += 1
-    path = tmp_path / "分解表.xlsx"
+    path = tmp_path / "breakdown.xlsx"
     book.save(path)
     lines = read_document(path).text.splitlines()
     assert lines[0] == "2019年宝山区生活垃圾分类减量推进工作联席会议成员单位工作任务清单"
     assert lines[1:] == [pipe_row(r) for r in [table.header, *F.filled(table)]]
+    tasks = parsed(path)["tasks"]  # and `plan parse` reads the workbook's rows as tasks
+    for row in F.expected_table_rows("bs_garbage_2019"):
+        task = next(t for t in tasks if t["text"].startswith(row["text_start"]))
+        assert (task["lead"], task["responsible"]) == (row["lead"], row["responsible"])
 
     csv_path = tmp_path / "分解表.csv"
     import csv
