@@ -328,3 +328,22 @@ def test_damaged_pdf(tmp_path):
     path = tmp_path / "cut.pdf"
     path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n% cut short")
     refused(path, "PDF")
+
+
+def test_a_scanned_page_inside_a_pdf_is_named(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    path = tmp_path / "mixed.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 12)
+    c.drawString(72, 700, "一、加强组织领导。（责任单位：市发展改革委）")
+    c.showPage()
+    c.rect(72, 100, 400, 600, fill=1)  # page 2: an image of a page, no characters
+    c.showPage()
+    c.save()
+    document = read_document(path)
+    assert "市发展改革委" in document.text
+    assert document.warnings == ["第2页没有文字层（扫描页？），未读取"]
