@@ -92,7 +92,6 @@ def propose(plan: PlanFile, registry: Registry | None, catalogue: Catalogue) -> 
     known = registry is not None and jurisdiction in registry.jurisdictions
     proposal = Proposal(jurisdiction, new_jurisdiction=not known)
     by_name: dict[str, Entry] = {}  # canonical name → its proposed entry
-    taken = {normalise_name(u.name) for u in registry.units_of(jurisdiction)} if known else set()
 
     def lookup(name: str):
         return registry.lookup(jurisdiction, name) if known else None
@@ -122,8 +121,6 @@ def propose(plan: PlanFile, registry: Registry | None, catalogue: Catalogue) -> 
             continue
         entry = by_name.get(match.name)
         if entry is None:
-            if normalise_name(match.name) in taken:
-                continue
             entry = add_unit(Entry(match.name, match.kind, match.full_name))
         if written != entry.name and written != entry.full_name and written not in entry.aliases:
             entry.aliases.append(written)
