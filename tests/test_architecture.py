@@ -86,7 +86,7 @@ def _probe(module: str) -> set[str] | str:
 @cache
 def _all_imports() -> dict[str, set[str] | str]:
     # one fresh interpreter per module, a few at a time: the answers do not depend on each other
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         return dict(zip(HEADLESS, pool.map(_probe, HEADLESS)))
 
 

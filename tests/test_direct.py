@@ -12,7 +12,7 @@ from sqlalchemy import text
 from bench.generate import SCALES, generate
 from tracker import service
 from tracker.store import direct
-from tracker.store.db import SCHEMA_HEAD, Database
+from tracker.store.db import Database
 
 from .conftest import ROOT
 
@@ -31,10 +31,6 @@ def _same(db, name, jurisdiction=None, **filters):
 
 FILTERS = [dict(), dict(role="lead"), dict(role="responsible"), dict(overdue=True), dict(due_within=30),
            dict(due_within=400, role="lead"), dict(stale_days=90), dict(stale_days=400, overdue=True)]
-
-
-def test_schema_head_read_from_the_migration_files():
-    assert direct.schema_head() == SCHEMA_HEAD
 
 
 def test_same_rows_as_the_service_layer_on_the_bundled_plans(loaded_db):

@@ -14,11 +14,11 @@ from click.testing import CliRunner
 from tests import formats_support as F
 from tracker.cli import cli
 
-# The jurisdiction each plan's issuer names (上海市松江区人民政府办公室关于… → 上海市松江区), which
+# The jurisdiction each plan's issuer names (上海市松江区人民政府办公室 → 上海市松江区, 国务院 → 全国), which
 # the registry does not know: the reader must tell it from the text.
 JURISDICTION = {
-    "gwy_agrimach_2018": "国务院", "gwy_bondedzone_2019": "国务院", "gwy_sportsevents_2018": "国务院",
-    "gwy_consumption_2018": "国务院", "sh_sponge_2024": "上海市", "sh_gas_2023": "上海市",
+    "gwy_agrimach_2018": "全国", "gwy_bondedzone_2019": "全国", "gwy_sportsevents_2018": "全国",
+    "gwy_consumption_2018": "全国", "sh_sponge_2024": "上海市", "sh_gas_2023": "上海市",
     "sj_renewal_2025": "上海市松江区", "cm_ruralroad_2021": "上海市崇明区", "bs_garbage_2019": "上海市宝山区",
     "qp_cdw_2025": "上海市青浦区",
 }

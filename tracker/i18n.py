@@ -200,14 +200,22 @@ def role_label(code: str, lang: str = "zh") -> str:
     return ROLE_LABELS[lang].get(code, code)
 
 
-def parse_status(text: str) -> str:
-    """Accept a status by code or by its Chinese or English label."""
-    from .errors import TrackerError
-
+def status_code(text: str) -> str | None:
+    """The status a person wrote, by code or by its Chinese or English label; None if none."""
     value = text.strip()
     for code in STATUSES:
         if value in (code, STATUS_LABELS["zh"][code], STATUS_LABELS["en"][code]):
             return code
+    return None
+
+
+def parse_status(text: str) -> str:
+    """Accept a status by code or by its Chinese or English label."""
+    from .errors import TrackerError
+
+    code = status_code(text)
+    if code is not None:
+        return code
     choices = "、".join(STATUS_LABELS["zh"][c] for c in STATUSES)
     raise TrackerError(f"unknown status {text!r}; use one of {choices} ({', '.join(STATUSES)})")
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from .clock import DEFAULT_TIMEZONE
 from .errors import TrackerError
 
 KEY_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
@@ -101,7 +102,7 @@ class PlanFile:
     published_on: date | None = None
     period_start: date | None = None
     period_end: date | None = None
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     source: str | None = None
     source_sha256: str | None = None
     sections: list[Section] = field(default_factory=list)
@@ -277,7 +278,7 @@ def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
         published_on=_date(meta.get("published_on"), at("published_on"), "published_on"),
         period_start=_date(meta.get("period_start"), at("period_start"), "period_start"),
         period_end=_date(meta.get("period_end"), at("period_end"), "period_end"),
-        timezone=meta.get("timezone", "Asia/Shanghai"),
+        timezone=meta.get("timezone", DEFAULT_TIMEZONE),
         source=meta.get("source"), source_sha256=meta.get("source_sha256"),
     )
     if plan.period_start and plan.period_end and plan.period_end < plan.period_start:
@@ -420,7 +421,7 @@ def dump_plan(plan: PlanFile, header: str | None = None) -> str:
         ("issuer", plan.issuer), ("jurisdiction", plan.jurisdiction), ("coordinator", plan.coordinator),
         ("written_on", plan.written_on), ("published_on", plan.published_on),
         ("period_start", plan.period_start), ("period_end", plan.period_end),
-        ("timezone", plan.timezone if plan.timezone != "Asia/Shanghai" else None),
+        ("timezone", plan.timezone if plan.timezone != DEFAULT_TIMEZONE else None),
         ("source", plan.source), ("source_sha256", plan.source_sha256),
     ])
     for section in plan.sections:

@@ -23,9 +23,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from ..errors import TrackerError
-from ..i18n import STATUS_LABELS, STATUSES, status_label
+from ..i18n import STATUS_LABELS, STATUSES, status_code, status_label
 from ..planfile import KEY_PATTERN
-from ..service import find_unit, get_plan, record_status, unit_liaisons, validate_update
+from ..service import find_unit, get_plan, may_update, record_status, unit_liaisons, validate_update
 from ..service.ledger import ProgressState, progress_states
 from ..service.database import Database
 from . import columns as C
@@ -246,7 +246,7 @@ class _Rows:
         if not state.assigned:
             problem(C.TASK_KEY, f"任务 {key} 没有牵头或责任单位,无从填报", f"task {key} has no unit to report for it")
             return
-        if state.unit_id != self.acting.id and self.acting.id != self.coordinator_id:
+        if not may_update(self.acting.id, state.unit_id, self.coordinator_id):
             problem(C.STATUS, f"此行是 {state.unit} 的进展,{acting} 不能代为填报(只有 {state.unit} 或计划的统筹单位可以)",
                     f"this row is {state.unit}'s progress: {acting} may not report it "
                     f"(only {state.unit} itself or the plan's coordinating unit may)")
@@ -278,9 +278,9 @@ def _status(value, problem) -> str | None:
     if text is None:
         problem(C.STATUS, f"状态为空;请从下拉列表中选择:{choices}", f"no status; choose one of {choices}")
         return None
-    for code in STATUSES:
-        if text in (code, STATUS_LABELS["zh"][code], STATUS_LABELS["en"][code]):
-            return code
+    code = status_code(text)
+    if code is not None:
+        return code
     problem(C.STATUS, f"「{text}」不是可用的状态;请从下拉列表中选择:{choices}",
             f"{text!r} is not a status; choose one of {choices}")
     return None

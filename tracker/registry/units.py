@@ -12,14 +12,16 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..clock import DEFAULT_TIMEZONE
 from ..errors import TrackerError
 
 UNIT_KINDS = ("department", "district", "zone", "agency", "group")
 
-# Full-width and half-width forms the published texts mix freely.
-_FOLD = str.maketrans({"\uff08": "(", "\uff09": ")", "\u3008": "<", "\u3009": ">", "\u300a": "<", "\u300b": ">",
-                       "\uff1c": "<", "\uff1e": ">", "\ufe59": "(", "\ufe5a": ")", "\uff0c": ",", "\uff1b": ";",
-                       "\uff1a": ":"})  # escapes: the full-width forms, which an editor may silently turn into ASCII
+# Full-width and half-width forms the published texts mix freely: the Halfwidth and Fullwidth
+# Forms block (U+FF01–FF5E, ASCII shifted by 0xFEE0, so （ → "(" and ， → ","), angle and book
+# brackets (〈〉《》 U+3008–300B) as <>, small brackets (﹙﹚ U+FE59–FE5A) as ().
+_FOLD = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},
+                       "\u3008": "<", "\u3009": ">", "\u300a": "<", "\u300b": ">", "\ufe59": "(", "\ufe5a": ")"})
 _SPACE = re.compile(r"\s+")
 
 
@@ -109,7 +111,7 @@ class Registry:
 
     def _read(self, data: dict) -> None:
         for entry in data.get("jurisdictions", []):
-            self.jurisdictions[entry["name"]] = entry.get("timezone", "Asia/Shanghai")
+            self.jurisdictions[entry["name"]] = entry.get("timezone", DEFAULT_TIMEZONE)
         for entry in data.get("units", []):
             kind = entry.get("kind", "department")
             if kind not in UNIT_KINDS or kind == "group":
@@ -148,8 +150,8 @@ class Registry:
     def lookup(self, jurisdiction: str, name: str) -> Unit | None:
         folded = normalise_name(name)
         candidates = [folded]
-        # 青岛市商务局 → 市商务局, 松江区财政局 → 区财政局: the jurisdiction is often written out in full.
-        if folded.startswith(jurisdiction):
+        # 青岛市商务局 → 市商务局: the jurisdiction's own prefix is often written out in full.
+        if folded.startswith(jurisdiction):  # 青岛市商务局 → 市商务局, 上海市松江区财政局 → 区财政局
             candidates.append(jurisdiction[-1] + folded[len(jurisdiction):])
         for candidate in candidates:
             found = self._index.get((jurisdiction, candidate))

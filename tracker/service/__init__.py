@@ -343,8 +343,14 @@ def _assignment_for(session: Session, task: Task, unit: Unit) -> Assignment:
     return assignments[0]  # lead sorts before responsible: a unit's status is one per task
 
 
+def may_update(acting_unit_id: int, owner_unit_id: int, coordinator_id: int | None) -> bool:
+    """Who may update an assignment's status: the unit it belongs to, or the plan's coordinating
+    unit (any of the plan's). The one statement of the rule; the ledger's import asks it too."""
+    return acting_unit_id == owner_unit_id or acting_unit_id == coordinator_id
+
+
 def _check_permission(task: Task, assignment: Assignment, acting: Unit) -> None:
-    if acting.id == assignment.unit_id or acting.id == task.plan.coordinator_id:
+    if may_update(acting.id, assignment.unit_id, task.plan.coordinator_id):
         return
     raise PermissionDenied(f"{acting.name} may not update {assignment.unit.name}'s status on task {task.key}: "
                            f"only {assignment.unit.name} itself or the plan's coordinating unit may")

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import itertools
 import re
 import secrets
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, event, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from .. import clock
 from ..errors import NotFound, TrackerError
+from ..store.db import change_marker  # noqa: F401  (the feed server asks it through here)
 from ..store.models import (
     Assignment, FeedState, FeedToken, Jurisdiction, Plan, Section, StatusUpdate, Task, Unit,
 )
@@ -298,52 +297,6 @@ def plan_fingerprint(session: Session, plan_key: str) -> tuple:
              .outerjoin(Assignment, and_(Assignment.task_id == Task.id, Assignment.archived.is_(False)))
              .where(Plan.key == plan_key).group_by(Plan.id, Plan.loaded_at))
     return tuple(tuple(row) for row in session.execute(query))
-
-
-def change_marker(session: Session) -> tuple | None:
-    """Something cheap that is the same only if no write has become visible since it was last read,
-    so a fingerprint read under one marker still holds while the marker is unchanged: a poll then
-    costs this one statement instead of the fingerprint's join over the unit's tasks (10 ms for
-    2,000 of them). False alarms only cost the fingerprint; None means no such marker.
-
-    SQLite: the connection's data_version (moves when another connection commits) with this
-    engine's own commit count (data_version misses the connection's own writes). PostgreSQL: the
-    snapshot, which names every transaction that has finished or is still running."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        version = connection.exec_driver_sql("PRAGMA data_version").scalar()
-        # which connection: data_version counts per connection, and a new one may start where
-        # a closed one stood (an id() could be reused by it, a number of our own is not)
-        info = connection.connection.info
-        if "tracker_connection" not in info:
-            info["tracker_connection"] = next(_CONNECTIONS)
-        return (info["tracker_connection"], version, _commits(connection.engine))
-    if connection.dialect.name == "postgresql":
-        return (connection.exec_driver_sql("SELECT pg_current_snapshot()::text").scalar(),)
-    return None
-
-
-_COMMITS_LOCK = threading.Lock()
-_CONNECTIONS = itertools.count(1)
-
-
-def _commits(engine) -> int:
-    """How many transactions this engine has committed since we started counting. Counted on the
-    base engine: the read-only sessions' engine is a proxy of it whose own listeners would miss
-    the writers' commits."""
-    engine = getattr(engine, "_proxied", engine)
-    counter = engine.__dict__.get("_tracker_commits")
-    if counter is None:
-        with _COMMITS_LOCK:
-            counter = engine.__dict__.get("_tracker_commits")
-            if counter is None:
-                counter = engine.__dict__["_tracker_commits"] = [0]
-
-                def committed(_connection, counter=counter):
-                    counter[0] += 1
-
-                event.listen(engine, "commit", committed)
-    return counter[0]
 
 
 def unit_plan_keys(session: Session, unit: Unit) -> list[str]:

@@ -12,8 +12,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..store.backup import (  # noqa: F401  (handed on to the commands)
-    BackupInfo, backup_sqlite, check_backup, known_revisions, restore_sqlite, sqlite_health, sqlite_path,
+    BackupInfo, backup_sqlite, check_backup, restore_sqlite, sqlite_health, sqlite_path,
 )
+from ..store.schema import revisions as known_revisions  # noqa: F401
 from ..store.db import Database, current_revision, shown_url  # noqa: F401
 from ..store.models import (
     Assignment, FeedToken, Jurisdiction, Liaison, Plan, StatusUpdate, Task, Unit,

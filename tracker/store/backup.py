@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TrackerError
-from .direct import VERSIONS
+from .schema import revisions
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # the tables a tracker database cannot be without
@@ -33,16 +33,6 @@ def sqlite_path(url: str) -> Path | None:
     if not parsed.database or parsed.database == ":memory:":
         raise TrackerError("an in-memory database has nothing to back up or restore")
     return Path(parsed.database)
-
-
-def known_revisions() -> list[str]:
-    """Every migration this version of tracker has, oldest first."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", str(VERSIONS.parent))
-    return [script.revision for script in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))]
 
 
 def sqlite_health(engine) -> tuple[str, str]:
@@ -108,7 +98,7 @@ def check_backup(path: Path) -> BackupInfo:
                       for table in ("plan", "task", "assignment", "status_update")}
     except sqlite3.DatabaseError as exc:
         raise TrackerError(f"cannot be read as a database: {exc}", where=where) from None
-    known = known_revisions()
+    known = revisions()
     if revision is None or revision[0] not in known:
         found = revision[0] if revision else "none"
         raise TrackerError(f"its schema revision {found!r} is unknown to this version of tracker (it knows "

@@ -13,17 +13,14 @@ so only the SQL below is written twice.
 
 from __future__ import annotations
 
-import ast
-import re
 from contextlib import closing
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from . import schema
 from .tasklist import TaskRow, add_units, task_rows
 from ..registry import normalise_name
 
-VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
-_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
 
 _TASKS = """
 SELECT a.id, t.id, p."key", p.title, t."key", t.title, t.text, a.role, a.source, t.deadline_kind, t.due_on,
@@ -42,22 +39,6 @@ _UNIT_BY_ALIAS = """
 SELECT u.id FROM unit_alias a JOIN unit u ON u.id = a.unit_id JOIN jurisdiction j ON j.id = u.jurisdiction_id
 WHERE a.alias = ?"""
 _CHUNK = 5000  # task ids per IN list: well under every engine's limit on bound parameters
-
-
-def schema_head() -> str | None:
-    """The newest migration, read from the migration files themselves (no Alembic): the one
-    revision no other migration names as its down_revision. None if there is not exactly one."""
-    revisions: set[str] = set()
-    parents: set[str | None] = set()
-    for path in VERSIONS.glob("*.py"):
-        values = dict(_ASSIGNMENT.findall(path.read_text(encoding="utf-8")))
-        if "revision" not in values:
-            continue
-        revisions.add(ast.literal_eval(values["revision"]))
-        down = ast.literal_eval(values.get("down_revision", "None"))
-        parents.update(down if isinstance(down, (tuple, list)) else [down])
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
 
 
 class _Reader:
@@ -184,7 +165,7 @@ def unit_tasks(url: str, unit_name: str, jurisdiction: str | None = None, *, rol
     try:
         with closing(reader.connection):
             current = reader.value("SELECT version_num FROM alembic_version")
-            if current is None or current != schema_head():
+            if current is None or current != schema.head():
                 return None
             unit_id = _unit_id(reader, unit_name, jurisdiction)
             if unit_id is None:

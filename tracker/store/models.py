@@ -13,6 +13,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..clock import DEFAULT_TIMEZONE
+
 
 class Base(DeclarativeBase):
     pass
@@ -23,7 +25,7 @@ class Jurisdiction(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
 
     units: Mapped[list[Unit]] = relationship(back_populates="jurisdiction")
 
@@ -104,7 +106,7 @@ class Plan(Base):
     published_on: Mapped[date | None] = mapped_column(Date)
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
     source_file: Mapped[str | None] = mapped_column(String(512))
     source_sha256: Mapped[str | None] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
