@@ -365,6 +365,7 @@ def write_history(db, seed: int, *, chunk: int = 20_000) -> int:
     status and version in line with its history. Core bulk statements, one transaction."""
     from sqlalchemy import bindparam, insert, select, update
 
+    from tracker.store.history import chain_hash
     from tracker.store.models import Assignment, Liaison, Plan, StatusUpdate, Task, Unit
 
     rng = random.Random(f"{seed}-history")
@@ -391,7 +392,8 @@ def write_history(db, seed: int, *, chunk: int = 20_000) -> int:
                 session.execute(
                     update(assignments_table).where(assignments_table.c.id == bindparam("a_id"))
                     .values(status=bindparam("a_status"), percent=bindparam("a_percent"),
-                            status_at=bindparam("a_at"), version=bindparam("a_version")),
+                            status_at=bindparam("a_at"), version=bindparam("a_version"),
+                            history_hash=bindparam("a_hash")),
                     pending_latest)
             pending_updates.clear()
             pending_latest.clear()
@@ -403,16 +405,19 @@ def write_history(db, seed: int, *, chunk: int = 20_000) -> int:
                 continue
             moments = _moments(rng, start, count)
             series = _progress(rng, kind, due_on, count)
+            chained = None  # each assignment's history is new, and chained as store/history.py says
             for at, (status, percent) in zip(moments, series):
                 by_unit = coordinator_id if coordinator_id and rng.random() < 0.06 else unit_id
                 people = liaisons.get(by_unit) or [(None, None)]
                 liaison_id, author = rng.choice(people)
                 note = rng.choice(v.NOTES[status]) if status == "behind" or rng.random() < 0.7 else None
-                pending_updates.append({"assignment_id": assignment_id, "status": status, "percent": percent,
-                                        "note": note, "liaison_id": liaison_id, "recorded_by_unit_id": by_unit,
-                                        "author": author, "recorded_at": at, "undoes_id": None})
+                entry = {"assignment_id": assignment_id, "status": status, "percent": percent, "note": note,
+                         "liaison_id": liaison_id, "recorded_by_unit_id": by_unit, "author": author,
+                         "recorded_at": at, "undoes_id": None}
+                chained = entry["chain_hash"] = chain_hash(chained, entry)
+                pending_updates.append(entry)
             pending_latest.append({"a_id": assignment_id, "a_status": series[-1][0], "a_percent": series[-1][1],
-                                   "a_at": moments[-1], "a_version": count})
+                                   "a_at": moments[-1], "a_version": count, "a_hash": chained})
             written += count
             if len(pending_updates) >= chunk:
                 flush()

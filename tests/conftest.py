@@ -114,3 +114,25 @@ def snapshot(url: str) -> tuple:
         file_hash = hashlib.sha256(Path(engine.url.database).read_bytes()).hexdigest()
     engine.dispose()
     return file_hash, rows
+
+
+def behind_the_back(db, statement: str, **params) -> None:
+    """Change the status history as the database's owner can with their own tools: lift the
+    append-only trigger, run `statement`, and put the trigger back so nothing looks amiss."""
+    from sqlalchemy import text
+
+    sqlite = db.engine.dialect.name == "sqlite"
+    with db.engine.begin() as conn:
+        if sqlite:
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                         "AND tbl_name = 'status_update'")).all()
+            for name, _ in triggers:
+                conn.execute(text(f"DROP TRIGGER {name}"))
+        else:
+            conn.execute(text("ALTER TABLE status_update DISABLE TRIGGER status_update_append_only"))
+        conn.execute(text(statement), params)
+        if sqlite:
+            for _, create in triggers:
+                conn.execute(text(create))
+        else:
+            conn.execute(text("ALTER TABLE status_update ENABLE TRIGGER status_update_append_only"))

@@ -228,3 +228,21 @@ def test_not_a_spreadsheet(tracker_cli, tmp_path):
     path.write_text("一、重点任务", encoding="utf-8")
     result = import_plan(tracker_cli, path, "--key", "k")
     assert result.exit_code != 0 and "分解表.xlsx: 不是电子表格文件" in str(result.exception)
+
+
+def test_full_width_cells_and_headings_as_published(tracker_cli, tmp_path):
+    """Offices paste published text into their tables: ，between names and （二） headings."""
+    comma, open_, close = "\uff0c", "\uff08", "\uff09"
+    path = write_table(tmp_path / "t.xlsx", [
+        HEADER,
+        ["三、重点任务", None, None, None, None, None],
+        [f"{open_}二{close}实施平台支撑行动", None, None, None, None, None],
+        [1, None, "建设公共服务平台", f"市发展改革委{comma}市财政局", f"各区{chr(0x3001)}市政府", "2022年底前"],
+    ])
+    out = tmp_path / "fw.toml"
+    result = import_plan(tracker_cli, path, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    draft = read_plan(out)
+    [task] = draft.tasks
+    assert task.lead == ["市发展改革委", "市财政局"] and task.responsible == ["各区、市政府"]
+    assert task.section == "3.2" and [s.title for s in draft.sections] == ["重点任务", "实施平台支撑行动"]

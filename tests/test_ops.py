@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from tracker import service
+from tracker.store.db import SCHEMA_HEAD
 from tracker.store.models import FeedToken
 
 from .conftest import Cli, snapshot
@@ -153,7 +154,7 @@ def test_doctor_reports_and_finds_unused_feed_tokens(loaded_db, tracker_cli):
     assert [(t["jurisdiction"], t["unit"]) for t in report["unused_feed_tokens"]] == [("吉林市", "市统计局")]
     assert report["size_bytes"] > 0 and report["problems"] == []
     text_report = tracker_cli("doctor")
-    assert "架构版本: 0001_initial(最新)" in text_report.output and "吉林市 市统计局" in text_report.output
+    assert f"架构版本: {SCHEMA_HEAD}(最新)" in text_report.output and "吉林市 市统计局" in text_report.output
     assert "feed tokens never used: 1" in tracker_cli("--lang", "en", "doctor").output
 
 

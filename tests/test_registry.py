@@ -19,8 +19,11 @@ def test_aliases_resolve_to_one_unit(registry):
 
 
 def test_full_width_brackets_fold(registry):
+    # the names as published: （市） is U+FF08 U+FF09, 《市》 U+300A U+300B
+    assert registry.resolve("青岛市", "各区\uff08市\uff09政府").name == "各区、市政府"
     assert registry.resolve("青岛市", "各区(市)政府").name == "各区、市政府"
-    assert registry.resolve("吉林市", "各相关县(市)区政府及开发区管委会").name == "各相关县<市>区政府及开发区管委会"
+    assert registry.resolve("吉林市", "各相关县\uff08市\uff09区政府及开发区管委会").name == "各相关县<市>区政府及开发区管委会"
+    assert registry.resolve("吉林市", "各相关县\u300a市\u300b区政府及开发区管委会").name == "各相关县<市>区政府及开发区管委会"
 
 
 def test_same_name_in_two_jurisdictions_is_two_units(registry):

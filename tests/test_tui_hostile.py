@@ -5,14 +5,13 @@ both engines)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
 from textual.widgets import DataTable, Input, Static
 
 from tracker import service
-from tracker.store.models import StatusUpdate
 from tracker.tui.screens.detail import TaskDetailScreen
 from tracker.tui.screens.update import UpdateScreen
 
+from .conftest import behind_the_back
 from .test_tui import ndrc_app
 from .tui_helpers import FOLLOWUP, press, settle, text_of, type_text
 
@@ -61,9 +60,9 @@ def record(db, note: str, by: str = "李娜") -> None:
 
 def force_note(db, note: str) -> None:
     """A note as an older version or another tool may have stored it (control characters and
-    all): the app must still show it harmlessly."""
-    with db.transaction() as session:
-        session.execute(update(StatusUpdate).values(note=note))
+    all): the app must still show it harmlessly. History takes INSERT only, so it is written
+    behind the tracker's back."""
+    behind_the_back(db, "UPDATE status_update SET note = :note", note=note)
 
 
 async def test_a_markup_note_in_a_conflict_is_shown_and_the_typed_input_kept(hostile_db):

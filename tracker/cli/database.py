@@ -15,6 +15,7 @@ import click
 
 from . import language
 from .context import App, pass_app
+from ..i18n import _
 from ..errors import TrackerError
 
 
@@ -69,7 +70,7 @@ def backup(app: App, output: Path, force: bool) -> None:
     if output.exists() and output.resolve() == source.resolve():
         raise TrackerError("that is the database itself" if not _zh(app) else "这就是数据库本身", where=str(output))
     backup_sqlite(source, output)
-    info = check_backup(output)
+    info = check_backup(output, compare_schema=False)  # a copy as it is: doctor judges the schema
     counts = info.counts
     if _zh(app):
         click.echo(f"已备份到 {output}({_megabytes(info.size)},架构版本 {info.revision}:{counts['plan']} 个计划,"
@@ -118,8 +119,9 @@ def _examine(url: str, zh: bool) -> dict:
 
     report: dict = {"database": _shown(url), "problems": []}
 
-    def problem(chinese: str, english: str) -> None:
-        report["problems"].append(chinese if zh else english)
+    def problem(chinese: str, english: str | None = None) -> None:
+        # one argument: a message already through the catalogue
+        report["problems"].append(chinese if zh or english is None else english)
 
     path = sqlite_path(url)
     if path is not None and not path.is_file():
@@ -152,7 +154,10 @@ def _examine(url: str, zh: bool) -> dict:
             problem(f"有 {count} 个迁移待执行: 任何打开数据库的命令都会执行它们",
                     f"{count} migration(s) pending: any command that opens the database runs them")
         _size_and_health(db, path, report, problem)
+        _schema(db, path, revision, report, problem)
         _contents(db, report)
+        _history(db, report, problem)
+        _access(db, report, problem)
     finally:
         db.dispose()
     return report
@@ -184,6 +189,58 @@ def _contents(db, report: dict) -> None:
         report["unused_feed_tokens"] = [
             {"unit": t.unit, "jurisdiction": t.jurisdiction, "created_at": t.created_at.isoformat()}
             for t in operations.unused_feed_tokens(session)]
+
+
+def _schema(db, path: Path | None, revision: str, report: dict, problem) -> None:
+    """The schema against the one the migrations define at its revision."""
+    from ..service.operations import schema_differences
+
+    try:
+        differences = schema_differences(db, path, revision)
+    except Exception as exc:  # PostgreSQL: the connected role may not create the scratch schema
+        problem(_("could not compare the schema with the one the migrations define: {reason}").format(
+            reason=str(exc).splitlines()[0]))
+        return
+    report["schema_differences"] = [d.describe() for d in differences]
+    for difference in differences:
+        problem(_("the schema differs from the one the migrations define: {difference}").format(
+            difference=difference.describe()))
+
+
+def _history(db, report: dict, problem) -> None:
+    from ..service.operations import broken_histories
+
+    with db.reading() as session:
+        checked, broken = broken_histories(session)
+    report["history"] = {"checked": checked, "broken": [b.__dict__ for b in broken]}
+    for b in broken[:10]:
+        where = f"{b.plan} {b.task} {b.unit}"
+        if b.row_id is None:
+            problem(_("{where}: the latest status update was deleted or replaced (it is not the one recorded "
+                      "last)").format(where=where))
+        else:
+            problem(_("{where}: status history changed or deleted from row #{row} on (the hash chain "
+                      "breaks)").format(where=where, row=b.row_id))
+    if len(broken) > 10:
+        problem(_("{n} more assignments' histories were changed (tracker doctor --json lists all)").format(
+            n=len(broken) - 10))
+
+
+def _access(db, report: dict, problem) -> None:
+    from ..service.access import report as access_report
+
+    with db.reading() as session:
+        found = access_report(session)
+    if found is None:  # the embedded file: whoever may write it may do anything
+        report["access"] = None
+        return
+    report["access"] = {"enabled": found.enabled, "logins": found.logins,
+                        "excess": [{"role": role, "right": right} for role, right in found.excess],
+                        "revoked_but_present": found.revoked_but_present}
+    for role, right in found.excess:
+        problem(_("database role {role} has more rights than a liaison should: {right}").format(role=role, right=right))
+    for role in found.revoked_but_present:
+        problem(_("the revoked database role {role} still exists (tracker access revoke drops it)").format(role=role))
 
 
 _COUNT_LABELS = {"jurisdictions": "地区", "units": "单位", "groups": "单位组", "liaisons": "联络员", "plans": "计划",
@@ -236,6 +293,16 @@ def _print(app: App, report: dict) -> None:
                            + (f"创建于 {token['created_at'][:10]}" if zh else f"issued {token['created_at'][:10]}"))
         else:
             click.echo("订阅令牌: 均已使用或没有" if zh else "feed tokens: none unused")
+    if "history" in report and not report["history"]["broken"]:
+        click.echo(_("status history: {n} rows, hash chains intact").format(n=report["history"]["checked"]))
+    if "access" in report:
+        found = report["access"]
+        if found is None:
+            click.echo(_("access control: the embedded SQLite file, protected only by the file's permissions"))
+        elif found["enabled"]:
+            click.echo(_("access control: on, {n} liaison roles").format(n=found["logins"]))
+        else:
+            click.echo(_("access control: off (tracker access enable)"))
     for problem in report["problems"]:
         click.echo(("需要处理: " if zh else "needs attention: ") + problem, err=True)
     if not report["problems"]:

@@ -34,6 +34,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "backup": "tracker.cli.database:backup",
     "restore": "tracker.cli.database:restore",
     "doctor": "tracker.cli.database:doctor",
+    "access": "tracker.cli.access:access",
 }
 
 

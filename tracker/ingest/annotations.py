@@ -22,6 +22,7 @@ The same rules written in the running text (outside brackets) count from where t
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -47,7 +48,16 @@ _VERBS = [(v, role) for v, role in sorted((
     ("负责落实", "responsible"), ("具体负责", "responsible"), ("负责", "responsible"), ("落实", "responsible"),
     ("配合落实", "responsible"), ("配合", "responsible"), ("参与", "responsible"), ("协助", "responsible"),
     ("协同", "responsible"), ("指导", "responsible"), ("支持", "responsible"),
+    ("为牵头单位", "lead"), ("为牵头部门", "lead"), ("为责任单位", "responsible"), ("为责任部门", "responsible"),
+    ("为配合单位", "responsible"), ("为配合部门", "responsible"),
 ), key=lambda item: -len(item[0]))]
+# 市发展改革委(牵头)、市财政局: a lead marked after its name
+_LEAD_MARK = re.compile(r"\((?:牵头|牵头单位|牵头部门|主责|主责单位)\)$")
+# An annotation written without brackets, at the end of a paragraph or on lines of its own:
+# 牵头单位:市发展改革委 / 责任单位:市财政局 / 完成时限:2024年底前
+_LINE_LABEL = re.compile(r"(?:^|(?<=[\u3002;\s]))(?:" + "|".join(sorted(_LEAD_LABELS[:-1] + _OTHER_LABELS[:-2], key=len,
+                                                                     reverse=True)) + r")\s*:")
+_TIMING_LABEL = re.compile(r"^(?:完成时限|完成时间|时间节点|时限要求|完成期限|时间安排|进度安排)\s*:")
 
 # 列第一位者为牵头单位, 排在第一位的部门为牵头部门, 排名第一的为牵头单位 …
 FIRST_IS_LEAD = re.compile(r"(?:列|排)(?:在|于|名)?(?:第一|首)(?:位|个)?(?:的)?(?:单位|部门)?(?:者|的)?(?:为|是)"
@@ -72,6 +82,7 @@ class Annotation:
     carry_here: bool = False  # 以下均需X负责: X is inherited by this task too
     first_is_lead: bool = False  # states 列第一位者为牵头单位
     deadline_text: str | None = None  # a deadline written inside the annotation
+    deadline_after: str = ""  # a short deadline sentence right after it: (…)2025年底前完成。
     labelled: bool = False
 
     @property
@@ -150,9 +161,17 @@ def _verb_roles(text: str, is_name) -> tuple[list[str], list[str]] | None:
     lead: list[str] = []
     responsible: list[str] = []
     for role, names in roles:
+        marked, names = _marked_leads(names)
+        lead.extend(n for n in marked if n not in lead)
         target = lead if role == "lead" else responsible
         target.extend(n for n in names if n not in target)
     return lead, [n for n in responsible if n not in lead]
+
+
+def _marked_leads(names: list[str]) -> tuple[list[str], list[str]]:
+    """(the names marked (牵头), stripped of the mark; the others)."""
+    marked = [_LEAD_MARK.sub("", n) for n in names if _LEAD_MARK.search(n)]
+    return marked, [n for n in names if not _LEAD_MARK.search(n)]
 
 
 def _labelled_roles(text: str, is_name) -> tuple[list[str], list[str]] | None:
@@ -162,7 +181,13 @@ def _labelled_roles(text: str, is_name) -> tuple[list[str], list[str]] | None:
     lead, responsible = [], []
     for i, match in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        names = split_units(text[match.end():end].strip(" ,;"), is_name=is_name)
+        segment = text[match.end():end].strip(" ,;")
+        verbs = _verb_roles(segment, is_name) if "牵头" in segment else None
+        if verbs is not None and verbs[0]:  # 责任单位:市发改委牵头,市财政局配合
+            marked, names = verbs
+        else:
+            marked, names = _marked_leads(split_units(segment, is_name=is_name))
+        lead.extend(n for n in marked if n not in lead)
         target = lead if match["label"] in _LEAD_LABELS else responsible
         target.extend(n for n in names if n not in target)
     return lead, [n for n in responsible if n not in lead]
@@ -222,10 +247,66 @@ def parse_annotation(content: str, *, is_name: Callable[[str], bool] | None = No
 
 
 def find_annotations(text: str, *, is_name: Callable[[str], bool] | None = None) -> list[Annotation]:
+    """Every annotation of the (folded) text, in order: bracketed ones, then those written as
+    labelled lines; a short deadline sentence right after a bracket ((…)2025年底前完成。) is its."""
     found = []
     for start, end, content in bracket_groups(text):
         annotation = parse_annotation(content, is_name=is_name, start=start, end=end)
         if annotation is not None:
+            _take_the_deadline_after(text, annotation)
+            found.append(annotation)
+    found += _line_annotations(text, [(a.start, a.end) for a in found], is_name)
+    return sorted(found, key=lambda a: a.start)
+
+
+_AFTER_LIMIT = 30
+
+
+def _take_the_deadline_after(text: str, annotation: Annotation) -> None:
+    stop = next((i for i in range(annotation.end, min(len(text), annotation.end + _AFTER_LIMIT + 1))
+                 if text[i] in "\u3002\n;"), None)
+    if stop is None or stop == annotation.end:
+        return
+    after = text[annotation.end:stop]
+    if "(" in after or not any(p.deadline is not None and not p.quota for p in find_deadlines(after)):
+        return
+    annotation.deadline_after = after
+    annotation.end = stop + (1 if text[stop] != "\n" else 0)
+
+
+def _line_annotations(text: str, brackets: list[tuple[int, int]], is_name) -> list[Annotation]:
+    """牵头单位:X;责任单位:Y at a paragraph's end, or 牵头单位:X / 责任单位:Y / 完成时限:… on lines of
+    their own (one annotation for a run of such lines); not inside the bracketed ones."""
+    starts = [start for start, _ in brackets]
+
+    def bracketed(position: int) -> bool:
+        i = bisect_right(starts, position) - 1
+        return i >= 0 and position < brackets[i][1]
+
+    runs: list[list[int]] = []  # [start, end] of each run
+    position = 0
+    for line in text.split("\n"):
+        line_start, line_end = position, position + len(line)
+        position = line_end + 1
+        if "单位" not in line and "部门" not in line and "时" not in line:
+            continue
+        stripped = line.strip()
+        if runs and runs[-1][1] == line_start - 1 and _TIMING_LABEL.match(stripped):
+            runs[-1][1] = line_end
+            continue
+        match = next((m for m in _LINE_LABEL.finditer(line) if not bracketed(line_start + m.start())), None)
+        if match is None:
+            continue
+        if runs and runs[-1][1] == line_start - 1 and match.start() == len(line) - len(line.lstrip()):
+            runs[-1][1] = line_end
+        else:
+            runs.append([line_start + match.start(), line_end])
+    found = []
+    for start, end in runs:
+        content = text[start:end].strip().rstrip("\u3002").replace("\n", ";")
+        annotation = parse_annotation(content, is_name=is_name, start=start, end=end)
+        if annotation is not None and annotation.names_units and \
+                _looks_like_units(annotation.lead + annotation.responsible, is_name):
             found.append(annotation)
     return found
 

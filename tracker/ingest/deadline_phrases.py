@@ -67,7 +67,7 @@ class DeadlinePhrase:
     end: int
     deadline: Deadline | None  # None: the phrase needs a date the document does not give
     problem: str | None = None
-    quota: bool = False  # inside a per-unit quota: not the task's deadline
+    quota: bool = False  # inside a per-unit quota, or a start (自2022年起, 2023年第三季度全面启动): not a deadline
 
 
 @dataclass
@@ -179,6 +179,14 @@ def _after_issue(dates: _Dates, m: re.Match) -> tuple[Deadline | None, str | Non
     return Deadline("date", due_on=base + delta), None
 
 
+def _years_from(dates: _Dates, m: re.Match) -> tuple[Deadline | None, str | None]:
+    """2012年起5年内: five years counting 2012, so to the end of 2016."""
+    count = cn_number(m["n"])
+    if not 0 < count < 100:
+        return None, "too far to be a deadline"
+    return Deadline("date", due_on=_year_end(int(m["y"]) + count - 1)), None
+
+
 def _within_years(dates: _Dates, m: re.Match) -> tuple[Deadline | None, str | None]:
     start = dates.period_start or dates.written_on or dates.published_on
     if start is None:
@@ -249,6 +257,9 @@ _PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p), f) for p, f in (
     (rf"{_HEDGE}{_BY}{_Y}\s*(?P<m>\d{{1,2}})\s*月(?:份)?(?:底|末)", _month),
     (rf"{_HEDGE}(?:到|至|截至|截止到?){_Y}\s*(?P<m>\d{{1,2}})\s*月(?:份)?", _month),
     (rf"{_HEDGE}{_BY}{_Y}\s*(?:的)?(?P<part>上半年|下半年|(?:第)?(?P<q>[一二三四1-4])季度)(?:末|底)?{_BEFORE}?", _half_or_quarter),
+    (rf"{_Y}\s*(?:起|开始)\s*(?:用\s*)?(?P<n>{CN_NUMBER})\s*年(?:内|以内|时间)", _years_from),
+    # 2023—2025年: a span of years ends with its last
+    (rf"{_HEDGE}{_BY}(?:19|20)\d{{2}}\s*年?\s*[\u2014\u2013\-~\u301c至到]+\s*{_Y}", _year),
     (rf"{_HEDGE}{_BY}{_Y}\s*(?:年底|底|年末|末){_BEFORE}?", _year),
     (rf"{_HEDGE}{_BY}{_Y}\s*(?:{_BEFORE}|内)", _year),
     (rf"{_HEDGE}(?:到|至|截至|截止到?){_Y}", _year),
@@ -312,7 +323,21 @@ def find_deadlines(text: str, *, written_on: date | None = None, published_on: d
         found.append(DeadlinePhrase(match.group(0), start, end, deadline, problem))
     found.sort(key=lambda p: p.start)
     _mark_quotas(text, found)
+    _mark_starts(text, found)
     return found
+
+
+# A date that starts something is not when it is due: 自2022年起…, 2023年第三季度全面启动…
+_STARTS_AFTER = re.compile(r"\s*(?:起|开始|以来|启动|全面启动|正式启动|开工|起步|试行|施行)")
+_STARTS_BEFORE = ("自", "从")
+
+
+def _mark_starts(text: str, found: list[DeadlinePhrase]) -> None:
+    for phrase in found:
+        if phrase.deadline is None or phrase.deadline.kind != "date" or "起" in phrase.phrase:
+            continue
+        if _STARTS_AFTER.match(text, phrase.end) or text[max(0, phrase.start - 1):phrase.start] in _STARTS_BEFORE:
+            phrase.quota = True
 
 
 def _mark_quotas(text: str, found: list[DeadlinePhrase]) -> None:

@@ -161,6 +161,9 @@ def _annotation_tasks(published: Published, structure: Structure, annotations: l
         task_text = _clean_text(text[boundary:annotation.start])
         if not task_text and heading is not None:
             task_text = published(heading.title, heading.start)
+        if not task_text:  # an annotation with no words before it names no task (its rules still hold)
+            previous_end = annotation.end
+            continue
         tasks.append(DraftTask(boundary, annotation.end, task_text, heading,
                                list(annotation.lead), list(annotation.responsible)))
         previous_end = annotation.end
@@ -447,7 +450,8 @@ def read_text(original: str, *, registry: Registry | None = None, jurisdiction: 
             if cell and task.deadline is None and not phrases:
                 notes.append(Note(f"读不懂完成时限 {cell!r}", f"cannot read the deadline {cell!r}", tasks=[task.key]))
         else:
-            source = own.deadline_text if own is not None and own.deadline_text else task.text
+            source = own.deadline_text if own is not None and own.deadline_text else \
+                task.text + ("\n" + own.deadline_after if own is not None and own.deadline_after else "")
             task.deadline = read_deadline(source, **dates)
             phrases = find_deadlines(source, **dates)
         for phrase in phrases:

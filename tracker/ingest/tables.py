@@ -201,7 +201,7 @@ def _delimited_table(lines, index) -> TextTable | None:
         table.end = position + len(line)
         if cells == headers:
             continue  # the header again, at a page break
-        written = [c for c in cells if c and not _is_empty(c)]
+        written = [c for c, k in zip(cells, table.kinds) if c and not _is_empty(c) and k != "number"]
         if len(set(written)) <= 1 and len(cells) > 2 and "task" in table.kinds:
             continue  # a row naming a part of the table, spanning every column
         row = Row(len(table.rows) + 1, position)

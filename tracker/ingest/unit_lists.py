@@ -30,7 +30,7 @@ from .normalise import fold
 OPENERS = "([<{\u3008\u300a\u3010\u3014"
 CLOSERS = ")]>}\u3009\u300b\u3011\u3015"
 LIST_SEPARATORS = "\u3001,;"  # 、 , ;
-JOINING_WORDS = ("以及", "及", "和", "与")
+JOINING_WORDS = ("以及", "会同", "及", "和", "与")
 LEVEL_PREFIXES = ("市", "省", "区", "县")
 QUANTIFIERS = ("各", "有关", "相关", "全市", "全省", "全区", "市直", "省直", "区直", "属地")
 
@@ -60,6 +60,7 @@ _TRAILERS = sorted((
     "负责", "落实", "牵头", "配合", "参与", "协助", "指导", "等单位", "等部门", "等有关单位", "等相关单位",
     "等有关部门", "等相关部门", "等有关部门和单位", "等相关部门和单位", "等有关方面", "等", "按职责分工", "按职责",
 ), key=len, reverse=True)
+_TRAILER_ENDS = tuple({t[-1] for t in _TRAILERS})  # a quick test before trying each
 
 _SPACE = re.compile(r"\s+")
 
@@ -90,11 +91,11 @@ def names_a_body(name: str) -> bool:
 
 def strip_trailers(text: str) -> str:
     """Remove 等, 按职责分工负责, 负责 … from the end of a list or a name (repeatedly: 等按职责分工负责)."""
-    text = text.strip().rstrip("。.")
+    text = text.strip().rstrip("\u3002.")
     if text in _TRAILERS:
         return ""
     changed = True
-    while changed and text:
+    while changed and text.endswith(_TRAILER_ENDS):
         changed = False
         for trailer in _TRAILERS:
             if text.endswith(trailer) and len(text) > len(trailer):

@@ -12,9 +12,9 @@ with columns like 序号 / 重点任务 / 具体措施 / 牵头单位 / 责任�
   both 重点任务 and 具体措施, each 重点任务 groups its measures as a section, and each measure is a
   task. A workbook with several such sheets makes each sheet a section. Task keys are the
   section's key and the task's place in it (3.1.2), the way plan files number them.
-- Unit lists are split and cleaned by the text ingest's reader (tracker.ingest.units) and
+- Unit lists are split and cleaned by the text ingest's reader (tracker.ingest.unit_lists) and
   resolved against the unit registry; deadlines are read by the ingest's phrase reader
-  (tracker.ingest.deadlines); a real date cell is taken as it is.
+  (tracker.ingest.deadline_phrases); a real date cell is taken as it is.
 
 The result is a PlanFile written with tracker.planfile.dump_plan. Unknown units are kept as
 written and reported with their place and the closest known names, so the reviewer can fix the
@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..errors import TrackerError
 from ..ingest.deadline_phrases import cn_number, read_deadline
+from ..ingest.normalise import fold
 from ..ingest.unit_lists import split_units
 from ..planfile import KEY_PATTERN, Deadline, PlanFile, Section, Task
 from ..registry import Registry
@@ -105,9 +106,11 @@ class _Sections:
 
 
 def heading(text: str) -> tuple[int, int | None, str]:
-    """(level, number, title) of a heading: 三、重点任务 → (1, 3, 重点任务)."""
+    """(level, number, title) of a heading: 三、重点任务 → (1, 3, 重点任务), （二）… → (2, 2, …);
+    matched on the folded cell (（ as "("), the title kept as written."""
+    folded = fold(text)
     for level, pattern in _HEADINGS:
-        match = pattern.match(text)
+        match = pattern.match(folded)
         if match:
             try:
                 return level, cn_number(match["n"]), text[match.end():].strip()

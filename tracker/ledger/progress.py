@@ -26,6 +26,7 @@ from ..errors import TrackerError
 from ..i18n import STATUS_LABELS, STATUSES, status_code, status_label
 from ..planfile import KEY_PATTERN
 from ..service import find_unit, get_plan, may_update, record_status, unit_liaisons, validate_update
+from ..service.access import connected_liaison
 from ..service.ledger import ProgressState, progress_states
 from ..service.database import Database
 from . import columns as C
@@ -121,9 +122,13 @@ def _which_plan(title: _Title, given: str | None, name: str, lang: str) -> str:
 
 
 def _author(session: Session, unit, by: str | None, lang: str) -> str:
-    """Who the updates are recorded as: --by, or the unit's one liaison."""
+    """Who the updates are recorded as: --by, or (on the shared database) the connected liaison,
+    or the unit's one liaison. record_status refuses a --by that is not the connection's."""
     if by and by.strip():
         return by.strip()
+    me = connected_liaison(session)
+    if me is not None:
+        return me.liaison
     liaisons = unit_liaisons(session, unit)
     if len(liaisons) == 1:
         return liaisons[0].name

@@ -17,9 +17,11 @@ from ..errors import TrackerError
 
 UNIT_KINDS = ("department", "district", "zone", "agency", "group")
 
-# Full-width and half-width forms the published texts mix freely.
-_FOLD = str.maketrans({"(": "(", ")": ")", "〈": "<", "〉": ">", "《": "<", "》": ">", "<": "<", ">": ">",
-                       "﹙": "(", "﹚": ")", ",": ",", ";": ";", ":": ":"})
+# Full-width and half-width forms the published texts mix freely: the Halfwidth and Fullwidth
+# Forms block (U+FF01–FF5E, ASCII shifted by 0xFEE0, so （ → "(" and ， → ","), angle and book
+# brackets (〈〉《》 U+3008–300B) as <>, small brackets (﹙﹚ U+FE59–FE5A) as ().
+_FOLD = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},
+                       "\u3008": "<", "\u3009": ">", "\u300a": "<", "\u300b": ">", "\ufe59": "(", "\ufe5a": ")"})
 _SPACE = re.compile(r"\s+")
 
 

@@ -21,11 +21,13 @@ from .. import clock
 from ..deadlines import next_due
 from ..errors import Conflict, NotFound, NothingToUndo, PermissionDenied, TrackerError
 from ..i18n import STATUSES, status_label
+from ..store.history import CHAINED, chain_hash
 from ..store.tasklist import TaskRow, add_units, task_rows
 from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
 from ..registry import closest_names, normalise_name
+from .access import acting_identity
 
 # ---------------------------------------------------------------------- units
 
@@ -380,24 +382,32 @@ def _liaison_id(session: Session, unit: Unit, name: str | None) -> int | None:
 def _append(session: Session, assignment: Assignment, acting: Unit, *, status: str, percent: int | None,
             note: str | None, by: str | None, expected_version: int | None, undoes: int | None = None) -> HistoryEntry:
     now = clock.now()
+    row = StatusUpdate(assignment_id=assignment.id, status=status, percent=percent,
+                       note=note.strip() if note and note.strip() else None,
+                       liaison_id=_liaison_id(session, acting, by), recorded_by_unit_id=acting.id,
+                       author=by, recorded_at=now, undoes_id=undoes)
+    latest = {}
+    if session.get_bind().dialect.name == "sqlite":
+        # the new link of the assignment's history chain; on PostgreSQL the insert trigger makes it
+        row.chain_hash = latest["history_hash"] = chain_hash(
+            assignment.history_hash, {column: getattr(row, column) for column in CHAINED})
     guard = Assignment.version == (assignment.version if expected_version is None else expected_version)
     # the version check and the bump are one statement, so two writers cannot both pass it
     result = session.execute(
         update(Assignment).where(Assignment.id == assignment.id, guard)
-        .values(status=status, percent=percent, status_at=now, version=Assignment.version + 1)
+        .values(status=status, percent=percent, status_at=now, version=Assignment.version + 1, **latest)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         newer = latest_update(session, assignment.id)
         who = f"{newer.author or newer.unit} ({newer.recorded_at:%Y-%m-%d %H:%M})" if newer else "someone"
         raise Conflict(f"{who} updated this task meanwhile; look at the newer update and try again", newer=newer)
-    row = StatusUpdate(assignment_id=assignment.id, status=status, percent=percent,
-                       note=note.strip() if note and note.strip() else None,
-                       liaison_id=_liaison_id(session, acting, by), recorded_by_unit_id=acting.id,
-                       author=by, recorded_at=now, undoes_id=undoes)
     session.add(row)
     session.flush()
+    if not latest:  # PostgreSQL's trigger set the hash, and for a liaison's login who and when
+        session.refresh(row, ["author", "recorded_at"])
     session.expire(assignment)
-    return HistoryEntry(row.id, assignment.unit.name, assignment.role, status, percent, row.note, by, now, undoes)
+    return HistoryEntry(row.id, assignment.unit.name, assignment.role, status, percent, row.note, row.author,
+                        row.recorded_at, undoes)
 
 
 def record_status(session: Session, *, plan_key: str, task_key: str, unit: Unit, status: str,
@@ -414,18 +424,28 @@ def record_status(session: Session, *, plan_key: str, task_key: str, unit: Unit,
     if task.archived:
         raise TrackerError(f"task {task_key} of plan {plan_key} was removed from the plan (archived)")
     assignment = _assignment_for(session, task, unit)
-    _check_permission(task, assignment, acting_unit or unit)
-    return _append(session, assignment, acting_unit or unit, status=status, percent=percent, note=note, by=by,
+    acting, by = _acting(session, unit, acting_unit, by)
+    _check_permission(task, assignment, acting)
+    return _append(session, assignment, acting, status=status, percent=percent, note=note, by=by,
                    expected_version=expected_version)
+
+
+def _acting(session: Session, unit: Unit, acting_unit: Unit | None, by: str | None) -> tuple[Unit, str | None]:
+    """Who records an update on `unit`'s assignment: on the shared database the connected
+    liaison (service/access.py), else the acting unit given, or the unit itself."""
+    acting_id, by = acting_identity(session, acting_unit.id if acting_unit else None, by)
+    if acting_id is None:
+        return acting_unit or unit, by
+    return acting_unit if acting_unit and acting_unit.id == acting_id else session.get(Unit, acting_id), by
 
 
 def undo_last(session: Session, *, plan_key: str, task_key: str, unit: Unit, by: str | None = None,
               acting_unit: Unit | None = None) -> HistoryEntry:
     """Undo the latest update on `unit`'s assignment, if the acting unit made it, by a new
     entry that restores the state before it. Nothing is deleted."""
-    acting = acting_unit or unit
     task = get_task(session, plan_key, task_key)
     assignment = _assignment_for(session, task, unit)
+    acting, by = _acting(session, unit, acting_unit, by)
     _check_permission(task, assignment, acting)
     updates = list(session.scalars(select(StatusUpdate).where(StatusUpdate.assignment_id == assignment.id)
                                    .order_by(StatusUpdate.id.desc()).limit(2)))

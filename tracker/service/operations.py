@@ -1,10 +1,12 @@
 """What `tracker doctor` reports about a database: how much it holds, how big it is, which
-calendar-feed tokens were handed out and never used; and the database file itself for
-`tracker backup` and `tracker restore`, which the store handles (tracker/store/backup.py) and
-the commands reach through here."""
+calendar-feed tokens were handed out and never used, whether the status history and the schema
+are intact; and the database file itself for `tracker backup` and `tracker restore`, which the
+store handles (tracker/store/backup.py) and the commands reach through here."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +18,7 @@ from ..store.backup import (  # noqa: F401  (handed on to the commands)
 )
 from ..store.schema import revisions as known_revisions  # noqa: F401
 from ..store.db import Database, current_revision, shown_url  # noqa: F401
+from ..store.history import CHAINED, verify
 from ..store.models import (
     Assignment, FeedToken, Jurisdiction, Liaison, Plan, StatusUpdate, Task, Unit,
 )
@@ -67,3 +70,42 @@ def postgres_size(session: Session) -> int:
         "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.relkind = 'r' AND n.nspname = current_schema()")))
+
+
+@dataclass
+class BrokenHistory:
+    """An assignment whose history chain breaks: at row `row_id`, or (None) at its end."""
+
+    plan: str
+    task: str
+    unit: str
+    row_id: int | None
+
+
+def broken_histories(session: Session) -> tuple[int, list[BrokenHistory]]:
+    """Every status-history chain recomputed (store/history.py): how many rows were checked, and
+    the first broken row of each assignment whose history was changed behind the tracker's back."""
+    columns = [StatusUpdate.id, StatusUpdate.chain_hash, *(getattr(StatusUpdate, c) for c in CHAINED)]
+    rows = session.execute(select(*columns).order_by(StatusUpdate.assignment_id, StatusUpdate.id)
+                           .execution_options(yield_per=10_000)).mappings()
+    anchors = dict(session.execute(select(Assignment.id, Assignment.history_hash)
+                                   .where(Assignment.history_hash.is_not(None))).all())
+    checked, broken = verify(rows, anchors)
+    if not broken:
+        return checked, []
+    names = {a: (p, t, u) for a, p, t, u in session.execute(
+        select(Assignment.id, Plan.key, Task.key, Unit.name).join(Task, Task.id == Assignment.task_id)
+        .join(Plan, Plan.id == Task.plan_id).join(Unit, Unit.id == Assignment.unit_id)
+        .where(Assignment.id.in_([b.assignment_id for b in broken])))}
+    return checked, [BrokenHistory(*names[b.assignment_id], b.row_id) for b in broken]
+
+
+def schema_differences(db, path, revision: str):
+    """How the database's schema (tables, indexes, triggers, views; on PostgreSQL also policies and
+    functions) differs from the one the migrations define at `revision` (store/schema.py)."""
+    from ..store import schema_check as schema
+
+    if path is None:
+        return schema.postgres_differences(db.engine, revision)
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as connection:
+        return schema.sqlite_differences(connection, revision)

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TrackerError
+from ..i18n import _
 from .schema import revisions
+from .schema_check import sqlite_differences
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # the tables a tracker database cannot be without
@@ -74,9 +76,10 @@ class BackupInfo:
     size: int
 
 
-def check_backup(path: Path) -> BackupInfo:
-    """The file is an intact tracker database at a revision this version knows, or an error saying
-    what it is instead."""
+def check_backup(path: Path, *, compare_schema: bool = True) -> BackupInfo:
+    """The file is an intact tracker database at a revision this version knows, holding exactly
+    the schema the migrations define at that revision (no extra trigger, index or view), or an
+    error saying what it is instead."""
     where = str(path)
     if not path.is_file():
         raise TrackerError("no such file", where=where)
@@ -104,6 +107,15 @@ def check_backup(path: Path) -> BackupInfo:
         raise TrackerError(f"its schema revision {found!r} is unknown to this version of tracker (it knows "
                            f"{', '.join(known)}): it was made by a newer tracker, or is not a tracker backup",
                            where=where)
+    if compare_schema:
+        with closing(_connect(path, readonly=True)) as connection:
+            differences = sqlite_differences(connection, revision[0])
+        if differences:
+            raise TrackerError(_("its schema is not the one tracker's migrations define at its revision "
+                                 "{revision} ({differences}): a tracker backup holds nothing else, so it is not "
+                                 "restored").format(revision=revision[0],
+                                                    differences="; ".join(d.describe() for d in differences)),
+                               where=where)
     return BackupInfo(path, revision[0], counts, path.stat().st_size)
 
 

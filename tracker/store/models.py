@@ -192,6 +192,9 @@ class Assignment(Base):
     percent: Mapped[int | None] = mapped_column(Integer)
     status_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # the chain hash of the latest history row (store/history.py), written with it: a latest row
+    # deleted or replaced behind the tracker's back no longer matches
+    history_hash: Mapped[str | None] = mapped_column(String(64))
 
     task: Mapped[Task] = relationship(back_populates="assignments")
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
@@ -222,9 +225,24 @@ class StatusUpdate(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # an undo is a new entry that restores the state before `undoes_id`
     undoes_id: Mapped[int | None] = mapped_column(ForeignKey("status_update.id"))
+    # SHA-256 over this row and the previous row's hash on the same assignment (store/history.py);
+    # on PostgreSQL the insert trigger sets it, whatever the client sent
+    chain_hash: Mapped[str] = mapped_column(String(64))
 
     assignment: Mapped[Assignment] = relationship(back_populates="updates")
     liaison: Mapped[Liaison | None] = relationship()
+
+
+class AccessLogin(Base):
+    """A liaison's own login role on the shared PostgreSQL (`tracker access grant`): the database
+    knows who is connected from it, and its policies and triggers act on that."""
+
+    __tablename__ = "access_login"
+
+    role_name: Mapped[str] = mapped_column(String(63), primary_key=True)  # PostgreSQL's limit for a name
+    liaison_id: Mapped[int] = mapped_column(ForeignKey("liaison.id"), index=True)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Target(Base):

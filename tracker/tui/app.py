@@ -70,6 +70,9 @@ class TrackerApp(App):
                   today=clock.today().isoformat())
 
     def action_change_unit(self) -> None:
+        if self.identity is not None and self.identity.connected:
+            self.say(tr("connected_as", self.lang, liaison=self.identity.liaison, unit=self.identity.unit), error=True)
+            return
         self.push_screen(ChooseUnitScreen(Ask()), self._chosen)
 
     # ------------------------------------------------------------------ messages

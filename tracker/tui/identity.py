@@ -22,6 +22,8 @@ class Identity:
     unit: str
     jurisdiction: str
     liaison: str | None = None
+    # the database knows who this is (a liaison's own login on the shared PostgreSQL): not to be changed
+    connected: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,18 @@ def remember(identity: Identity) -> Path:
 
 
 def resolve(session, *, as_unit: str | None, jurisdiction: str | None, liaison: str | None) -> Identity | Ask:
-    """The identity to start with: --as (with --jurisdiction) first, then the remembered answer.
+    """The identity to start with: the connection's own on the shared database (--as and
+    --liaison may only repeat it), else --as (with --jurisdiction), then the remembered answer.
 
     An unknown --as or --jurisdiction is an error (TrackerError) the command reports before any
     screen opens; a name in several jurisdictions, or nothing to go on, asks."""
     from ..service import find_unit
+    from ..service.access import acting_identity, connected_liaison
+
+    me = connected_liaison(session)
+    if me is not None:
+        acting_identity(session, find_unit(session, as_unit, jurisdiction).id if as_unit else None, liaison)
+        return Identity(me.unit_id, me.unit, me.jurisdiction, me.liaison, connected=True)
 
     if as_unit:
         try:

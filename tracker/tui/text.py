@@ -107,6 +107,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "help_title": ("按键", "Keys"),
     "help_close": ("按 Esc 或 ? 关闭", "Esc or ? closes this"),
     # command palette
+    "connected_as": ("你以 {unit} 联络员 {liaison} 的身份连接数据库\uff0c不能更换单位",
+                     "You are connected as {liaison} of {unit}; the unit cannot be changed"),
     "cmd_change_unit": ("更换单位或联络员", "Change unit or liaison"),
     "cmd_change_unit_help": ("重新选择你代表的单位", "Choose again which unit you act for"),
     "cmd_tab": ("查看:{tab}", "Show: {tab}"),
