@@ -167,11 +167,15 @@ def test_spreadsheet_with_merged_cells_reads_as_the_table(tmp_path):
             if r > top:
                 sheet.merge_cells(start_row=top + 3, start_column=c + 1, end_row=r + 3, end_column=c + 1)
             r += 1
-    path = tmp_path / "分解表.xlsx"
+    path = tmp_path / "breakdown.xlsx"
     book.save(path)
     lines = read_document(path).text.splitlines()
     assert lines[0] == "2019年宝山区生活垃圾分类减量推进工作联席会议成员单位工作任务清单"
     assert lines[1:] == [pipe_row(r) for r in [table.header, *F.filled(table)]]
+    tasks = parsed(path)["tasks"]  # and `plan parse` reads the workbook's rows as tasks
+    for row in F.expected_table_rows("bs_garbage_2019"):
+        task = next(t for t in tasks if t["text"].startswith(row["text_start"]))
+        assert (task["lead"], task["responsible"]) == (row["lead"], row["responsible"])
 
     csv_path = tmp_path / "分解表.csv"
     import csv
@@ -259,6 +263,18 @@ def test_none_of_the_formats(tmp_path):
     refused(empty, "空")
 
 
+def test_a_zip_bomb_dressed_as_a_word_file(tmp_path):
+    path = tmp_path / "方案.docx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w", force_zip64=True) as member:
+            block = b"\0" * (1 << 20)
+            for _ in range(300):  # 300 MB unpacked, a few hundred KB packed
+                member.write(block)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    refused(path, "256 MB")
+
+
 def test_legacy_word_and_wps_say_save_as_docx(tmp_path):
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "WordDocument".encode("utf-16-le") + b"\x00" * 512
     for name in ("方案.doc", "方案.wps"):
@@ -312,3 +328,22 @@ def test_damaged_pdf(tmp_path):
     path = tmp_path / "cut.pdf"
     path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n% cut short")
     refused(path, "PDF")
+
+
+def test_a_scanned_page_inside_a_pdf_is_named(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    path = tmp_path / "mixed.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 12)
+    c.drawString(72, 700, "一、加强组织领导。（责任单位：市发展改革委）")
+    c.showPage()
+    c.rect(72, 100, 400, 600, fill=1)  # page 2: an image of a page, no characters
+    c.showPage()
+    c.save()
+    document = read_document(path)
+    assert "市发展改革委" in document.text
+    assert document.warnings == ["第2页没有文字层（扫描页？），未读取"]

@@ -22,6 +22,7 @@ from ..i18n import _
 from . import language
 from .context import ROLE_CHOICE, App, echo_json, pass_app
 from .parse import parse
+from .registry import check, propose
 
 language.install()
 
@@ -178,12 +179,16 @@ plan.add_command(parse)  # tracker plan parse: light until it runs
 # ---------------------------------------------------------------------- units and tasks
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--jurisdiction", "-j", help="Only this jurisdiction (青岛市, 吉林市, …).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_app
-def units(app: App, jurisdiction: str | None, as_json: bool) -> None:
-    """The unit registry as loaded: units, aliases, groups and their members."""
+@click.pass_context
+def units(ctx: click.Context, jurisdiction: str | None, as_json: bool) -> None:
+    """The unit registry as loaded: units, aliases, groups and their members
+    (`units propose` drafts a new jurisdiction's entries, `units check` checks a registry file)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app: App = ctx.obj
     from ..service import list_units
 
     with app.db.reading() as session:
@@ -200,6 +205,10 @@ def units(app: App, jurisdiction: str | None, as_json: bool) -> None:
         if u.members:
             line += ("  → " + "、".join(u.members))
         click.echo(line)
+
+
+units.add_command(propose)  # tracker units propose / check: light until they run
+units.add_command(check)
 
 
 @cli.command()

@@ -70,10 +70,10 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
                            where=str(output))
     from ..ingest.formats import read_document
 
-    document = read_document(source, lang=lang)  # html, docx, pdf, xlsx, csv or text, told by content
+    document = read_document(source)  # html, docx, pdf, xlsx, csv or text, told by content
     raw, text = document.raw, document.text
-    for warning_zh, warning_en in document.warnings:
-        click.echo(("  注意: " + warning_zh) if zh else ("  note: " + warning_en), err=True)
+    for warning in document.warnings:
+        click.echo(("  注意: " if zh else "  note: ") + warning, err=True)
     registry = _registry(registry_path, output)
     draft = read_text(text, registry=registry, jurisdiction=jurisdiction)
     if not draft.tasks and not draft.targets:

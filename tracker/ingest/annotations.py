@@ -117,7 +117,9 @@ def bracket_groups(text: str) -> list[tuple[int, int, str]]:
 
 
 def _split_outside_brackets(text: str, separators: str) -> list[str]:
-    pieces, current, depth = [], [], 0
+    pieces: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char in OPENERS:
             depth += 1
@@ -178,7 +180,8 @@ def _labelled_roles(text: str, is_name) -> tuple[list[str], list[str]] | None:
     matches = list(_LABEL.finditer(text))
     if not matches or text[: matches[0].start()].strip(" ,;"):
         return None
-    lead, responsible = [], []
+    lead: list[str] = []
+    responsible: list[str] = []
     for i, match in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         segment = text[match.end():end].strip(" ,;")

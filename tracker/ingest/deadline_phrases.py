@@ -25,6 +25,7 @@ Dates and rules are computed with python-dateutil (relativedelta, rrule).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -240,7 +241,7 @@ def _ongoing(dates: _Dates, m: re.Match) -> tuple[Deadline | None, str | None]:
 
 
 _Y = r"(?P<y>(?:19|20)\d{2})\s*年"
-_PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p), f) for p, f in (
+_PATTERNS: list[tuple[re.Pattern, Callable]] = [(re.compile(p), f) for p, f in (
     (rf"(?:本|该)?(?:意见|方案|通知|计划|办法|文件|决定)?(?:自|从)?(?P<event>印发|下发|发布|公布|出台)(?:之日)?(?:起|后)"
      rf"(?P<n>{CN_NUMBER})\s*(?P<unit>个工作日|工作日|日|天|周|个月|月|年)(?:内|以内)", _after_issue),
     (r"[“\"]?十(?P<n>[一二三四五六七八九])五[”\"]?(?:规划)?(?:期间|时期|末)", _five_year_plan),
@@ -302,7 +303,7 @@ def find_deadlines(text: str, *, written_on: date | None = None, published_on: d
     if not any(char in text for char in _TIME_CHARACTERS):
         return []  # every phrase names a year, month, quarter, week, day or period
     dates = _Dates(written_on, published_on, period_start, period_end)
-    candidates: list[tuple[int, int, int, re.Match, object]] = []
+    candidates: list[tuple[int, int, int, re.Match, Callable]] = []
     for priority, (pattern, build) in enumerate(_PATTERNS):
         for match in pattern.finditer(text):
             if match.end() > match.start():

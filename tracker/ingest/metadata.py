@@ -14,6 +14,7 @@ period is the (2020—2022年) in that title.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -190,7 +191,7 @@ def _signer(lines: list[str], notice_title: str | None) -> str | None:
     return None
 
 
-def read_metadata(text: str, known_jurisdictions: list[str] = ()) -> Metadata:
+def read_metadata(text: str, known_jurisdictions: Sequence[str] = ()) -> Metadata:
     lines = text.split("\n")
     fields = _labelled_fields(lines)
     meta = Metadata()

@@ -334,9 +334,11 @@ def _jurisdiction(meta: Metadata, given: str | None, registry: Registry | None, 
                           "pass --jurisdiction"))
     elif registry is not None and jurisdiction not in registry.jurisdictions:
         known = "、".join(registry.jurisdictions)
-        notes.append(Note(f"单位名录中没有地区 {jurisdiction}(已有:{known}),单位无法核对",
-                          f"the unit registry has no jurisdiction {jurisdiction} (known: {known}); "
-                          "units are not checked"))
+        notes.append(Note(f"单位名录中还没有地区 {jurisdiction}\uff08已有\uff1a{known}\uff09\uff0c单位名称按标准部门目录识别\uff1b"
+                          "用 `tracker units propose` 为它提出单位名录条目",
+                          f"the unit registry has no jurisdiction {jurisdiction} yet (known: {known}): unit names "
+                          "were recognised with the catalogue of standard departments; `tracker units propose` "
+                          "drafts its registry entries"))
     return jurisdiction
 
 

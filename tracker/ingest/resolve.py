@@ -27,7 +27,13 @@ class Resolver:
         self._cache: dict[str, Resolution] = {}
 
     def is_name(self, name: str) -> bool:
-        return self.usable and self.registry.lookup(self.jurisdiction, name) is not None
+        if self.usable:
+            return self.registry.lookup(self.jurisdiction, name) is not None
+        if self.jurisdiction:  # a jurisdiction the registry does not know yet: the standard departments
+            from ..registry.catalogue import catalogue
+
+            return catalogue().recognises(name, self.jurisdiction)
+        return False
 
     def resolve(self, name: str) -> Resolution:
         if name in self._cache:

@@ -385,7 +385,8 @@ def _listed_rows(table: TextTable, lines, i) -> None:
             continue
         if line.rstrip(".\u3001") != str(expected):
             break
-        values, i = [], i + 1
+        values: list[str] = []
+        i += 1
         while i < len(lines) and len(values) < width:
             if lines[i][1]:
                 if lines[i][1].rstrip(".\u3001") == str(expected + 1) and values:

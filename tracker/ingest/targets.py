@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -132,7 +133,7 @@ def _targets_in_clause(clause: str, offset: int, deadlines: list[DeadlinePhrase]
     return found
 
 
-def find_targets(text: str, *, section_dates: list[tuple[int, int, date]] = (), plan_end: date | None = None,
+def find_targets(text: str, *, section_dates: Sequence[tuple[int, int, date]] = (), plan_end: date | None = None,
                  **dates) -> list[FoundTarget]:
     """Every quantitative target in `text`, with its due date.
 

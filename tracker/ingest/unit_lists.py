@@ -107,7 +107,9 @@ def strip_trailers(text: str) -> str:
 
 def _top_level_pieces(text: str) -> list[str]:
     """Split at list separators outside brackets."""
-    pieces, current, depth = [], [], 0
+    pieces: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char in OPENERS:
             depth += 1

@@ -151,8 +151,8 @@ class Registry:
         folded = normalise_name(name)
         candidates = [folded]
         # 青岛市商务局 → 市商务局: the jurisdiction's own prefix is often written out in full.
-        if folded.startswith(jurisdiction):
-            candidates.append("市" + folded[len(jurisdiction):])
+        if folded.startswith(jurisdiction):  # 青岛市商务局 → 市商务局, 上海市松江区财政局 → 区财政局
+            candidates.append(jurisdiction[-1] + folded[len(jurisdiction):])
         for candidate in candidates:
             found = self._index.get((jurisdiction, candidate))
             if found:

@@ -27,7 +27,7 @@ from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
 from ..registry import closest_names, normalise_name
-from .access import acting_identity
+from .access import acting_identity, connected_liaison
 
 # ---------------------------------------------------------------------- units
 
@@ -535,8 +535,8 @@ def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, st
                        newer=newer, state=assignment_state(session, assignment.id))
     session.add(row)
     session.flush()
-    if not latest:  # PostgreSQL's trigger set the hash, and for a liaison's login who and when
-        session.refresh(row, ["author", "recorded_at"])
+    if not latest and connected_liaison(session) is not None:
+        session.refresh(row, ["author", "recorded_at"])  # the insert trigger's, not ours
     session.expire(assignment)
     acting = session.scalar(select(Unit.name).where(Unit.id == acting_unit_id))
     return HistoryEntry(row.id, assignment.unit.name, assignment.role, status, percent, row.note, row.author,

@@ -9,7 +9,8 @@ import io
 import re
 
 from .layout import clean_line, join_pieces, lines_to_text, pipe_table
-from .sniff import UnreadableFile, say
+from ...i18n import _
+from .sniff import UnreadableFile
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _DIGITS = "零一二三四五六七八九"
@@ -141,7 +142,7 @@ def _val(element, child: str, default: str) -> str:
     return found.get(f"{_W}val", default) if found is not None else default
 
 
-def read_docx(raw: bytes, *, where: str, lang: str = "zh") -> str:
+def read_docx(raw: bytes, *, where: str) -> str:
     import docx
     from docx.table import Table
 
@@ -149,8 +150,8 @@ def read_docx(raw: bytes, *, where: str, lang: str = "zh") -> str:
         document = docx.Document(io.BytesIO(raw))
     except Exception as exc:  # a damaged zip or missing parts: all the same to the user
         detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-        raise UnreadableFile(say(lang, f"Word 文件已损坏，无法打开（{detail}）",
-                                 f"the Word file is damaged and cannot be opened ({detail})"), where=where) from None
+        raise UnreadableFile(_("the Word file is damaged and cannot be opened ({detail})").format(detail=detail),
+                             where=where) from None
     numbering = Numbering(document)
     lines: list[str] = []
     for block in document.iter_inner_content():

@@ -18,7 +18,8 @@ import email.policy
 import re
 
 from .layout import clean_line, join_pieces, lines_to_text, pipe_table
-from .sniff import UnreadableFile, say
+from ...i18n import _
+from .sniff import UnreadableFile
 
 _GB_FAMILY = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "gb18030", "hz-gb-2312"}
 _DROP_TAGS = ("script", "style", "noscript", "template", "nav", "select", "button", "input", "textarea", "iframe",
@@ -49,7 +50,7 @@ def decode(raw: bytes) -> str:
     return raw.decode("gb18030", errors="replace")
 
 
-def from_mhtml(raw: bytes, *, where: str, lang: str = "zh") -> bytes:
+def from_mhtml(raw: bytes, *, where: str) -> bytes:
     """The HTML part of a page saved as a single file (.mht/.mhtml), with its charset declared."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
     for part in message.walk():
@@ -61,10 +62,10 @@ def from_mhtml(raw: bytes, *, where: str, lang: str = "zh") -> bytes:
             if charset and not re.search(rb"<meta[^>]+charset", payload[:4096], re.I):
                 payload = f'<meta charset="{charset}">'.encode("ascii") + payload
             return payload
-    raise UnreadableFile(say(lang, "这个 .mht 网页文件里没有网页正文", "this .mht file holds no HTML page"), where=where)
+    raise UnreadableFile(_("this .mht file holds no HTML page"), where=where)
 
 
-def read_html(raw: bytes, *, where: str, lang: str = "zh") -> str:
+def read_html(raw: bytes, *, where: str) -> str:
     import lxml.html
     from lxml import etree
 
@@ -73,7 +74,7 @@ def read_html(raw: bytes, *, where: str, lang: str = "zh") -> str:
     try:
         root = lxml.html.document_fromstring(source or "<html></html>")
     except (etree.ParserError, ValueError) as exc:
-        raise UnreadableFile(say(lang, f"网页无法解析（{exc}）", f"cannot parse the web page ({exc})"),
+        raise UnreadableFile(_("cannot parse the web page ({reason})").format(reason=exc),
                              where=where) from None
     body = root.find("body")
     if body is None:

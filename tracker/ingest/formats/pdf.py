@@ -18,7 +18,8 @@ import statistics
 from dataclasses import dataclass, field
 
 from .layout import clean_line, join_pieces, pipe_table
-from .sniff import UnreadableFile, say
+from ...i18n import _
+from .sniff import UnreadableFile
 
 # a page number dressed as one (- 3 -, 第3页, 3/12); a bare number counts only when it repeats
 _PAGE_NUMBER = re.compile(r"^(?=.*[-—–第页/／])[-—–_·\s]*(?:第\s*)?\d{1,4}\s*(?:页)?"
@@ -46,10 +47,10 @@ class _Page:
 @dataclass
 class PdfText:
     text: str
-    warnings: list[tuple[str, str]]  # (zh, en)
+    warnings: list[str]  # pages that could not be read
 
 
-def read_pdf(raw: bytes, *, where: str, lang: str = "zh") -> PdfText:
+def read_pdf(raw: bytes, *, where: str) -> PdfText:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
@@ -60,11 +61,10 @@ def read_pdf(raw: bytes, *, where: str, lang: str = "zh") -> PdfText:
         locked = any(isinstance(e, (PDFPasswordIncorrect, PDFEncryptionError)) for e in (exc, *exc.args))
         if not locked:
             detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-            raise UnreadableFile(say(lang, f"PDF 已损坏，无法打开（{detail}）", f"the PDF is damaged ({detail})"),
+            raise UnreadableFile(_("the PDF is damaged ({detail})").format(detail=detail),
                                  where=where) from None
-        raise UnreadableFile(say(lang, "PDF 设有打开密码，无法读取：请取得不加密的文件（或用 PDF 软件去掉密码另存）",
-                                 "the PDF needs a password to open: get an unencrypted copy (or save one without "
-                                 "the password)"), where=where) from None
+        raise UnreadableFile(_("the PDF needs a password to open: get an unencrypted copy (or save one without "
+                               "the password)"), where=where) from None
     with pdf:
         pages, blank = [], []
         for page in pdf.pages:
@@ -72,20 +72,18 @@ def read_pdf(raw: bytes, *, where: str, lang: str = "zh") -> PdfText:
                 read = _read_page(page)
             except Exception as exc:  # a damaged content stream: say which page
                 detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-                raise UnreadableFile(say(lang, f"第 {page.page_number} 页已损坏，无法读取（{detail}）",
-                                         f"page {page.page_number} is damaged ({detail})"), where=where) from None
+                raise UnreadableFile(_("page {page} is damaged ({detail})").format(page=page.page_number, detail=detail),
+                                     where=where) from None
             pages.append(read)
             if not read.items:
                 blank.append(page.page_number)
     if len(blank) == len(pages):
-        raise UnreadableFile(say(lang, "PDF 没有文字层（扫描件或图片）：请取得 Word 或网页版本，或先做文字识别（OCR）",
-                                 "the PDF has no text layer (a scan or images): get the Word or web version, or "
-                                 "run it through OCR first"), where=where)
+        raise UnreadableFile(_("the PDF has no text layer (a scan or images): get the Word or web version, or run "
+                               "it through OCR first"), where=where)
     warnings = []
     if blank:
         shown = "、".join(str(n) for n in blank[:10])
-        warnings.append((f"第 {shown} 页没有文字层（扫描页？），未读取", f"page(s) {shown} have no text layer (scanned?) "
-                         "and were not read"))
+        warnings.append(_("page(s) {pages} have no text layer (scanned?) and were not read").format(pages=shown))
     _drop_running_lines(pages)
     return PdfText(_text(pages), warnings)
 

@@ -15,7 +15,8 @@ import io
 from datetime import date, datetime
 
 from .layout import clean_line, pipe_table
-from .sniff import UnreadableFile, say
+from ...i18n import _
+from .sniff import UnreadableFile
 
 DITTO = ("同上", "同左", "〃")
 
@@ -51,14 +52,14 @@ def _sheet_lines(rows: list[list[str]]) -> list[str]:
     return lines + pipe_table(table)
 
 
-def read_xlsx(raw: bytes, *, where: str, lang: str = "zh") -> str:
+def read_xlsx(raw: bytes, *, where: str) -> str:
     import openpyxl  # defusedxml, when installed, guards openpyxl's XML parsing
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
     except Exception as exc:  # a damaged zip, missing parts, malformed XML: all the same to the user
         detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-        raise UnreadableFile(say(lang, f"工作簿已损坏，无法打开（{detail}）", f"the workbook is damaged ({detail})"),
+        raise UnreadableFile(_("the workbook is damaged ({detail})").format(detail=detail),
                              where=where) from None
     lines: list[str] = []
     for ws in book.worksheets:
@@ -74,10 +75,10 @@ def read_xlsx(raw: bytes, *, where: str, lang: str = "zh") -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def read_csv(text: str, *, where: str, lang: str = "zh") -> str:
+def read_csv(text: str, *, where: str) -> str:
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise UnreadableFile(say(lang, f"CSV 格式错误：{exc}", f"malformed CSV: {exc}"), where=where) from None
+        raise UnreadableFile(_("malformed CSV: {reason}").format(reason=exc), where=where) from None
     lines = _sheet_lines([[_text(v) for v in record] for record in records])
     return "\n".join(lines) + "\n" if lines else ""

@@ -8,9 +8,11 @@ import re
 import zipfile
 
 from ...errors import TrackerError
+from ...i18n import N_, _
 
 PDF, DOCX, XLSX, HTML, MHTML, CSV, TEXT = "pdf", "docx", "xlsx", "html", "mhtml", "csv", "text"
 
+MAX_UNPACKED = 256 * 1024 * 1024  # bytes a .docx or .xlsx may unpack to; real plans stay under a few MB
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|table)[\s>/]",
                          re.I | re.S)
@@ -20,10 +22,6 @@ _MIME = re.compile(rb"^(?:[\w-]+:.*\r?\n)*?mime-version:.*?content-type:\s*multi
 
 class UnreadableFile(TrackerError):
     """A file the readers cannot take: none of the formats, or a format that needs a person first."""
-
-
-def say(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
 
 
 def _ole_kind(raw: bytes) -> str:
@@ -40,52 +38,47 @@ def _ole_kind(raw: bytes) -> str:
     return "ole"
 
 
-def sniff(raw: bytes, suffix: str, *, where: str, lang: str = "zh") -> str:
+def sniff(raw: bytes, suffix: str, *, where: str) -> str:
     """The format of a file's bytes, or UnreadableFile saying what to do instead."""
     head = raw[:4096]
     suffix = suffix.lower()
     if not raw.strip():
-        raise UnreadableFile(say(lang, "文件是空的", "the file is empty"), where=where)
+        raise UnreadableFile(_("the file is empty"), where=where)
     if head.lstrip().startswith(b"%PDF-") or b"%PDF-" in raw[:1024]:
         return PDF
     if head.startswith(b"PK\x03\x04"):
         try:
-            names = set(zipfile.ZipFile(io.BytesIO(raw)).namelist())
+            members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
         except zipfile.BadZipFile:
-            names = set()
+            members = []
+        if sum(m.file_size for m in members) > MAX_UNPACKED:  # a zip bomb dressed as a document
+            raise UnreadableFile(_("the file unpacks to more than 256 MB, which no plan does; not read"),
+                                 where=where)
+        names = {m.filename for m in members}
         if "word/document.xml" in names:
             return DOCX
         if "xl/workbook.xml" in names:
             return XLSX
-        raise UnreadableFile(say(lang, "是压缩包，但不是 Word（.docx）或 Excel（.xlsx）文件；请提供 .docx、.pdf、"
-                                       "网页（.html）、.xlsx 或文本文件",
-                                 "a zip archive, but not a Word (.docx) or Excel (.xlsx) file; give a .docx, .pdf, "
-                                 "web page (.html), .xlsx or text file"), where=where)
+        raise UnreadableFile(_("a zip archive, but not a Word (.docx) or Excel (.xlsx) file; give a .docx, .pdf, "
+                               "web page (.html), .xlsx or text file"), where=where)
     if head.startswith(_OLE):
         kind = _ole_kind(raw)
         messages = {
-            "encrypted": ("这是设了打开密码的 Office 文件：请去掉密码另存后再读取",
-                          "an Office file protected by a password: save a copy without the password and read that"),
-            "xls": ("这是旧版 Excel 文件（.xls）：请在 Excel 或 WPS 中“另存为”.xlsx 后再读取",
-                    "an old Excel file (.xls): save it as .xlsx in Excel or WPS and read that"),
+            "encrypted": N_("an Office file protected by a password: save a copy without the password and read that"),
+            "xls": N_("an old Excel file (.xls): save it as .xlsx in Excel or WPS and read that"),
         }
-        zh, en = messages.get(kind, ("这是旧版 Word/WPS 文件（.doc/.wps）：请在 Word 或 WPS 中“另存为”.docx 后再读取",
-                                     "a legacy Word/WPS file (.doc/.wps): save it as .docx in Word or WPS and "
-                                     "read that"))
-        raise UnreadableFile(say(lang, zh, en), where=where)
+        legacy = N_("a legacy Word/WPS file (.doc/.wps): save it as .docx in Word or WPS and read that")
+        raise UnreadableFile(_(messages.get(kind, legacy)), where=where)
     if head.lstrip().startswith(b"{\\rtf"):
-        raise UnreadableFile(say(lang, "这是 RTF 文件：请在 Word 或 WPS 中“另存为”.docx 后再读取",
-                                 "an RTF file: save it as .docx in Word or WPS and read that"), where=where)
+        raise UnreadableFile(_("an RTF file: save it as .docx in Word or WPS and read that"), where=where)
     body = head.removeprefix(b"\xef\xbb\xbf")
     if _MIME.match(body):
         return MHTML
     if _HTML_START.match(body) or (suffix in (".html", ".htm", ".shtml", ".xhtml") and _HTML_TAGS.search(head)):
         return HTML
     if _binary(head):
-        raise UnreadableFile(say(lang, "无法识别的文件格式：能读取的是网页（.html）、Word（.docx）、PDF、Excel（.xlsx）、"
-                                       "CSV 和文本文件",
-                                 "not a format the reader knows: it reads web pages (.html), Word (.docx), PDF, "
-                                 "Excel (.xlsx), CSV and text files"), where=where)
+        raise UnreadableFile(_("not a format the reader knows: it reads web pages (.html), Word (.docx), PDF, "
+                               "Excel (.xlsx), CSV and text files"), where=where)
     if suffix == ".csv":
         return CSV
     return TEXT
