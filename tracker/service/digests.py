@@ -11,7 +11,7 @@ tracker/digest/build.py; nothing here decides what "overdue" or "behind" means.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -62,7 +62,7 @@ def units_with_assignments(session: Session, jurisdiction: str | None = None) ->
 # ---------------------------------------------------------------------- a unit's rows
 
 
-@dataclass
+@dataclass(frozen=True)
 class OwnAssignment:
     """One of the unit's own assignments, with its task and plan."""
 
@@ -83,7 +83,7 @@ class OwnAssignment:
     status_at: datetime | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class TaskAssignment:
     """A lead of one of the digest unit's tasks, or a partner that has gone quiet on one it leads."""
 
@@ -96,7 +96,7 @@ class TaskAssignment:
     status_at: datetime | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class WeekUpdate:
     """A status update recorded in the digest's week."""
 
@@ -115,7 +115,7 @@ class WeekUpdate:
     recorded_at: datetime
 
 
-@dataclass
+@dataclass(frozen=True)
 class UnitDigestRows:
     own: list[OwnAssignment]
     on_my_tasks: list[TaskAssignment]
@@ -192,7 +192,7 @@ def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: dat
 # ---------------------------------------------------------------------- a plan's rows
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanHeader:
     id: int
     key: str
@@ -205,7 +205,7 @@ class PlanHeader:
     timezone: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanAssignment:
     assignment_id: int
     task_id: int
@@ -223,7 +223,7 @@ class PlanAssignment:
     done_at: datetime | None = None  # when the current run of 已完成 began
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanReportRows:
     plan: PlanHeader
     assignments: list[PlanAssignment]
@@ -272,8 +272,7 @@ def plan_report_rows(session: Session, plan_key: str,
                          StatusUpdate.id > func.coalesce(last_other, 0), *then)
                   .group_by(StatusUpdate.assignment_id))
     done_at = dict(session.execute(done_query).all())
-    for row in rows:
-        row.done_at = done_at.get(row.assignment_id) if row.status == "done" else None
+    rows = [replace(row, done_at=done_at.get(row.assignment_id)) if row.status == "done" else row for row in rows]
     return PlanReportRows(plan, rows)
 
 

@@ -81,7 +81,7 @@ class UnitEntry:
     own: Assignee
 
 
-@dataclass
+@dataclass(frozen=True)
 class UnitFeed:
     unit_id: int
     unit: str
@@ -101,7 +101,7 @@ class PlanEntry:
     assignees: tuple[Assignee, ...]
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanFeed:
     key: str
     title: str
@@ -325,7 +325,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-@dataclass
+@dataclass(frozen=True)
 class TokenUnit:
     token_id: int
     unit_id: int

@@ -21,14 +21,14 @@ from ..store.models import Assignment, Plan, Section, StatusUpdate, Task, Unit
 from . import PlanSummary, UnitRef, get_plan
 
 
-@dataclass
+@dataclass(frozen=True)
 class LedgerSection:
     key: str
     title: str
     parent_key: str | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class LedgerRow:
     task_key: str
     section_key: str | None
@@ -51,7 +51,7 @@ class LedgerRow:
     days_left: int | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Ledger:
     plan_key: str
     title: str
@@ -150,7 +150,7 @@ def ledger(session: Session, plan_key: str, unit: UnitRef | None = None, today: 
 # ---------------------------------------------------------------------- returned progress
 
 
-@dataclass
+@dataclass(frozen=True)
 class ProgressState:
     """What the database holds for one task as a ledger row shows it: the status of one unit's
     assignment. A returned row is compared with it, so only changed rows become updates."""

@@ -47,7 +47,7 @@ def last_update_at(session: Session) -> datetime | None:
     return session.scalar(select(func.max(StatusUpdate.recorded_at)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class UnusedToken:
     unit: str
     jurisdiction: str
@@ -72,7 +72,7 @@ def postgres_size(session: Session) -> int:
         "WHERE c.relkind = 'r' AND n.nspname = current_schema()")))
 
 
-@dataclass
+@dataclass(frozen=True)
 class BrokenHistory:
     """An assignment whose history chain breaks: at row `row_id`, or (None) at its end."""
 

@@ -24,7 +24,7 @@ COLUMNS = ("assignment_id", "task_id", "plan_key", "plan_title", "key", "title",
            "version", "period_start", "section")
 
 
-@dataclass
+@dataclass(frozen=True)
 class TaskRow:
     """One task as a unit sees it: its own role and status, and who else is on it."""
 
