@@ -26,7 +26,7 @@ from ..store.tasklist import TaskRow, add_units, task_rows
 from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
-from ..registry import closest_names, normalise_name
+from ..registry import closest_names, local_form, normalise_name
 from .access import acting_identity
 
 # ---------------------------------------------------------------------- units
@@ -48,7 +48,7 @@ def find_unit(session: Session, name: str, jurisdiction: str | None = None) -> U
         # 青岛市商务局 → 市商务局, but only within 青岛市
         for (jname,) in session.execute(select(Jurisdiction.name)):
             if folded.startswith(jname) and (not jurisdiction or jname == jurisdiction):
-                local = query.where(UnitAlias.alias == "市" + folded[len(jname):], Jurisdiction.name == jname)
+                local = query.where(UnitAlias.alias == local_form(folded, jname), Jurisdiction.name == jname)
                 found.update({unit.id: (unit, j) for unit, j in session.execute(local)})
     if len(found) == 1:
         return next(iter(found.values()))[0]
