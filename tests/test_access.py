@@ -300,3 +300,34 @@ def test_grant_before_enable_and_a_taken_role_name_are_refused(loaded_db, tracke
             assert access.logins(session) == []
     finally:
         place.drop_roles()
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_the_app_as_a_liaisons_own_role_keeps_its_unit(shared, tmp_path, monkeypatch):
+    from tracker.tui.app import TrackerApp
+    from tracker.tui.identity import resolve
+    from tracker.tui.screens.tasks import TasksScreen
+
+    from .tui_helpers import message, settle
+
+    monkeypatch.setenv("TRACKER_CONFIG_DIR", str(tmp_path / "config"))
+    made = shared.grant("苏秀兰", "市统计局", "吉林市")
+    liaison = shared.connect(made.login)
+    try:
+        with liaison.reading() as session:
+            start = resolve(session, as_unit=None, jurisdiction=None, liaison=None)
+        app = TrackerApp(liaison, start=start)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, TasksScreen)  # no unit prompt
+            assert "市统计局" in app.whoami() and "苏秀兰" in app.whoami()
+            app.action_change_unit()
+            await settle(pilot)
+            assert isinstance(app.screen, TasksScreen) and "不能更换单位" in message(app)
+    finally:
+        liaison.dispose()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ..i18n import _
 from ..planfile import PlanFile
 from .catalogue import NATIONAL, Catalogue, level_of
-from .units import Registry, normalise_name
+from .units import Registry, Unit, normalise_name
 
 _DISTRICT = re.compile(r"(?:街道|街镇|镇|乡|区政府|县政府|市政府|人民政府|区|县|旗)$")
 _ZONE = re.compile(r"(?:管委会|管理委员会|开发区|园区|保税区|高新区|新区|示范区|经开区|自贸区|片区)$")
@@ -93,8 +93,8 @@ def propose(plan: PlanFile, registry: Registry | None, catalogue: Catalogue) -> 
     proposal = Proposal(jurisdiction, new_jurisdiction=not known)
     by_name: dict[str, Entry] = {}  # canonical name → its proposed entry
 
-    def lookup(name: str):
-        return registry.lookup(jurisdiction, name) if known else None
+    def lookup(name: str) -> Unit | None:
+        return registry.lookup(jurisdiction, name) if registry is not None and known else None
 
     def add_unit(entry: Entry) -> Entry:
         by_name[entry.name] = entry
@@ -119,9 +119,7 @@ def propose(plan: PlanFile, registry: Registry | None, catalogue: Catalogue) -> 
             if written not in aliases:
                 aliases.append(written)
             continue
-        entry = by_name.get(match.name)
-        if entry is None:
-            entry = add_unit(Entry(match.name, match.kind, match.full_name))
+        entry = by_name.get(match.name) or add_unit(Entry(match.name, match.kind, match.full_name))
         if written != entry.name and written != entry.full_name and written not in entry.aliases:
             entry.aliases.append(written)
         entry.tasks.extend(t for t in tasks if t not in entry.tasks)

@@ -27,7 +27,7 @@ from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
 from ..registry import closest_names, local_form, normalise_name
-from .access import acting_identity
+from .access import acting_identity, connected_liaison
 
 # ---------------------------------------------------------------------- units
 
@@ -403,8 +403,8 @@ def _append(session: Session, assignment: Assignment, acting: Unit, *, status: s
         raise Conflict(f"{who} updated this task meanwhile; look at the newer update and try again", newer=newer)
     session.add(row)
     session.flush()
-    if not latest:  # PostgreSQL's trigger set the hash, and for a liaison's login who and when
-        session.refresh(row, ["author", "recorded_at"])
+    if not latest and connected_liaison(session) is not None:
+        session.refresh(row, ["author", "recorded_at"])  # the insert trigger's, not ours
     session.expire(assignment)
     return HistoryEntry(row.id, assignment.unit.name, assignment.role, status, percent, row.note, row.author,
                         row.recorded_at, undoes)
