@@ -134,9 +134,10 @@ def one_unit(db: Database, name: str, repeat: int) -> dict:
     changed = []
     for entry in feed.entries[: repeat]:
         with db.transaction() as session:
-            service.record_status(session, plan_key=entry.task.plan_key, task_key=entry.task.key,
-                                  unit=service.find_unit(session, name), status="in_progress", percent=50,
-                                  note="基准测试")
+            unit = service.find_unit(session, name)
+            service.record_status(session, assignment_id=service.find_assignment(
+                session, entry.task.plan_key, entry.task.key, unit.id), acting_unit_id=unit.id,
+                status="in_progress", percent=50, note="基准测试")
         misses = cache.misses
         took, body = timed(lambda: unit_calendar(query(), FeedOptions(), TODAY, cache), 1)
         changed.append(took)
@@ -203,7 +204,7 @@ def http(db_url: str, unit: str, seconds: int, connections: int) -> dict:
     with db.transaction() as session:
         owner = service.find_unit(session, unit)
         token = feeds.issue_token(session, owner, rotate=True)
-        code = feeds.unit_code(owner.jurisdiction.name, owner.name)
+        code = feeds.unit_code(owner.jurisdiction, owner.name)
     port = _free_port()
     env = {**os.environ, "TRACKER_DB": db_url, "TRACKER_TODAY": TODAY.isoformat()}
     server = subprocess.Popen([sys.executable, "-c", "from tracker.cli import main; main()", "feed", "serve",

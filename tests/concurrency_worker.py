@@ -38,7 +38,7 @@ def liaison(url: str, number: int, updates: int) -> dict:
                 with db.transaction() as session:
                     unit = service.find_unit(session, unit_name, jurisdiction)
                     entry = service.record_status(
-                        session, plan_key=plan, task_key=task, unit=unit, status="in_progress",
+                        session, assignment_id=seen.assignment_id, acting_unit_id=unit.id, status="in_progress",
                         percent=rng.randrange(0, 101), note=f"进程{number}第{attempt}次", by=f"联络员{number}",
                         expected_version=None if blind else seen.version)
                 landed.append((seen.assignment_id, None if blind else seen.version, entry.id))

@@ -22,6 +22,7 @@ from tracker.service import access
 from tracker.store.db import Database
 
 from .conftest import POSTGRES_URL, Cli
+from .recording import record
 
 JILIN = "jilin-2021-cluster-upgrade"
 QINGDAO = "qingdao-2020-service-clusters"
@@ -97,7 +98,7 @@ def test_a_liaisons_own_update_lands_under_its_own_name(shared):
             me = access.connected_liaison(session)
             assert (me.liaison, me.unit, me.jurisdiction) == ("苏秀兰", "市统计局", "吉林市")
             stats = service.find_unit(session, "市统计局", "吉林市")
-            entry = service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats,
+            entry = record(session, plan_key=JILIN, task_key="5.3.1", unit=stats,
                                           status="in_progress", percent=40)
         assert entry.author == "苏秀兰"
     finally:
@@ -113,7 +114,7 @@ def test_another_units_row_is_refused_by_the_service_and_by_the_database(shared)
     try:
         with pytest.raises(PermissionDenied, match="你以吉林市市统计局联络员苏秀兰的身份连接数据库"):
             with liaison.transaction() as session:
-                service.record_status(session, plan_key=QINGDAO, task_key="3.3.2",
+                record(session, plan_key=QINGDAO, task_key="3.3.2",
                                       unit=service.find_unit(session, "市商务局", "青岛市"), status="done",
                                       acting_unit=service.find_unit(session, "市商务局", "青岛市"))
     finally:
@@ -145,10 +146,10 @@ def test_by_or_as_someone_else_is_refused(shared):
                     stats = service.find_unit(session, "市统计局", "吉林市")
                     if "acting_unit" in kwargs:
                         kwargs = {"acting_unit": service.find_unit(session, kwargs["acting_unit"], "吉林市")}
-                    service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="done",
+                    record(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="done",
                                           **kwargs)
         with liaison.transaction() as session:  # repeating who one is, is fine
-            service.record_status(session, plan_key=JILIN, task_key="5.3.1", by="苏秀兰",
+            record(session, plan_key=JILIN, task_key="5.3.1", by="苏秀兰",
                                   unit=service.find_unit(session, "市统计局", "吉林市"), status="in_progress")
     finally:
         liaison.dispose()
@@ -160,12 +161,12 @@ def test_a_coordinator_may_act_on_its_plan_and_not_another(shared):
     liaison = shared.connect(made.login)
     try:
         with liaison.transaction() as session:
-            entry = service.record_status(session, plan_key=QINGDAO, task_key="3.3.2", status="in_progress",
+            entry = record(session, plan_key=QINGDAO, task_key="3.3.2", status="in_progress",
                                           unit=service.find_unit(session, "市商务局", "青岛市"))
         assert (entry.unit, entry.author) == ("市商务局", "王敏")
         with pytest.raises(PermissionDenied, match="may not update"):
             with liaison.transaction() as session:
-                service.record_status(session, plan_key=JILIN, task_key="5.3.1", status="done",
+                record(session, plan_key=JILIN, task_key="5.3.1", status="done",
                                       unit=service.find_unit(session, "市统计局", "吉林市"))
     finally:
         liaison.dispose()

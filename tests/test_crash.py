@@ -17,6 +17,7 @@ from bench.generate import Scale, generate, write_plan_files
 from tracker.store.db import Database
 
 from .conftest import ROOT, snapshot
+from .recording import record
 
 KILLS = 10
 # big enough that writing it takes far longer than the moment we wait before killing
@@ -100,7 +101,7 @@ def test_plan_load_killed_mid_way_changes_nothing(loaded_db, tmp_path):
 
     with loaded_db.transaction() as session:  # some history, so there is something to lose
         stats = service.find_unit(session, "市统计局")
-        service.record_status(session, plan_key="jilin-2021-cluster-upgrade", task_key="5.3.1", unit=stats,
+        record(session, plan_key="jilin-2021-cluster-upgrade", task_key="5.3.1", unit=stats,
                               status="in_progress", percent=30, by="苏秀兰")
     plans = write_plan_files(1, CRASH_SCALE, tmp_path / "plans")
     url = loaded_db.url

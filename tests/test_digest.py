@@ -18,6 +18,8 @@ from tracker.errors import NotFound, TrackerError
 from tracker.service.loading import load_paths
 from tracker.service.digests import digest_unit
 
+from .recording import record
+
 DATA = Path(__file__).resolve().parent / "digest_data"
 PLAN = "digest-test"
 TODAY = date(2026, 11, 25)  # a Wednesday in 2026-W48 (Monday 23 November)
@@ -50,7 +52,7 @@ def record_history(db, history=HISTORY) -> None:
         for day, unit_name, task, status, percent, note, by in history:
             clock.pin(date.fromisoformat(day))
             unit = service.find_unit(session, unit_name, "青岛市")
-            service.record_status(session, plan_key=PLAN, task_key=task, unit=unit, status=status,
+            record(session, plan_key=PLAN, task_key=task, unit=unit, status=status,
                                   percent=percent, note=note, by=by)
     clock.pin(None)
 
@@ -141,7 +143,7 @@ def test_the_week_is_bounded_in_the_plans_time_zone(digest_db, monkeypatch):
         monkeypatch.setattr(clock, "now", lambda: instant)
         with digest_db.transaction() as session:
             unit = service.find_unit(session, "市发改委", "青岛市")
-            service.record_status(session, plan_key=PLAN, task_key=task, unit=unit, status="in_progress",
+            record(session, plan_key=PLAN, task_key=task, unit=unit, status="in_progress",
                                   percent=percent)
 
     at(datetime(2026, 11, 22, 15, 59, tzinfo=timezone.utc), "1.6", 51)  # Sunday 23:59 in Shanghai: W47
@@ -346,3 +348,31 @@ def test_html_is_well_formed(digest_db):
         parser = Nesting()
         parser.feed(page)
         assert parser.errors == [] and parser.open == []
+
+
+def test_a_placeholder_group_gets_no_digest_and_no_rank(loaded_db):
+    """各相关部门 waits for a person to name the units: nobody to write to, nothing to rank."""
+    from tracker.service.digests import units_with_assignments
+
+    with loaded_db.reading() as session:
+        names = {u.name for u in units_with_assignments(session, "吉林市")}
+        report = plan_report(session, "jilin-2021-cluster-upgrade", Week(2022, 50), date(2022, 12, 14))
+    assert "市委宣传部" in names and "各相关部门" not in names
+    ranked = {s.unit for s in report.standings}
+    assert "市委宣传部" in ranked and "各相关部门" not in ranked
+    assert [s.rank for s in report.standings] == list(range(1, len(report.standings) + 1))
+
+
+def test_a_past_week_shows_the_states_as_they_stood_then(digest_db):
+    """2026-W47 ended before the updates of 24 November: its digest and report show what was
+    recorded by its end, not what was recorded since."""
+    last = digest_for(digest_db, "市发改委", Week(2026, 47))
+    line = next(l for l in last.overdue if l.key == "1.1")
+    assert (line.status, line.percent, line.last_update) == ("not_started", None, None)
+    assert next(l for l in digest_for(digest_db, "市发改委").overdue if l.key == "1.1").percent == 60
+    with digest_db.reading() as session:
+        then = plan_report(session, PLAN, Week(2026, 47), TODAY)
+        now = plan_report(session, PLAN, W48, TODAY)
+    assert {s.unit: s.last_update for s in then.standings}["市财政局"] is None  # its first update: 24 November
+    assert {s.unit: s.last_update for s in now.standings}["市财政局"] == date(2026, 11, 24)
+    assert {s.unit: s.done for s in then.standings}["市发展改革委"] == 1  # 1.5, done in June

@@ -15,6 +15,7 @@ from tracker.store import direct
 from tracker.store.db import Database
 
 from .conftest import ROOT
+from .recording import record
 
 JILIN = "jilin-2021-cluster-upgrade"
 
@@ -36,7 +37,7 @@ FILTERS = [dict(), dict(role="lead"), dict(role="responsible"), dict(overdue=Tru
 def test_same_rows_as_the_service_layer_on_the_bundled_plans(loaded_db):
     with loaded_db.transaction() as session:
         stats = service.find_unit(session, "市统计局")
-        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress",
+        record(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress",
                               percent=40, note="指标体系起草中", by="苏秀兰")
     cases = [("市发改委", "青岛市"), ("青岛市商务局", None), ("市商务局", "吉林市"), ("市统计局", None),
              ("市南区发展改革局", None)]

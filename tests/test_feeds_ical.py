@@ -23,6 +23,7 @@ from .feeds_support import (
     CLIENT_ZONES, QINGDAO, YEARLY, client_timezone, physical_lines, plans_folder, synthetic_plan,
     yearly_plan_until,
 )
+from .recording import record
 
 TODAY = date(2026, 11, 24)
 
@@ -151,7 +152,7 @@ def test_a_status_update_shows_and_stamps_the_entry(db, client_zone):
     clock.pin(date(2022, 6, 1))
     with loaded_db.transaction() as session:
         unit = service.find_unit(session, "市发改委", "青岛市")
-        entry = service.record_status(session, plan_key=QINGDAO, task_key="3.1.2", unit=unit, status="done",
+        entry = record(session, plan_key=QINGDAO, task_key="3.1.2", unit=unit, status="done",
                                       note="规划已印发", by="王磊")
     data = unit_bytes(loaded_db, "市发改委", "青岛市", today=date(2023, 3, 1))
     events = {str(e["UID"]).split("/")[1]: e for e in Calendar.from_ical(data).walk("VEVENT")}
@@ -218,8 +219,8 @@ def test_todo_feed_in_todoman(loaded_db, tmp_path, client_zone):
     clock.pin(date(2022, 6, 1))
     with loaded_db.transaction() as session:
         unit = service.find_unit(session, "市商务局", "青岛市")
-        service.record_status(session, plan_key=QINGDAO, task_key="3.3.2", unit=unit, status="done")
-        service.record_status(session, plan_key=QINGDAO, task_key="3.4.1", unit=unit, status="in_progress", percent=40)
+        record(session, plan_key=QINGDAO, task_key="3.3.2", unit=unit, status="done")
+        record(session, plan_key=QINGDAO, task_key="3.4.1", unit=unit, status="in_progress", percent=40)
     data = unit_bytes(loaded_db, "市商务局", "青岛市", FeedOptions(todo=True), today=date(2022, 6, 1))
     vdir = tmp_path / "calendars" / "commerce"
     vdir.mkdir(parents=True)
@@ -317,7 +318,7 @@ def test_event_cache_reuses_unchanged_entries(loaded_db):
     assert (cache.hits, cache.misses) == (0, 6)
     assert unit_calendar(feed, FeedOptions(), TODAY, cache) == cold and (cache.hits, cache.misses) == (6, 6)
     with loaded_db.transaction() as session:
-        service.record_status(session, plan_key=QINGDAO, task_key="3.3.2", status="in_progress",
+        record(session, plan_key=QINGDAO, task_key="3.3.2", status="in_progress",
                               unit=service.find_unit(session, "市商务局", "青岛市"))
     with loaded_db.reading() as session:
         feed = feeds_service.unit_feed(session, feed.unit_id)

@@ -18,6 +18,7 @@ from tracker.service.loading import load_paths
 from tracker.service import feeds
 
 from .feeds_support import CLIENT_ZONES, QINGDAO, YEARLY, client_timezone, plans_folder
+from .recording import record
 
 TODAY = date(2022, 6, 1)
 
@@ -82,7 +83,7 @@ def test_a_status_update_gives_new_bytes(served):
     misses = server.cache.misses
     with db.transaction() as session:
         unit = service.find_unit(session, "市发改委", "青岛市")
-        service.record_status(session, plan_key=QINGDAO, task_key="3.1.2", unit=unit, status="done", note="已印发")
+        record(session, plan_key=QINGDAO, task_key="3.1.2", unit=unit, status="done", note="已印发")
     after = client.get(url, headers={"If-None-Match": first.headers["etag"],
                                      "If-Modified-Since": first.headers["last-modified"]})
     assert after.status_code == 200 and after.content != first.content
@@ -117,7 +118,7 @@ def test_unchanged_polls_reuse_the_feed_and_any_change_rebuilds_it(served):
     # a status update made under a clock set back still reaches it (the versions grow, not the times)
     clock.pin(date(2020, 1, 1))
     with db.transaction() as session:
-        service.record_status(session, plan_key=QINGDAO, task_key="3.6.3", status="in_progress", percent=5,
+        record(session, plan_key=QINGDAO, task_key="3.6.3", status="in_progress", percent=5,
                               unit=service.find_unit(session, "市发改委", "青岛市"))
     clock.pin(TODAY)
     again = client.get(url, headers={"If-None-Match": after.headers["etag"]})
@@ -230,7 +231,7 @@ def test_unchanged_polls_skip_the_fingerprint_and_any_writer_is_seen(served):
         etag = first.headers["etag"]
         for writer, percent in ((other, 15), (db, 25), (other, 35)):
             with writer.transaction() as session:
-                service.record_status(session, plan_key=QINGDAO, task_key="3.6.3", status="in_progress",
+                record(session, plan_key=QINGDAO, task_key="3.6.3", status="in_progress",
                                       percent=percent, unit=service.find_unit(session, "市发改委", "青岛市"))
             changed = client.get(url, headers={"If-None-Match": etag})
             assert changed.status_code == 200 and f"推进中 {percent}%" in changed.text.replace("\r\n ", "")

@@ -17,6 +17,7 @@ from tracker.store.models import FeedState, FeedToken
 
 from .conftest import snapshot
 from .feeds_support import synthetic_plan
+from .recording import record
 
 
 class Statements:
@@ -45,9 +46,9 @@ def _statements_for(db, tmp_path, tasks: int) -> tuple[int, ...]:
         lead = service.find_unit(session, "市发展改革委", "青岛市")
         finance = service.find_unit(session, "市财政局", "青岛市")
         for i in range(1, tasks + 1, 2):  # history with notes, so the latest-note lookup has work
-            service.record_status(session, plan_key=f"bulk-{tasks}", task_key=f"1.{i}", unit=lead,
+            record(session, plan_key=f"bulk-{tasks}", task_key=f"1.{i}", unit=lead,
                                   status="in_progress", percent=10, note=f"第{i}次推进")
-            service.record_status(session, plan_key=f"bulk-{tasks}", task_key=f"1.{i}", unit=finance,
+            record(session, plan_key=f"bulk-{tasks}", task_key=f"1.{i}", unit=finance,
                                   status="behind", note="资金待落实")
         lead_id = lead.id
     counts = []
@@ -200,7 +201,7 @@ def test_fingerprints_change_with_what_feeds_show(db, tmp_path):
     with db.reading() as session:
         assert feeds.plan_fingerprint(session, "no-such-plan") == ()
     with db.transaction() as session:
-        service.record_status(session, plan_key="prints", task_key="1.2", status="done",
+        record(session, plan_key="prints", task_key="1.2", status="done",
                               unit=service.find_unit(session, "市财政局", "青岛市"))
     second = prints()
     assert second[0] == first[0]  # the lead's own assignments did not change (its feed shows names only)

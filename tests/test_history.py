@@ -15,6 +15,7 @@ from tracker.store.models import StatusUpdate
 
 from .conftest import behind_the_back, snapshot
 from .test_migrations import FIRST, _fill_first_schema
+from .recording import record
 
 JILIN = "jilin-2021-cluster-upgrade"
 # a note with what a naive formula would confuse: the separators, a line break, full-width text
@@ -26,7 +27,7 @@ def _updates(db, count=3):
     with db.transaction() as session:
         stats = service.find_unit(session, "市统计局")
         for n in range(count):
-            entry = service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress",
+            entry = record(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress",
                                           percent=None if n == 1 else 10 * (n + 1),
                                           note=AWKWARD_NOTE if n == 1 else None, by="苏秀兰")
             ids.append(entry.id)

@@ -10,6 +10,8 @@ from sqlalchemy import MetaData, insert, select
 from tracker import service
 from tracker.store.db import SCHEMA_HEAD, Database, current_revision, make_engine, upgrade
 
+from .recording import record
+
 FIRST = "0001_initial"
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
 
@@ -105,7 +107,7 @@ def test_first_schema_with_data_upgrades_to_head(db_url):
             assert [(e.percent, e.note) for e in service.history(session, "binjiang-2025-001", "1.1")] == [
                 (30, "方案起草中"), (60, "已印发")]
         with db.transaction() as session:  # and it takes new updates, numbered after the old ones
-            entry = service.record_status(session, plan_key="binjiang-2025-001", task_key="1.1",
+            entry = record(session, plan_key="binjiang-2025-001", task_key="1.1",
                                           unit=service.find_unit(session, "市统计局"), status="done",
                                           expected_version=2)
             assert entry.id == 3

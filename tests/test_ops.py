@@ -13,6 +13,7 @@ from tracker.store.db import SCHEMA_HEAD
 from tracker.store.models import FeedToken
 
 from .conftest import Cli, snapshot
+from .recording import record
 
 JILIN = "jilin-2021-cluster-upgrade"
 
@@ -20,7 +21,7 @@ JILIN = "jilin-2021-cluster-upgrade"
 def _update(db, percent=30, by="苏秀兰"):
     with db.transaction() as session:
         stats = service.find_unit(session, "市统计局")
-        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress",
+        record(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress",
                               percent=percent, by=by)
 
 

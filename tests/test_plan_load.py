@@ -11,6 +11,7 @@ from tracker.planfile import read_plan
 from tracker.store.models import Assignment, Plan, StatusUpdate, Task, Unit
 
 from .conftest import PLANS, snapshot
+from .recording import record
 
 QINGDAO = "qingdao-2020-service-clusters"
 
@@ -53,7 +54,7 @@ def test_revised_plan_keeps_history_and_archives(db, tmp_path):
     load_paths(db, [plans])
     with db.transaction() as session:
         unit = service.find_unit(session, "市发改委", "青岛市")
-        service.record_status(session, plan_key=QINGDAO, task_key="3.1.2", unit=unit, status="in_progress",
+        record(session, plan_key=QINGDAO, task_key="3.1.2", unit=unit, status="in_progress",
                               percent=40, note="规划编制中", by="王敏")
     path = plans / f"{QINGDAO}.toml"
     text = path.read_text(encoding="utf-8")

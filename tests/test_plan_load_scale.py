@@ -11,6 +11,7 @@ from tracker.service.loading import load_paths
 from tracker.planfile import dump_plan, read_plan
 
 from .conftest import snapshot
+from .recording import record
 
 
 class Statements:
@@ -86,7 +87,7 @@ def test_bulk_rows_are_stored_as_the_orm_stores_them(db, tmp_path):
         unit = service.find_unit(session, task.lead[0] if not task.lead[0].startswith("各") else "市发展改革委")
         rows = service.unit_tasks(session, unit, plan_key=plan.key)
         if rows:
-            service.record_status(session, plan_key=plan.key, task_key=rows[0].key, unit=unit, status="in_progress")
+            record(session, plan_key=plan.key, task_key=rows[0].key, unit=unit, status="in_progress")
     if db.engine.dialect.name != "sqlite":
         return
     with db.engine.connect() as conn:
@@ -111,7 +112,7 @@ def test_revised_generated_plans_keep_history(db, tmp_path):
         for task in dropped:
             for name in task.lead:
                 if not name.startswith("各"):
-                    service.record_status(session, plan_key=plan.key, task_key=task.key,
+                    record(session, plan_key=plan.key, task_key=task.key,
                                           unit=service.find_unit(session, name), status="in_progress", percent=10)
                     written += 1
     assert written

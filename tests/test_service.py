@@ -9,6 +9,8 @@ from tracker import clock, service
 from tracker.errors import Conflict, NotFound, PermissionDenied, TrackerError
 from tracker.store.models import StatusUpdate
 
+from .recording import record, undo
+
 QINGDAO = "qingdao-2020-service-clusters"
 JILIN = "jilin-2021-cluster-upgrade"
 YEARLY = "qingdao-2024-municipal-clusters"
@@ -23,10 +25,10 @@ def test_find_unit_by_alias_and_jurisdiction(loaded_db):
         assert unit(session, "青岛市发展和改革委员会").name == "市发展改革委"
         with pytest.raises(TrackerError, match="several jurisdictions"):
             unit(session, "市发展和改革委员会")
-        assert unit(session, "青岛市商务局").jurisdiction.name == "青岛市"
+        assert unit(session, "青岛市商务局").jurisdiction == "青岛市"
         with pytest.raises(TrackerError, match="several jurisdictions"):
             unit(session, "市商务局")
-        assert unit(session, "市商务局", "吉林市").jurisdiction.name == "吉林市"
+        assert unit(session, "市商务局", "吉林市").jurisdiction == "吉林市"
         with pytest.raises(NotFound, match="closest known names: 市发展改革委"):
             unit(session, "市发展改革局", "青岛市")
 
@@ -54,7 +56,7 @@ def test_overdue_and_due_within_follow_the_clock(loaded_db):
         soon = service.unit_tasks(session, commerce, due_within=14, today=date(2022, 12, 20))
         assert len(soon) == 6 and soon[0].days_left == 11
         assert service.unit_tasks(session, commerce, due_within=5, today=date(2022, 12, 20)) == []
-        service.record_status(session, plan_key=QINGDAO, task_key="3.3.2", unit=commerce, status="done")
+        record(session, plan_key=QINGDAO, task_key="3.3.2", unit=commerce, status="done")
         after = service.unit_tasks(session, commerce, overdue=True, today=date(2023, 1, 1))
         assert "3.3.2" not in [r.key for r in after]
 
@@ -74,9 +76,9 @@ def test_yearly_rule_is_due_on_its_next_occurrence(loaded_db):
 def test_record_status_appends_history(loaded_db):
     with loaded_db.transaction() as session:
         ndrc = unit(session, "市发改委", "吉林市")
-        service.record_status(session, plan_key=JILIN, task_key="4.2.1", unit=ndrc, status="in_progress",
+        record(session, plan_key=JILIN, task_key="4.2.1", unit=ndrc, status="in_progress",
                               percent=30, note="起草规划", by="刘慧")
-        service.record_status(session, plan_key=JILIN, task_key="4.2.1", unit=ndrc, status="behind",
+        record(session, plan_key=JILIN, task_key="4.2.1", unit=ndrc, status="behind",
                               percent=35, note="等待省级布局规划", by="刘慧")
     with loaded_db.reading() as session:
         entries = service.history(session, JILIN, "4.2.1")
@@ -94,7 +96,7 @@ def test_record_status_appends_history(loaded_db):
 def test_invalid_updates_are_refused(loaded_db, status, percent, note, message):
     with pytest.raises(TrackerError, match=message):
         with loaded_db.transaction() as session:
-            service.record_status(session, plan_key=JILIN, task_key="4.2.1", unit=unit(session, "市发改委", "吉林市"),
+            record(session, plan_key=JILIN, task_key="4.2.1", unit=unit(session, "市发改委", "吉林市"),
                                   status=status, percent=percent, note=note)
     with loaded_db.reading() as session:
         assert session.scalar(select(func.count()).select_from(StatusUpdate)) == 0
@@ -103,15 +105,15 @@ def test_invalid_updates_are_refused(loaded_db, status, percent, note, message):
 def test_only_own_unit_or_coordinator_may_update(loaded_db):
     with pytest.raises(PermissionDenied, match="may not update"):
         with loaded_db.transaction() as session:
-            service.record_status(session, plan_key=QINGDAO, task_key="3.3.2", unit=unit(session, "市商务局", "青岛市"),
+            record(session, plan_key=QINGDAO, task_key="3.3.2", unit=unit(session, "市商务局", "青岛市"),
                                   status="done", acting_unit=unit(session, "市财政局", "青岛市"))
     with pytest.raises(PermissionDenied, match="not assigned"):
         with loaded_db.transaction() as session:
-            service.record_status(session, plan_key=QINGDAO, task_key="3.3.2", unit=unit(session, "市财政局", "青岛市"),
+            record(session, plan_key=QINGDAO, task_key="3.3.2", unit=unit(session, "市财政局", "青岛市"),
                                   status="done")
     # the plan's coordinating unit (市发展改革委) may update any of the plan's assignments
     with loaded_db.transaction() as session:
-        entry = service.record_status(session, plan_key=QINGDAO, task_key="3.3.2",
+        entry = record(session, plan_key=QINGDAO, task_key="3.3.2",
                                       unit=unit(session, "市商务局", "青岛市"), status="in_progress",
                                       acting_unit=unit(session, "市发展改革委", "青岛市"), by="王敏")
         assert entry.unit == "市商务局"
@@ -121,11 +123,11 @@ def test_stale_view_is_a_conflict_not_a_lost_update(loaded_db):
     with loaded_db.reading() as session:
         seen = next(r for r in service.unit_tasks(session, unit(session, "市统计局")) if r.key == "5.3.1")
     with loaded_db.transaction() as session:
-        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"),
+        record(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"),
                               status="in_progress", percent=50, by="苏秀兰", expected_version=seen.version)
     with pytest.raises(Conflict) as raised:
         with loaded_db.transaction() as session:
-            service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"),
+            record(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"),
                                   status="done", by="另一位联络员", expected_version=seen.version)
     assert raised.value.newer.author == "苏秀兰" and raised.value.newer.percent == 50
     with loaded_db.reading() as session:
@@ -135,14 +137,20 @@ def test_stale_view_is_a_conflict_not_a_lost_update(loaded_db):
 def test_undo_is_a_new_entry(loaded_db):
     with loaded_db.transaction() as session:
         stats = unit(session, "市统计局")
-        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress", percent=20, by="苏秀兰")
-        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="done", by="苏秀兰")
-        undo = service.undo_last(session, plan_key=JILIN, task_key="5.3.1", unit=stats, by="苏秀兰")
-        assert (undo.status, undo.percent) == ("in_progress", 20)
+        record(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress", percent=20, by="苏秀兰",
+               note="已完成初稿")
+        record(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="done", by="苏秀兰", note="已印发")
+        entry = undo(session, plan_key=JILIN, task_key="5.3.1", unit=stats, by="苏秀兰")
+        assert (entry.status, entry.percent) == ("in_progress", 20)
     with loaded_db.reading() as session:
         entries = service.history(session, JILIN, "5.3.1")
         assert [e.status for e in entries] == ["in_progress", "done", "in_progress"]
         assert entries[-1].undoes_id == entries[1].id
+        # the state restored is the whole state before: its note too, so every reader of "the
+        # latest note" (ledger 进展情况, feeds, the TUI) shows it, not a note about the undo
+        assert entries[-1].note == "已完成初稿"
+        detail = service.task_detail(session, JILIN, "5.3.1")
+        assert next(a for a in detail.assignments if a.unit == "市统计局").last_note == "已完成初稿"
 
 
 def test_history_rows_are_never_rewritten(loaded_db):
@@ -158,8 +166,8 @@ def test_history_rows_are_never_rewritten(loaded_db):
     event.listen(loaded_db.engine, "before_cursor_execute", watch)
     with loaded_db.transaction() as session:
         stats = unit(session, "市统计局")
-        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress", by="苏秀兰")
-        service.undo_last(session, plan_key=JILIN, task_key="5.3.1", unit=stats, by="苏秀兰")
+        record(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress", by="苏秀兰")
+        undo(session, plan_key=JILIN, task_key="5.3.1", unit=stats, by="苏秀兰")
     from tracker.service.loading import load_paths
     from .conftest import PLANS
     load_paths(loaded_db, [PLANS])
@@ -180,13 +188,39 @@ def test_undo_refuses_when_there_is_nothing_to_undo(loaded_db):
 
     with pytest.raises(NothingToUndo) as raised:
         with loaded_db.transaction() as session:
-            service.undo_last(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"), by="苏秀兰")
+            undo(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"), by="苏秀兰")
     assert not raised.value.already_undone
     with loaded_db.transaction() as session:
         stats = unit(session, "市统计局")
-        service.record_status(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress", by="苏秀兰")
-        service.undo_last(session, plan_key=JILIN, task_key="5.3.1", unit=stats, by="苏秀兰")
+        record(session, plan_key=JILIN, task_key="5.3.1", unit=stats, status="in_progress", by="苏秀兰")
+        undo(session, plan_key=JILIN, task_key="5.3.1", unit=stats, by="苏秀兰")
     with pytest.raises(NothingToUndo) as raised:
         with loaded_db.transaction() as session:
-            service.undo_last(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"), by="苏秀兰")
+            undo(session, plan_key=JILIN, task_key="5.3.1", unit=unit(session, "市统计局"), by="苏秀兰")
     assert raised.value.already_undone
+
+
+def test_by_deadline_ranks_a_yearly_duty_by_its_next_occurrence(loaded_db, tracker_cli):
+    """每年12月31日前 is next due on 2022-12-31: after 12-25, before 2023-03-31, in the service's
+    whole list, in its pages (the TUI's), and in `tracker tasks`."""
+    from tracker.service.loading import load_paths
+
+    from .conftest import ROOT
+
+    load_paths(loaded_db, [ROOT / "tests" / "data" / "yearly-duty.toml"])
+    today = date(2022, 12, 20)
+    with loaded_db.reading() as session:
+        ndrc = unit(session, "市发展改革委", "青岛市")
+        whole = service.unit_tasks(session, ndrc, plan_key="yearly-duty", today=today)
+        assert [(r.key, r.due_on) for r in whole] == [
+            ("1.3", date(2022, 12, 25)), ("1.1", date(2022, 12, 31)), ("1.2", date(2023, 3, 31))]
+        everything = [r.key for r in service.unit_tasks(session, ndrc, today=today)]
+        paged = [r.key for offset in range(0, len(everything), 4)
+                 for r in service.unit_tasks(session, ndrc, today=today, limit=4, offset=offset)]
+        assert paged == everything
+        mine = [r for r in service.unit_tasks(session, ndrc, today=today) if r.plan_key == "yearly-duty"]
+        assert [r.key for r in mine] == ["1.3", "1.1", "1.2"]
+    listed = tracker_cli("tasks", "-u", "市发展改革委", "-j", "青岛市", "--plan", "yearly-duty", today="2022-12-20")
+    assert listed.exit_code == 0, listed.output
+    keys = [line.split()[1] for line in listed.output.splitlines()[1:-1]]
+    assert keys == ["1.3", "1.1", "1.2"]

@@ -20,6 +20,7 @@ from tracker.tui.widgets.plan_tree import PlanTree
 from tracker.tui.widgets.task_table import DONE, DUE_SOON, OVERDUE, TaskTable
 
 from .tui_helpers import JILIN, QINGDAO, TODAY, identity, load_followup, message, press, settle, text_of, type_text
+from .recording import record
 
 
 # Pilot tests are coroutines; anyio's pytest plugin (installed with httpx) runs them on asyncio
@@ -158,7 +159,7 @@ async def test_traffic_lights_and_sorting(tui_db):
         assert colour["3.1.2"] == DUE_SOON       # 2022-12-31: within 14 days
         assert colour["1.5"] == DONE
         assert colour["1.3"] == "" and colour["1.4"] == ""  # next June; ongoing
-        days = {row.key: str(grid.get_row(str(row.assignment_id))[4]) for row in grid.loaded}
+        days = {row.key: str(grid.get_row(str(row.assignment_id))[5]) for row in grid.loaded}  # after the plan
         assert days["1.1"] == "超期10天" and days["3.1.2"] == "剩11天" and days["1.5"] == ""
         await press(pilot, "s")
         assert "按状态" in count_text(app)
@@ -214,9 +215,10 @@ async def test_a_filter_keystroke_costs_the_same_few_statements(tui_db):
         await type_text(pilot, "3")
         event.remove(tui_db.engine, "before_cursor_execute", count)
         selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-        # the unit, the filtered count, the page, the page's lead and supporting units
+        # the filtered count, the matched tasks' deadlines (ranked by next due date), the page's
+        # rows by id, the page's lead and supporting units
         assert len(selects) == 4, selects
-        assert any("LIMIT" in s.upper() for s in selects)
+        assert sum(" IN (" in s.upper() for s in selects) == 2
 
 
 # ---------------------------------------------------------------------- a task: detail, update, undo
@@ -339,7 +341,7 @@ async def test_a_conflicting_update_is_shown_not_overwritten(tui_db):
         # meanwhile another liaison of the same unit records an update
         with tui_db.transaction() as session:
             ndrc = service.find_unit(session, "市发展改革委", "青岛市")
-            service.record_status(session, plan_key="tui-followup", task_key="1.1", unit=ndrc,
+            record(session, plan_key="tui-followup", task_key="1.1", unit=ndrc,
                                   status="in_progress", percent=50, note="数据已汇总", by="李娜")
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, UpdateScreen)  # still open, with what we typed
@@ -358,7 +360,7 @@ async def test_a_conflicting_update_is_shown_not_overwritten(tui_db):
 async def test_undo_of_someone_elses_update_is_refused(tui_db):
     with tui_db.transaction() as session:
         ndrc = service.find_unit(session, "市发展改革委", "青岛市")
-        service.record_status(session, plan_key="tui-followup", task_key="1.1", unit=ndrc,
+        record(session, plan_key="tui-followup", task_key="1.1", unit=ndrc,
                               status="in_progress", percent=50, by="李娜")
     app = ndrc_app(tui_db)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -418,7 +420,7 @@ async def test_english_interface(tui_db):
         await settle(pilot)
         assert "liaison 王敏 · today 2022-12-20" in text_of(app.screen.query_one("#whoami", Static))
         labels = [str(column.label) for column in table(app).columns.values()]
-        assert labels == ["key", "task", "deadline", "left", "my status", "updated"]
+        assert labels == ["key", "task", "plan", "deadline", "left", "my status", "updated"]
         footer = {b.description for _, b in app.screen._bindings if b.show}
         assert {"filter", "update", "detail", "undo", "sort"} <= footer
         await press(pilot, "e", "down", "down", "down", "enter", "ctrl+s")
@@ -430,11 +432,11 @@ def test_plan_outline_reads_one_level(tui_db):
 
     with tui_db.reading() as session:
         ndrc = service.find_unit(session, "市发展改革委", "青岛市")
-        sections, tasks = plan_outline(session, QINGDAO, None, ndrc)
+        sections, tasks = plan_outline(session, QINGDAO, None, ndrc.id)
         assert [(s.key, s.tasks) for s in sections] == [("3", 24)] and tasks == []
-        sections, tasks = plan_outline(session, QINGDAO, "3.1", ndrc)
+        sections, tasks = plan_outline(session, QINGDAO, "3.1", ndrc.id)
         assert sections == [] and [(t.key, t.lead, t.my_role) for t in tasks] == [
-            ("3.1.1", ["市自然资源和规划局"], "responsible"), ("3.1.2", ["市发展改革委"], "lead")]
+            ("3.1.1", ("市自然资源和规划局",), "responsible"), ("3.1.2", ("市发展改革委",), "lead")]
         jilin_sections, _ = plan_outline(session, JILIN, "4")
         assert jilin_sections[0].key == "4.1"
         with pytest.raises(NotFound, match="no section '9'"):
@@ -482,3 +484,184 @@ def test_plain_tracker_in_a_terminal_opens_the_app(tmp_path):
         assert status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     finally:
         os.close(fd)
+
+
+# ---------------------------------------------------------------------- what issue 11 found
+
+
+async def test_the_detail_of_a_task_with_targets_opens(tui_db):
+    """3.3.1 carries targets; its detail used to end the app (ORM targets read after their session)."""
+    app = TrackerApp(tui_db, start=identity(tui_db, "市南区政府", "青岛市"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash")
+        await type_text(pilot, "3.3.1")
+        await press(pilot, "enter", "d")
+        assert isinstance(app.screen, TaskDetailScreen) and app.screen.task_key == "3.3.1"
+        targets = text_of(app.screen.query_one("#detail-targets", Static))
+        assert "目标" in targets and "公共服务平台" in targets
+        assert message(app) == ""
+        await press(pilot, "r")  # read again: still there
+        assert app.screen.query_one("#detail-targets", Static).display
+
+
+async def test_the_detail_says_a_rule_as_people_do(tui_db):
+    app = ndrc_app(tui_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.open_detail(QINGDAO, "3.4.3")  # 每年制定10项以上: FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31
+        await settle(pilot)
+        meta = text_of(app.screen.query_one("#detail-meta", Static))
+        assert "每年12月31日" in meta and "FREQ" not in meta
+        assert QINGDAO in meta  # which plan this 3.4.3 is
+    app = ndrc_app(tui_db, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.open_detail(QINGDAO, "3.4.3")
+        await settle(pilot)
+        assert "every year on the 31st of December" in text_of(app.screen.query_one("#detail-meta", Static))
+
+
+async def test_after_undo_the_latest_note_is_the_one_restored(tui_db):
+    app = ndrc_app(tui_db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.screen.open_detail(QINGDAO, "3.1.2")
+        await settle(pilot)
+        for note in ("规划初稿完成", "规划已印发"):
+            await press(pilot, "e", "down", "enter", "tab", "tab")
+            await type_text(pilot, note)
+            await press(pilot, "ctrl+s")
+        await press(pilot, "u")
+        units = app.screen.query_one("#units", DataTable)
+        mine = [str(c) for c in units.get_row(str(app.identity.unit_id))]
+        assert mine[-1] == "规划初稿完成"
+        newest = [str(cell) for cell in app.screen.query_one("#history", DataTable).get_row_at(0)]
+        assert newest[-1].startswith("撤销 #") and newest[-1].endswith("规划初稿完成")
+
+
+async def test_keys_remapped_in_tui_toml_and_help_built_from_live_bindings(tui_db):
+    config_path().parent.mkdir(parents=True)
+    config_path().write_text('[keymap]\n"tasks.detail" = "o"\n"tasks.sort" = "ctrl+o"\n', encoding="utf-8")
+    app = ndrc_app(tui_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        lines = {binding_id: (keys, description) for keys, description, binding_id in app.screen.keys}
+        assert lines["tasks.detail"] == ("o", "详情") and lines["tasks.sort"] == ("^o", "排序")
+        assert lines["tasks.update"][1] == "更新" and "app.quit" in lines
+        await press(pilot, "escape")
+        await press(pilot, "d")  # no longer the detail key
+        assert isinstance(app.screen, TasksScreen)
+        await press(pilot, "o")
+        assert isinstance(app.screen, TaskDetailScreen)
+        await press(pilot, "escape", "ctrl+o")
+        assert table(app).order == "status"
+    # the identity chosen later is written beside the keymap, which stays
+    from tracker.tui.identity import keymap, remember
+
+    remember(Identity(1, "市发展改革委", "青岛市", "王敏"))
+    assert keymap() == ({"tasks.detail": "o", "tasks.sort": "ctrl+o"}, None)
+    assert remembered()[0]["unit"] == "市发展改革委"
+
+
+def test_a_wrong_keymap_entry_is_named(tmp_path):
+    from tracker.tui.identity import keymap
+
+    config_path().parent.mkdir(parents=True)
+    config_path().write_text('[keymap]\n"tasks.detial" = "o"\n"tasks.undo" = "z"\n', encoding="utf-8")
+    mapping, problem = keymap()
+    assert mapping == {"tasks.undo": "z"} and "tasks.detial" in problem and str(config_path()) in problem
+
+
+async def test_escape_on_the_first_start_prompt_says_so(tui_db, capsys):
+    app = TrackerApp(tui_db, start=Ask())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "escape")
+    assert app.return_code == 0 and app.identity is None
+    assert "未选择单位" in capsys.readouterr().err  # printed on the terminal the app leaves
+
+
+def test_tui_without_a_terminal_says_so_and_exits(tmp_path):
+    """Through a pipe: a clear message and a non-zero exit, no escape codes, no waiting for keys."""
+    import subprocess
+    import sys
+
+    from .conftest import PLANS, ROOT
+
+    url = f"sqlite:///{tmp_path / 'pipe.sqlite3'}"
+    from tracker.service.loading import load_paths
+    from tracker.store.db import Database
+
+    db = Database(url)
+    load_paths(db, [PLANS])
+    db.dispose()
+    done = subprocess.run([sys.executable, "-m", "tracker.cli", "--db", url, "tui", "--as", "市发展改革委", "-j", "青岛市"],
+                          cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    assert done.returncode != 0
+    assert "\x1b" not in done.stdout.decode() + done.stderr.decode()
+    assert "需要在终端中运行" in done.stderr.decode()
+
+
+async def test_an_empty_tab_says_so_each_time_it_is_shown(tui_db):
+    app = TrackerApp(tui_db, start=identity(tui_db, "市财政局", "青岛市"))  # leads three, supports none
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert count_text(app).startswith("3 / 3") and message(app) == ""
+        await press(pilot, "2")
+        assert message(app) == "市财政局 没有配合的任务。"
+        await press(pilot, "1")
+        assert message(app) == ""
+        await press(pilot, "2")  # read already: shown again, still said
+        assert message(app) == "市财政局 没有配合的任务。"
+        await press(pilot, "4")
+        assert message(app) == ""
+        await press(pilot, "1", "slash")
+        await type_text(pilot, "没有这样的任务")
+        assert message(app) == "没有符合条件的任务。"
+
+
+def test_plan_labels_tell_plans_apart():
+    assert task_table.plan_labels(["qingdao-2020-service-clusters", "qingdao-2024-municipal-clusters",
+                                   "tui-followup", "jilin-2021-cluster-upgrade"]) == {
+        "qingdao-2020-service-clusters": "qingdao-2020", "qingdao-2024-municipal-clusters": "qingdao-2024",
+        "tui-followup": "tui-followup", "jilin-2021-cluster-upgrade": "jilin-2021"}
+    assert task_table.plan_labels(["a-2020-x", "a-2020-y", "a-2020"]) == {
+        "a-2020-x": "a-2020-x", "a-2020-y": "a-2020-y", "a-2020": "a-2020"}
+
+
+async def test_two_tasks_with_one_key_read_apart_by_their_plan(tui_db):
+    from tracker.service.loading import load_paths
+
+    from .conftest import ROOT
+
+    load_paths(tui_db, [ROOT / "tests" / "data" / "yearly-duty.toml"])  # its 1.1 to 1.3 beside tui-followup's
+    app = ndrc_app(tui_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash")
+        await type_text(pilot, "1.1")
+        grid = table(app)
+        plans = {str(grid.get_row(str(row.assignment_id))[2]) for row in grid.loaded if row.key == "1.1"}
+        assert plans == {"tui-followup", "yearly-duty"}
+    app = ndrc_app(tui_db)
+    async with app.run_test(size=(80, 24)) as pilot:  # no room for a plan column: the count bar names it
+        await settle(pilot)
+        assert not table(app).shows_plan
+        assert count_text(app).startswith(table(app).selected().plan_key.split("-")[0])
+        await press(pilot, "down")
+        assert count_text(app).startswith(table(app).plan_label(table(app).selected()))
+
+
+async def test_the_detail_shows_unit_names_whole_at_120_columns(tui_db):
+    app = ndrc_app(tui_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.open_detail(QINGDAO, "3.3.1")  # 各区、市政府 expanded: 市南区政府(各区、市政府) …
+        await settle(pilot)
+        units = app.screen.query_one("#units", DataTable)
+        names = [str(units.get_row_at(i)[1]) for i in range(units.row_count)]
+        assert "市南区政府(各区、市政府)" in names and not any(n.endswith("…") for n in names)
+        notes_width = units.columns["note"].width
+        assert notes_width >= 10

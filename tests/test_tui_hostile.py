@@ -54,8 +54,8 @@ def hostile_db(loaded_db, tmp_path):
 def record(db, note: str, by: str = "李娜") -> None:
     with db.transaction() as session:
         ndrc = service.find_unit(session, "市发展改革委", "青岛市")
-        service.record_status(session, plan_key="tui-followup", task_key="1.1", unit=ndrc,
-                              status="in_progress", percent=50, note=note, by=by)
+        service.record_status(session, assignment_id=service.find_assignment(session, "tui-followup", "1.1", ndrc.id),
+                              acting_unit_id=ndrc.id, status="in_progress", percent=50, note=note, by=by)
 
 
 def force_note(db, note: str) -> None:

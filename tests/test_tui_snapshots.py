@@ -21,6 +21,7 @@ from tracker.tui.identity import Ask
 
 from .conftest import PLANS
 from .tui_helpers import TODAY, identity, load_followup, press, settle, type_text
+from .recording import record
 
 # noon in Shanghai on the pinned day, the minute the history shows
 STAMP = datetime(2022, 12, 20, 4, 30, tzinfo=timezone.utc)
@@ -78,7 +79,7 @@ def test_filtered_zh(snap_db, snap_compare):
 def test_task_detail_zh(snap_db, snap_compare):
     with snap_db.transaction() as session:
         commerce = service.find_unit(session, "市商务局", "青岛市")
-        service.record_status(session, plan_key="tui-followup", task_key="1.2", unit=commerce,
+        record(session, plan_key="tui-followup", task_key="1.2", unit=commerce,
                               status="in_progress", percent=40, note="签约项目清单已确定", by="李娜")
     assert snap_compare(ndrc(snap_db), terminal_size=(100, 36), run_before=steady("2", "d"))
 
@@ -97,5 +98,11 @@ def test_plan_tree_zh(snap_db, snap_compare):
     assert snap_compare(ndrc(snap_db), terminal_size=(100, 30), run_before=steady(*keys))
 
 
-def test_help_en(snap_db, snap_compare):
+def test_help_en(snap_db, snap_compare, monkeypatch):
+    # the help names the config file; the test's own folder changes from run to run
+    from pathlib import Path
+
+    from tracker.tui.screens import help as help_screen
+
+    monkeypatch.setattr(help_screen, "config_path", lambda: Path("~/.config/tracker/tui.toml"))
     assert snap_compare(ndrc(snap_db, "en"), terminal_size=(80, 24), run_before=steady("question_mark"))

@@ -10,6 +10,8 @@ from textual.widgets import Static
 from tracker import service
 from tracker.tui.identity import Identity
 
+from .recording import record
+
 FOLLOWUP = Path(__file__).parent / "data" / "tui-followup.toml"
 TODAY = "2022-12-20"
 QINGDAO = "qingdao-2020-service-clusters"
@@ -24,7 +26,7 @@ def load_followup(db) -> None:
     load_paths(db, [FOLLOWUP])
     with db.transaction() as session:
         ndrc = service.find_unit(session, "市发展改革委", "青岛市")
-        service.record_status(session, plan_key="tui-followup", task_key="1.5", unit=ndrc, status="done",
+        record(session, plan_key="tui-followup", task_key="1.5", unit=ndrc, status="done",
                               note="制度已印发", by="王敏")
 
 

@@ -68,3 +68,50 @@ def expected_percent(start: date | None, due: date | None, today: date) -> int |
     over its period; a task reporting less is behind schedule even before its deadline."""
     share = elapsed_share(start, due, today)
     return None if share is None else int(share * 100)
+
+
+_WEEKDAYS = {"MO": ("一", "Monday"), "TU": ("二", "Tuesday"), "WE": ("三", "Wednesday"), "TH": ("四", "Thursday"),
+             "FR": ("五", "Friday"), "SA": ("六", "Saturday"), "SU": ("日", "Sunday")}
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
+
+
+def describe_rule(rule: str, lang: str = "zh") -> str:
+    """A recurrence rule as a person says it: FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=-1 is 每年6月最后一天
+    (every year on the last day of June). A rule this does not know how to say comes back as written."""
+    try:
+        parts = dict(part.split("=", 1) for part in rule.upper().split(";") if part)
+        months = [int(m) for m in parts.get("BYMONTH", "").split(",") if m]
+        days = [int(d) for d in parts.get("BYMONTHDAY", "").split(",") if d]
+        weekdays = [_WEEKDAYS[d] for d in parts.get("BYDAY", "").split(",") if d]
+        interval = int(parts.get("INTERVAL", "1"))
+    except (ValueError, KeyError):
+        return rule
+    freq = parts.get("FREQ")
+    known = {"FREQ", "BYMONTH", "BYMONTHDAY", "BYDAY", "INTERVAL", "UNTIL", "COUNT", "WKST"}
+    if freq not in ("YEARLY", "MONTHLY", "WEEKLY") or set(parts) - known or interval < 1:
+        return rule
+    zh = lang != "en"
+    if zh:
+        every = {"YEARLY": "每年", "MONTHLY": "每月", "WEEKLY": "每周"}[freq] if interval == 1 else \
+            f"每{interval}" + {"YEARLY": "年", "MONTHLY": "个月", "WEEKLY": "周"}[freq]
+        when = "、".join(str(m) for m in months) + "月" if months else ""
+        when += "、".join("最后一天" if d == -1 else f"倒数第{-d}天" if d < 0 else f"{d}日" for d in days)
+        when += "、".join("周" + w[0] for w in weekdays) if freq != "WEEKLY" else "、".join(w[0] for w in weekdays)
+        return every + when
+    unit = {"YEARLY": "year", "MONTHLY": "month", "WEEKLY": "week"}[freq]
+    every = f"every {unit}" if interval == 1 else f"every {interval} {unit}s"
+    day_words = [("the last day" if d == -1 else f"the {-d}th-last day" if d < 0 else f"the {_ordinal(d)}")
+                 for d in days]
+    text = every
+    if day_words:
+        text += " on " + " and ".join(day_words)
+    if months:
+        text += (" of " if day_words else " in ") + ", ".join(_MONTHS_EN[m - 1] for m in months)
+    if weekdays:
+        text += " on " + ", ".join(w[1] for w in weekdays)
+    return text
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"

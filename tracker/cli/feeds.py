@@ -121,7 +121,7 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
                                    else f"{unit.name} has no live token"))
             return
         secret = service.issue_token(session, unit, rotate=rotate)
-        code = service.unit_code(unit.jurisdiction.name, unit.name)
+        code = service.unit_code(unit.jurisdiction, unit.name)
         plans = service.unit_plan_keys(session, unit)
     click.echo(f"{unit.name} 的订阅地址(只显示这一次,请妥善保存):" if zh
                else f"Subscription address of {unit.name} (shown this once; keep it safe):")

@@ -25,13 +25,13 @@ def ledger() -> None:
 @pass_app
 def ledger_export(app: App, plan_key: str, unit_name: str | None, output: Path | None) -> None:
     """Write a plan's ledger as .xlsx (styled, printable on A4 landscape) or .csv (UTF-8 with BOM)."""
-    from ..service import find_unit, get_plan
+    from ..service import find_plan, find_unit
     from ..service.ledger import ledger as plan_ledger
     from ..ledger.export import export
 
     with app.db.reading() as session:
-        plan = get_plan(session, plan_key)
-        unit = find_unit(session, unit_name, plan.jurisdiction.name) if unit_name else None
+        plan = find_plan(session, plan_key)
+        unit = find_unit(session, unit_name, plan.jurisdiction) if unit_name else None
         table = plan_ledger(session, plan.key, unit)
     output = output or Path(f"{table.plan_key}{'-' + table.unit if table.unit else ''}-台账.xlsx")
     written = export(table, output)

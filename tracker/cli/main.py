@@ -162,7 +162,7 @@ def plan_list(app: App, as_json: bool) -> None:
     with app.db.reading() as session:
         plans = list_plans(session)
     if as_json:
-        echo_json([p.__dict__ for p in plans])
+        echo_json([p.to_json() for p in plans])
         return
     from ..textwidth import table
 
@@ -196,7 +196,7 @@ def units(ctx: click.Context, jurisdiction: str | None, as_json: bool) -> None:
     if jurisdiction and not found:
         raise TrackerError(f"no units in jurisdiction {jurisdiction!r}")
     if as_json:
-        echo_json([u.__dict__ for u in found])
+        echo_json([u.to_json() for u in found])
         return
     for u in found:
         line = f"{u.jurisdiction}  {u.name}"
@@ -231,12 +231,12 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
     rows = read_directly(app.settings.database_url, unit_name, jurisdiction, role=role, plan_key=plan_key,
                          overdue=overdue, due_within=due_within, stale_days=stale, today=clock.today())
     if rows is None:
-        from ..service import get_plan, unit_tasks
+        from ..service import find_plan, unit_tasks
 
         with app.db.reading() as session:
             unit = app.unit(session, unit_name, jurisdiction)
             if plan_key:
-                get_plan(session, plan_key)
+                find_plan(session, plan_key)
             rows = unit_tasks(session, unit, role=role, plan_key=plan_key, overdue=overdue,
                               due_within=due_within, stale_days=stale)
     if as_json:
@@ -286,14 +286,15 @@ def status() -> None:
 def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_text, percent, note, liaison, acting) -> None:
     """Append a status update to a unit's assignment on a task."""
     from ..i18n import parse_status, status_label
-    from ..service import record_status
+    from ..service import find_assignment, record_status
 
     code = parse_status(status_text)
     with app.db.transaction() as session:
         unit = app.unit(session, unit_name, jurisdiction)
-        acting_unit = app.unit(session, acting, jurisdiction or unit.jurisdiction.name) if acting else None
-        entry = record_status(session, plan_key=plan_key, task_key=task_key, unit=unit, status=code,
-                              percent=percent, note=note, by=liaison, acting_unit=acting_unit)
+        acting_unit = app.unit(session, acting, jurisdiction or unit.jurisdiction) if acting else None
+        entry = record_status(session, assignment_id=find_assignment(session, plan_key, task_key, unit.id),
+                              acting_unit_id=acting_unit.id if acting_unit else None, status=code, percent=percent,
+                              note=note, by=liaison)
     click.echo(f"{plan_key} {task_key} {entry.unit}: {status_label(entry.status, app.lang)}"
                + (f" {entry.percent}%" if entry.percent is not None else ""))
 
@@ -305,6 +306,7 @@ def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_tex
 @pass_app
 def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
     """Every status update on a task, oldest first."""
+    from .. import clock
     from ..i18n import role_label, status_label
     from ..service import history as task_history
 
@@ -315,11 +317,21 @@ def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
         return
     if not entries:
         click.echo("尚无进展记录。" if app.lang == "zh" else "No updates yet.")
+    zh = app.lang == "zh"
     for e in entries:
-        when = e.recorded_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        when = clock.local(e.recorded_at).strftime("%Y-%m-%d %H:%M")
         percent = f" {e.percent}%" if e.percent is not None else ""
-        click.echo(f"{when}  {e.unit}({role_label(e.role, app.lang)})  {status_label(e.status, app.lang)}{percent}"
-                   f"  {e.author or ''}  {e.note or ''}".rstrip())
+        # who recorded it: the liaison, and the unit they acted for when it is not the assignment's own
+        by = e.author or ""
+        if e.acting_unit and e.acting_unit != e.unit:
+            by += (f"\uff08代 {e.acting_unit} 记录\uff09" if zh else f" (for {e.acting_unit})") if by \
+                else (f"{e.acting_unit} 代记" if zh else f"recorded by {e.acting_unit}")
+        undo = ""
+        if e.undoes_id is not None:
+            undo = f"撤销 #{e.undoes_id}" if zh else f"undoes #{e.undoes_id}"
+        note = "  ".join(part for part in (undo, e.note or "") if part)
+        click.echo(f"#{e.id}  {when}  {e.unit}({role_label(e.role, app.lang)})  "
+                   f"{status_label(e.status, app.lang)}{percent}  {by}  {note}".rstrip())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -334,8 +346,10 @@ def main(argv: list[str] | None = None) -> None:
 
         if not isinstance(exc, DBAPIError):
             raise
-        # the database refused (gone away, locked past the busy timeout, disk full): one line, not a traceback
-        click.echo(_("Error: {message}").format(
-            message=_("database: {reason}").format(reason=str(exc.orig).splitlines()[0])), err=True)
-        sys.exit(3)
+        # a driver error from outside a session (the store translates those inside one): one line
+        from ..service.database import database_error
+
+        error = database_error(exc)
+        click.echo(_("Error: {message}").format(message=_("database: {reason}").format(reason=error.reason)), err=True)
+        sys.exit(error.exit_code)
 

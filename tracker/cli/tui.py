@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
+from ..errors import TrackerError
 from . import language
 from .context import App, pass_app
 
@@ -18,10 +21,17 @@ def tui(app: App, as_unit: str | None, jurisdiction: str | None, liaison: str | 
 
     On first start it asks which unit (and liaison) you are and remembers the answer."""
     from ..tui.identity import resolve
+    from ..tui.text import tr
 
     db = app.db
     with db.reading() as session:
         start = resolve(session, as_unit=as_unit, jurisdiction=jurisdiction, liaison=liaison)
+    # without a terminal Textual writes escape codes into a pipe and waits for keys that never come
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise TrackerError(tr("no_terminal", app.lang))
     from ..tui.app import TrackerApp
 
-    TrackerApp(db, lang=app.lang, start=start).run()
+    tracker_app = TrackerApp(db, lang=app.lang, start=start)
+    tracker_app.run()
+    if tracker_app.return_code:
+        sys.exit(tracker_app.return_code)

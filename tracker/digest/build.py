@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..deadlines import DUE_SOON_DAYS, expected_percent, is_overdue, next_due, occurrences
+from ..service import UnitRef
 from ..service.digests import (
     DigestUnit, OwnAssignment, PlanHeader, PlanReportRows, UnitDigestRows, digest_unit, plan_report_rows,
     unit_digest_rows,
 )
-from ..store.models import Unit
 from .weeks import Week
 
 RECURRING_DAYS = 28  # recurring deadlines in the coming four weeks
@@ -143,14 +143,15 @@ class UnitDigest:
         return bool(self.headline.led or self.headline.supported)
 
 
-def unit_digest(session: Session, unit: Unit | DigestUnit, week: Week, today: date | None = None,
+def unit_digest(session: Session, unit: UnitRef | DigestUnit, week: Week, today: date | None = None,
                 limit: int | None = SECTION_LIMIT) -> UnitDigest:
     """One unit's digest for a week; `limit` rows a section (None: all of them)."""
     who = unit if isinstance(unit, DigestUnit) else digest_unit(session, unit)
     as_of = week.as_of(today or clock.today(who.timezone))
     since, until = week.window(who.timezone)
     silent_before = datetime.combine(as_of - timedelta(days=STALE_DAYS), time.min, ZoneInfo(who.timezone))
-    rows = unit_digest_rows(session, who.id, since, until, silent_before)
+    rows = unit_digest_rows(session, who.id, since, until, silent_before,
+                            until if _is_over(week, today or clock.today(who.timezone)) else None)
     return assemble_unit_digest(who, week, as_of, rows, limit)
 
 
@@ -300,8 +301,17 @@ class PlanReport:
         return {c: sum(s.color == c for s in self.standings) for c in (GREEN, YELLOW, RED)}
 
 
+def _is_over(week: Week, today: date) -> bool:
+    """A week that is over is shown as it stood at its end; the current one as it stands now."""
+    return week.sunday < today
+
+
 def plan_report(session: Session, plan_key: str, week: Week | None = None, today: date | None = None) -> PlanReport:
-    rows = plan_report_rows(session, plan_key)
+    def state_at(tz: str) -> datetime | None:
+        chosen = week or Week.current(tz)
+        return chosen.window(tz)[1] if _is_over(chosen, today or clock.today(tz)) else None
+
+    rows = plan_report_rows(session, plan_key, state_at)
     week = week or Week.current(rows.plan.timezone)
     as_of = week.as_of(today or clock.today(rows.plan.timezone))
     return assemble_plan_report(rows, week, as_of)
@@ -322,6 +332,8 @@ def assemble_plan_report(rows: PlanReportRows, week: Week, as_of: date) -> PlanR
     tasks: dict[int, list] = defaultdict(list)
     for a in rows.assignments:
         tasks[a.task_id].append(a)
+        if a.placeholder:  # 各相关部门 is no unit to rank: it waits for a person to name the units
+            continue
         s = standings.setdefault(a.unit_id, UnitStanding(a.unit))
         s.tasks += 1
         s.led += a.role == "lead"

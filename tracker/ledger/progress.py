@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from ..errors import TrackerError
 from ..i18n import STATUS_LABELS, STATUSES, status_code, status_label
 from ..planfile import KEY_PATTERN
-from ..service import find_unit, get_plan, may_update, record_status, unit_liaisons, validate_update
+from ..service import find_plan, find_unit, may_update, record_status, unit_liaisons, validate_update
 from ..service.access import connected_liaison
 from ..service.ledger import ProgressState, progress_states
 from ..service.database import Database
@@ -78,10 +78,10 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key:
     name = Path(path).name
     plan_key = _which_plan(title, plan_key, name, lang)
     with (db.reading() if dry_run else db.transaction()) as session:
-        plan = get_plan(session, plan_key)
-        acting = find_unit(session, unit_name, plan.jurisdiction.name)
+        plan = find_plan(session, plan_key)
+        acting = find_unit(session, unit_name, plan.jurisdiction)
         if title.unit:
-            exported_for = find_unit(session, title.unit, plan.jurisdiction.name)
+            exported_for = find_unit(session, title.unit, plan.jurisdiction)
             if exported_for.id != acting.id:
                 raise TrackerError(tr(lang, f"这份台账是为 {exported_for.name} 导出的,不能作为 {acting.name} 的进展导入",
                                       f"this ledger was exported for {exported_for.name}, "
@@ -102,10 +102,8 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key:
         if dry_run:
             return result
         for change in result.changes:
-            owner = acting if change.before.unit_id == acting.id else \
-                find_unit(session, change.before.unit, plan.jurisdiction.name)
-            record_status(session, plan_key=plan.key, task_key=change.task_key, unit=owner, status=change.status,
-                          percent=change.percent, note=change.note, by=result.author, acting_unit=acting,
+            record_status(session, assignment_id=change.before.assignment_id, acting_unit_id=acting.id,
+                          status=change.status, percent=change.percent, note=change.note, by=result.author,
                           expected_version=change.before.version)
     return result
 
@@ -129,11 +127,11 @@ def _author(session: Session, unit, by: str | None, lang: str) -> str:
     me = connected_liaison(session)
     if me is not None:
         return me.liaison
-    liaisons = unit_liaisons(session, unit)
+    liaisons = unit_liaisons(session, unit.id)
     if len(liaisons) == 1:
-        return liaisons[0].name
+        return liaisons[0]
     if liaisons:
-        names = "、".join(l.name for l in liaisons)
+        names = "、".join(liaisons)
         raise TrackerError(tr(lang, f"{unit.name} 有多名联络员({names}),请用 --by 指明填报人",
                               f"{unit.name} has several liaisons ({names}); say who reports with --by"))
     raise TrackerError(tr(lang, f"{unit.name} 没有登记联络员,请用 --by 指明填报人",

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, aliased
 
 from .. import clock
 from ..deadlines import next_due
-from ..errors import Conflict, NotFound, NothingToUndo, PermissionDenied, TrackerError
+from ..errors import AmbiguousUnit, Conflict, NotFound, NothingToUndo, PermissionDenied, TrackerError
 from ..i18n import STATUSES, status_label
 from ..store.history import CHAINED, chain_hash
-from ..store.tasklist import TaskRow, add_units, task_rows
+from ..store.tasklist import TaskRow, add_units, sort_by_due, sort_rows_by_due, task_rows
 from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
@@ -32,8 +32,19 @@ from .access import acting_identity, connected_liaison
 # ---------------------------------------------------------------------- units
 
 
-def find_unit(session: Session, name: str, jurisdiction: str | None = None) -> Unit:
-    """A unit by any of its names. A name used in several jurisdictions (市商务局) needs one."""
+@dataclass(frozen=True)
+class UnitRef:
+    """A unit as the front ends name it: its id, name, jurisdiction and kind (unit or group)."""
+
+    id: int
+    name: str
+    jurisdiction: str
+    kind: str = "unit"
+
+
+def find_unit(session: Session, name: str, jurisdiction: str | None = None) -> UnitRef:
+    """A unit by any of its names. A name used in several jurisdictions (市商务局) needs one
+    (AmbiguousUnit says which have it)."""
     folded = normalise_name(name)
     query = (select(Unit, Jurisdiction.name).join(UnitAlias, UnitAlias.unit_id == Unit.id)
              .join(Jurisdiction, Jurisdiction.id == Unit.jurisdiction_id))
@@ -51,10 +62,10 @@ def find_unit(session: Session, name: str, jurisdiction: str | None = None) -> U
                 local = query.where(UnitAlias.alias == local_form(folded, jname), Jurisdiction.name == jname)
                 found.update({unit.id: (unit, j) for unit, j in session.execute(local)})
     if len(found) == 1:
-        return next(iter(found.values()))[0]
+        unit, jname = next(iter(found.values()))
+        return UnitRef(unit.id, unit.name, jname, unit.kind)
     if len(found) > 1:
-        places = "、".join(sorted(j for _, j in found.values()))
-        raise TrackerError(f"{name!r} exists in several jurisdictions ({places}); add --jurisdiction")
+        raise AmbiguousUnit(name, tuple(sorted(j for _, j in found.values())))
     raise NotFound(f"unknown unit {name!r}" + (f" in {jurisdiction}" if jurisdiction else "")
                    + _suggestions(session, folded, jurisdiction))
 
@@ -67,16 +78,21 @@ def _suggestions(session: Session, folded: str, jurisdiction: str | None) -> str
     return f"; closest known names: {'、'.join(picked)}" if picked else ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class UnitSummary:
     id: int
     jurisdiction: str
     name: str
     full_name: str | None
     kind: str
-    members: list[str]
-    aliases: list[str]
-    liaisons: list[str]
+    members: tuple[str, ...]
+    aliases: tuple[str, ...]
+    liaisons: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "jurisdiction": self.jurisdiction, "name": self.name, "full_name": self.full_name,
+                "kind": self.kind, "members": list(self.members), "aliases": list(self.aliases),
+                "liaisons": list(self.liaisons)}
 
 
 def list_units(session: Session, jurisdiction: str | None = None) -> list[UnitSummary]:
@@ -92,22 +108,33 @@ def list_units(session: Session, jurisdiction: str | None = None) -> list[UnitSu
         liaisons.setdefault(unit_id, []).append(name)
     out = []
     for unit, jname in rows:
-        members = [m.name for m in unit.members] if unit.kind == "group" else []
+        members = tuple(m.name for m in unit.members) if unit.kind == "group" else ()
         own = {normalise_name(unit.name), normalise_name(unit.full_name or "")}
         out.append(UnitSummary(unit.id, jname, unit.name, unit.full_name, unit.kind, members,
-                               [a for a in aliases.get(unit.id, []) if a not in own], liaisons.get(unit.id, [])))
+                               tuple(a for a in aliases.get(unit.id, []) if a not in own),
+                               tuple(liaisons.get(unit.id, []))))
     return out
 
 
-def unit_liaisons(session: Session, unit: Unit) -> list[Liaison]:
-    return list(session.scalars(select(Liaison).where(Liaison.unit_id == unit.id).order_by(Liaison.id)))
+def unit_liaisons(session: Session, unit_id: int) -> tuple[str, ...]:
+    """The names of a unit's liaisons, in the order they were registered."""
+    return tuple(session.scalars(select(Liaison.name).where(Liaison.unit_id == unit_id).order_by(Liaison.id)))
+
+
+def unit_by_id(session: Session, unit_id: int) -> UnitRef:
+    row = session.execute(select(Unit.id, Unit.name, Jurisdiction.name, Unit.kind)
+                          .join(Jurisdiction, Jurisdiction.id == Unit.jurisdiction_id).where(Unit.id == unit_id)).first()
+    if row is None:
+        raise NotFound(f"no unit with id {unit_id}")
+    return UnitRef(*row)
 
 
 # ---------------------------------------------------------------------- plans
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanSummary:
+    id: int
     key: str
     title: str
     document_number: str | None
@@ -117,9 +144,17 @@ class PlanSummary:
     period_end: date | None
     tasks: int
     archived_tasks: int
+    coordinator_id: int | None = None
+    timezone: str = clock.DEFAULT_TIMEZONE
+
+    def to_json(self) -> dict:
+        return {"key": self.key, "title": self.title, "document_number": self.document_number,
+                "jurisdiction": self.jurisdiction, "coordinator": self.coordinator,
+                "period_start": self.period_start, "period_end": self.period_end,
+                "tasks": self.tasks, "archived_tasks": self.archived_tasks}
 
 
-def list_plans(session: Session) -> list[PlanSummary]:
+def list_plans(session: Session, key: str | None = None) -> list[PlanSummary]:
     counts = (select(Task.plan_id, func.count().filter(Task.archived.is_(False)).label("live"),
                      func.count().filter(Task.archived.is_(True)).label("gone"))
               .group_by(Task.plan_id).subquery())
@@ -128,11 +163,21 @@ def list_plans(session: Session) -> list[PlanSummary]:
              .join(Jurisdiction, Jurisdiction.id == Plan.jurisdiction_id)
              .outerjoin(coordinator, coordinator.id == Plan.coordinator_id)
              .outerjoin(counts, counts.c.plan_id == Plan.id).order_by(Plan.key))
-    return [PlanSummary(p.key, p.title, p.document_number, j, c, p.period_start, p.period_end, live or 0, gone or 0)
+    if key is not None:
+        query = query.where(Plan.key == key)
+    return [PlanSummary(p.id, p.key, p.title, p.document_number, j, c, p.period_start, p.period_end, live or 0,
+                        gone or 0, p.coordinator_id, p.timezone)
             for p, j, c, live, gone in session.execute(query)]
 
 
+def find_plan(session: Session, key: str) -> PlanSummary:
+    """A plan by its key; an unknown key names the known ones."""
+    get_plan(session, key)
+    return list_plans(session, key)[0]
+
+
 def get_plan(session: Session, key: str) -> Plan:
+    """The plan's row, for the service's own queries (it never leaves the service)."""
     plan = session.scalar(select(Plan).where(Plan.key == key))
     if plan is None:
         known = "、".join(session.scalars(select(Plan.key).order_by(Plan.key)))
@@ -158,7 +203,7 @@ _ROW_COLUMNS = (Assignment.id, Task.id, Plan.key, Plan.title, Task.key, Task.tit
                 Assignment.status, Assignment.percent, Assignment.status_at, Assignment.version, Plan.period_start)
 
 
-def _unit_task_query(unit: Unit, *, role: str | None, plan_key: str | None, overdue: bool,
+def _unit_task_query(unit: UnitRef, *, role: str | None, plan_key: str | None, overdue: bool,
                      due_within: int | None, stale_days: int | None, search: str | None, today: date):
     section = aliased(Section)
     query = (select(*_ROW_COLUMNS, section.title)
@@ -190,7 +235,7 @@ def _unit_task_query(unit: Unit, *, role: str | None, plan_key: str | None, over
     return query
 
 
-def count_unit_tasks(session: Session, unit: Unit, *, role: str | None = None, search: str | None = None,
+def count_unit_tasks(session: Session, unit: UnitRef, *, role: str | None = None, search: str | None = None,
                      today: date | None = None) -> int:
     query = _unit_task_query(unit, role=role, plan_key=None, overdue=False, due_within=None, stale_days=None,
                              search=search, today=today or clock.today())
@@ -200,27 +245,46 @@ def count_unit_tasks(session: Session, unit: Unit, *, role: str | None = None, s
 ORDERS = ("deadline", "status", "plan", "updated")
 
 
-def unit_tasks(session: Session, unit: Unit, *, role: str | None = None, plan_key: str | None = None,
+def unit_tasks(session: Session, unit: UnitRef, *, role: str | None = None, plan_key: str | None = None,
                overdue: bool = False, due_within: int | None = None, stale_days: int | None = None,
                search: str | None = None, order: str = "deadline", limit: int | None = None, offset: int = 0,
                today: date | None = None) -> list[TaskRow]:
-    """A unit's tasks, filtered and paged in SQL. Two statements whatever the number of tasks."""
+    """A unit's tasks, filtered and paged. Two statements whatever the number of tasks (three
+    for a page in deadline or status order).
+
+    By deadline means by the date a task is next due: a yearly duty (每年6月底前) by its next
+    occurrence, which SQL cannot work out, so those orders rank the matched tasks' deadline
+    columns here and then read the page's rows by id."""
     today = today or clock.today()
     query = _unit_task_query(unit, role=role, plan_key=plan_key, overdue=overdue, due_within=due_within,
                              stale_days=stale_days, search=search, today=today)
-    ongoing_last = (Task.deadline_kind == "ongoing")
     orderings = {
-        "deadline": (ongoing_last, Task.due_on, Plan.key, Task.position),
-        "status": (Assignment.status, Task.due_on, Plan.key, Task.position),
+        "deadline": (Plan.key, Task.position),
+        "status": (Plan.key, Task.position),
         "plan": (Plan.key, Task.position),
         "updated": (Assignment.status_at.desc(), Plan.key, Task.position),
     }
     if order not in orderings:
         raise TrackerError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
     query = query.order_by(*orderings[order])
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    rows = task_rows(session.execute(query), today, due_within)
+    by_due = order in ("deadline", "status")
+    if by_due and limit is not None:
+        ranked = session.execute(query.with_only_columns(
+            Assignment.id, Assignment.status, Task.deadline_kind, Task.due_on, Task.deadline_rule,
+            Plan.period_start)).all()
+        page = [r[0] for r in sort_by_due(ranked, today, by_status=order == "status",
+                                          key=lambda r: (r[2], r[3], r[4], r[5], r[1]))[offset:offset + limit]]
+        if not page:
+            return []
+        found = {r.assignment_id: r for r in task_rows(session.execute(query.where(Assignment.id.in_(page))),
+                                                       today, due_within)}
+        rows = [found[i] for i in page if i in found]
+    else:
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        rows = task_rows(session.execute(query), today, due_within)
+        if by_due:
+            rows = sort_rows_by_due(rows, by_status=order == "status")
     _fill_units(session, rows)
     return rows
 
@@ -239,8 +303,11 @@ def _fill_units(session: Session, rows: list[TaskRow]) -> None:
 # ---------------------------------------------------------------------- one task
 
 
-@dataclass
+@dataclass(frozen=True)
 class HistoryEntry:
+    """One status update, as history lists it: whose assignment, what it says, who recorded it
+    (the liaison, `author`, and the unit they recorded it for, `acting_unit`)."""
+
     id: int
     unit: str
     role: str
@@ -250,15 +317,21 @@ class HistoryEntry:
     author: str | None
     recorded_at: datetime
     undoes_id: int | None
+    acting_unit: str | None = None
+    assignment_id: int | None = None
 
     def to_json(self, lang: str = "zh") -> dict:
         return {"id": self.id, "unit": self.unit, "role": self.role, "status": self.status,
                 "status_label": status_label(self.status, lang), "percent": self.percent, "note": self.note,
-                "author": self.author, "recorded_at": self.recorded_at.isoformat(), "undoes": self.undoes_id}
+                "author": self.author, "acting_unit": self.acting_unit, "recorded_at": self.recorded_at.isoformat(),
+                "undoes": self.undoes_id}
 
 
-@dataclass
+@dataclass(frozen=True)
 class AssignmentView:
+    """A unit's status on a task: its role, where the assignment came from, the latest state and
+    the version an update must be based on."""
+
     assignment_id: int
     unit: str
     unit_id: int
@@ -272,7 +345,18 @@ class AssignmentView:
     last_note: str | None
 
 
-@dataclass
+@dataclass(frozen=True)
+class TaskTarget:
+    """A quantified target a task carries (新增…家, 达到…亿元)."""
+
+    indicator: str
+    comparator: str | None
+    value: float | None
+    measure: str | None
+    year: int | None
+
+
+@dataclass(frozen=True)
 class TaskDetail:
     plan_key: str
     plan_title: str
@@ -287,61 +371,86 @@ class TaskDetail:
     deadline_rule: str | None
     deadline_phrase: str | None
     archived: bool
-    assignments: list[AssignmentView]
-    targets: list[Target]
-    history: list[HistoryEntry]
+    assignments: tuple[AssignmentView, ...]
+    targets: tuple[TaskTarget, ...]
+    history: tuple[HistoryEntry, ...]
+    period_start: date | None = None
 
 
 def _history_query():
-    return (select(StatusUpdate, Unit.name, Assignment.role)
+    acting = aliased(Unit)
+    return (select(StatusUpdate, Unit.name, Assignment.role, acting.name)
             .join(Assignment, Assignment.id == StatusUpdate.assignment_id)
-            .join(Unit, Unit.id == Assignment.unit_id))
+            .join(Unit, Unit.id == Assignment.unit_id)
+            .outerjoin(acting, acting.id == StatusUpdate.recorded_by_unit_id))
 
 
-def _entry(update: StatusUpdate, unit: str, role: str) -> HistoryEntry:
+def _entry(update: StatusUpdate, unit: str, role: str, acting: str | None) -> HistoryEntry:
     return HistoryEntry(update.id, unit, role, update.status, update.percent, update.note, update.author,
-                        update.recorded_at, update.undoes_id)
+                        update.recorded_at, update.undoes_id, acting, update.assignment_id)
 
 
 def history(session: Session, plan_key: str, task_key: str) -> list[HistoryEntry]:
     task = get_task(session, plan_key, task_key)
     query = _history_query().where(Assignment.task_id == task.id).order_by(StatusUpdate.id)
-    return [_entry(u, n, r) for u, n, r in session.execute(query)]
+    return [_entry(*row) for row in session.execute(query)]
+
+
+def _assignment_views(session: Session, where) -> list[AssignmentView]:
+    via = aliased(Unit)
+    last_note = (select(StatusUpdate.note).where(StatusUpdate.assignment_id == Assignment.id)
+                 .order_by(StatusUpdate.id.desc()).limit(1).scalar_subquery())
+    query = (select(Assignment, Unit.name, via.name, last_note)
+             .join(Unit, Unit.id == Assignment.unit_id).outerjoin(via, via.id == Assignment.via_group_id)
+             .where(where).order_by(Assignment.role, Assignment.position))
+    return [AssignmentView(a.id, name, a.unit_id, a.role, a.source, group, a.status, a.percent,
+                           a.status_at, a.version, note)
+            for a, name, group, note in session.execute(query)]
 
 
 def task_detail(session: Session, plan_key: str, task_key: str, today: date | None = None) -> TaskDetail:
     today = today or clock.today()
     task = get_task(session, plan_key, task_key)
     plan = task.plan
-    via = aliased(Unit)
-    last_note = (select(StatusUpdate.note).where(StatusUpdate.assignment_id == Assignment.id)
-                 .order_by(StatusUpdate.id.desc()).limit(1).scalar_subquery())
-    query = (select(Assignment, Unit.name, via.name, last_note)
-             .join(Unit, Unit.id == Assignment.unit_id).outerjoin(via, via.id == Assignment.via_group_id)
-             .where(Assignment.task_id == task.id, Assignment.archived.is_(False))
-             .order_by(Assignment.role, Assignment.position))
-    assignments = [AssignmentView(a.id, name, a.unit_id, a.role, a.source, group, a.status, a.percent,
-                                  a.status_at, a.version, note)
-                   for a, name, group, note in session.execute(query)]
-    targets = list(session.scalars(select(Target).where(Target.task_id == task.id).order_by(Target.position)))
+    assignments = _assignment_views(session, and_(Assignment.task_id == task.id, Assignment.archived.is_(False)))
+    targets = tuple(TaskTarget(t.indicator, t.comparator, t.value, t.measure, t.year) for t in session.scalars(
+        select(Target).where(Target.task_id == task.id).order_by(Target.position)))
     return TaskDetail(
         plan.key, plan.title, plan.document_number, task.key, task.title,
         task.section.title if task.section else None, task.text, task.deadline_kind, task.due_on,
         next_due(task.deadline_kind, task.due_on, task.deadline_rule, today, plan.period_start),
-        task.deadline_rule, task.deadline_phrase, task.archived, assignments, targets,
-        history(session, plan_key, task_key),
+        task.deadline_rule, task.deadline_phrase, task.archived, tuple(assignments), targets,
+        tuple(history(session, plan_key, task_key)), plan.period_start,
     )
+
+
+def assignment_state(session: Session, assignment_id: int) -> AssignmentView:
+    """One assignment as it is now: what a form must be based on after a conflict."""
+    found = _assignment_views(session, Assignment.id == assignment_id)
+    if not found:
+        raise NotFound(f"no assignment {assignment_id}")
+    return found[0]
 
 
 # ---------------------------------------------------------------------- status updates
 
 
-def _assignment_for(session: Session, task: Task, unit: Unit) -> Assignment:
+def find_assignment(session: Session, plan_key: str, task_key: str, unit_id: int) -> int:
+    """The id of `unit_id`'s assignment on a task (its lead one, when it has both roles: a
+    unit's status is one per task). PermissionDenied when the unit has no part in it."""
+    task = get_task(session, plan_key, task_key)
+    if task.archived:
+        raise TrackerError(f"task {task_key} of plan {plan_key} was removed from the plan (archived)")
+    return _assignment_for(session, task, unit_id).id
+
+
+def _assignment_for(session: Session, task: Task, unit_id: int) -> Assignment:
     assignments = list(session.scalars(
-        select(Assignment).where(Assignment.task_id == task.id, Assignment.unit_id == unit.id,
+        select(Assignment).where(Assignment.task_id == task.id, Assignment.unit_id == unit_id,
                                  Assignment.archived.is_(False)).order_by(Assignment.role)))
     if not assignments:
-        raise PermissionDenied(f"{unit.name} is not assigned to task {task.key} of plan {task.plan.key}")
+        name = session.scalar(select(Unit.name).where(Unit.id == unit_id))
+        raise PermissionDenied(f"{name} is not assigned to task {task.key} of plan {task.plan.key}")
     return assignments[0]  # lead sorts before responsible: a unit's status is one per task
 
 
@@ -351,11 +460,27 @@ def may_update(acting_unit_id: int, owner_unit_id: int, coordinator_id: int | No
     return acting_unit_id == owner_unit_id or acting_unit_id == coordinator_id
 
 
-def _check_permission(task: Task, assignment: Assignment, acting: Unit) -> None:
-    if may_update(acting.id, assignment.unit_id, task.plan.coordinator_id):
+def _check_permission(session: Session, assignment: Assignment, acting_unit_id: int) -> None:
+    task = assignment.task
+    if may_update(acting_unit_id, assignment.unit_id, task.plan.coordinator_id):
         return
-    raise PermissionDenied(f"{acting.name} may not update {assignment.unit.name}'s status on task {task.key}: "
-                           f"only {assignment.unit.name} itself or the plan's coordinating unit may")
+    acting = session.scalar(select(Unit.name).where(Unit.id == acting_unit_id))
+    owner = assignment.unit.name
+    raise PermissionDenied(f"{acting} may not update {owner}'s status on task {task.key}: "
+                           f"only {owner} itself or the plan's coordinating unit may")
+
+
+def check_may_update(session: Session, assignment_id: int, acting_unit_id: int) -> None:
+    """Raise PermissionDenied unless the acting unit may record status on this assignment: the
+    rule record_status applies, asked before a form opens."""
+    _check_permission(session, _assignment(session, assignment_id), acting_unit_id)
+
+
+def _assignment(session: Session, assignment_id: int) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    return assignment
 
 
 def latest_update(session: Session, assignment_id: int) -> HistoryEntry | None:
@@ -373,19 +498,25 @@ def validate_update(status: str, percent: int | None, note: str | None) -> None:
         raise TrackerError("a note is required when a task is behind (滞后): say why and what comes next")
 
 
-def _liaison_id(session: Session, unit: Unit, name: str | None) -> int | None:
-    if not name:
-        return None
-    return session.scalar(select(Liaison.id).where(Liaison.unit_id == unit.id, Liaison.name == name))
+def _author(session: Session, acting_unit_id: int, by: str | None) -> tuple[str | None, int | None]:
+    """Who recorded an update, and their liaison row: `by`, or, when not given, the acting
+    unit's liaison if it has exactly one (a unit with several must be told apart by name)."""
+    liaisons = session.execute(select(Liaison.id, Liaison.name).where(Liaison.unit_id == acting_unit_id)
+                               .order_by(Liaison.id)).all()
+    by = by.strip() if by and by.strip() else None
+    if by is None:
+        return (liaisons[0].name, liaisons[0].id) if len(liaisons) == 1 else (None, None)
+    return by, next((lid for lid, name in liaisons if name == by), None)
 
 
-def _append(session: Session, assignment: Assignment, acting: Unit, *, status: str, percent: int | None,
+def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, status: str, percent: int | None,
             note: str | None, by: str | None, expected_version: int | None, undoes: int | None = None) -> HistoryEntry:
     now = clock.now()
+    author, liaison_id = _author(session, acting_unit_id, by)
     row = StatusUpdate(assignment_id=assignment.id, status=status, percent=percent,
                        note=note.strip() if note and note.strip() else None,
-                       liaison_id=_liaison_id(session, acting, by), recorded_by_unit_id=acting.id,
-                       author=by, recorded_at=now, undoes_id=undoes)
+                       liaison_id=liaison_id, recorded_by_unit_id=acting_unit_id,
+                       author=author, recorded_at=now, undoes_id=undoes)
     latest = {}
     if session.get_bind().dialect.name == "sqlite":
         # the new link of the assignment's history chain; on PostgreSQL the insert trigger makes it
@@ -400,67 +531,72 @@ def _append(session: Session, assignment: Assignment, acting: Unit, *, status: s
     if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         newer = latest_update(session, assignment.id)
         who = f"{newer.author or newer.unit} ({newer.recorded_at:%Y-%m-%d %H:%M})" if newer else "someone"
-        raise Conflict(f"{who} updated this task meanwhile; look at the newer update and try again", newer=newer)
+        raise Conflict(f"{who} updated this task meanwhile; look at the newer update and try again",
+                       newer=newer, state=assignment_state(session, assignment.id))
     session.add(row)
     session.flush()
     if not latest and connected_liaison(session) is not None:
         session.refresh(row, ["author", "recorded_at"])  # the insert trigger's, not ours
     session.expire(assignment)
+    acting = session.scalar(select(Unit.name).where(Unit.id == acting_unit_id))
     return HistoryEntry(row.id, assignment.unit.name, assignment.role, status, percent, row.note, row.author,
-                        row.recorded_at, undoes)
+                        row.recorded_at, undoes, acting, assignment.id)
 
 
-def record_status(session: Session, *, plan_key: str, task_key: str, unit: Unit, status: str,
+def record_status(session: Session, *, assignment_id: int, acting_unit_id: int | None, status: str,
                   percent: int | None = None, note: str | None = None, by: str | None = None,
-                  acting_unit: Unit | None = None, expected_version: int | None = None) -> HistoryEntry:
-    """Append a status update to `unit`'s assignment on a task.
+                  expected_version: int | None = None) -> HistoryEntry:
+    """Append a status update to an assignment (find_assignment gives its id from names).
 
-    `acting_unit` is whose liaison is recording (default: the unit itself); `expected_version`
-    is the assignment version the caller saw, so an update made meanwhile is not overwritten."""
+    `acting_unit_id` is the unit whose liaison records it (the assignment's own unit, or the
+    plan's coordinator; None: the assignment's own, or on the shared database the connected
+    liaison's); `by` the liaison, by default the acting unit's only liaison;
+    `expected_version` the version the caller saw, so an update made meanwhile is not
+    overwritten (Conflict carries the newer update and state)."""
     validate_update(status, percent, note)
     if status == "done" and percent is None:
         percent = 100
-    task = get_task(session, plan_key, task_key)
-    if task.archived:
-        raise TrackerError(f"task {task_key} of plan {plan_key} was removed from the plan (archived)")
-    assignment = _assignment_for(session, task, unit)
-    acting, by = _acting(session, unit, acting_unit, by)
-    _check_permission(task, assignment, acting)
-    return _append(session, assignment, acting, status=status, percent=percent, note=note, by=by,
+    assignment = _assignment(session, assignment_id)
+    if assignment.task.archived or assignment.archived:
+        raise TrackerError(f"task {assignment.task.key} of plan {assignment.task.plan.key} "
+                           f"was removed from the plan (archived)")
+    acting_unit_id, by = _acting(session, assignment, acting_unit_id, by)
+    _check_permission(session, assignment, acting_unit_id)
+    return _append(session, assignment, acting_unit_id, status=status, percent=percent, note=note, by=by,
                    expected_version=expected_version)
 
 
-def _acting(session: Session, unit: Unit, acting_unit: Unit | None, by: str | None) -> tuple[Unit, str | None]:
-    """Who records an update on `unit`'s assignment: on the shared database the connected
-    liaison (service/access.py), else the acting unit given, or the unit itself."""
-    acting_id, by = acting_identity(session, acting_unit.id if acting_unit else None, by)
-    if acting_id is None:
-        return acting_unit or unit, by
-    return acting_unit if acting_unit and acting_unit.id == acting_id else session.get(Unit, acting_id), by
+def _acting(session: Session, assignment: Assignment, acting_unit_id: int | None,
+            by: str | None) -> tuple[int, str | None]:
+    """Who records an update: on the shared database the connected liaison (service/access.py,
+    which refuses another unit or name), else the acting unit given, or the assignment's own."""
+    acting_id, by = acting_identity(session, acting_unit_id, by)
+    return (assignment.unit_id if acting_id is None else acting_id), by
 
 
-def undo_last(session: Session, *, plan_key: str, task_key: str, unit: Unit, by: str | None = None,
-              acting_unit: Unit | None = None) -> HistoryEntry:
-    """Undo the latest update on `unit`'s assignment, if the acting unit made it, by a new
-    entry that restores the state before it. Nothing is deleted."""
-    task = get_task(session, plan_key, task_key)
-    assignment = _assignment_for(session, task, unit)
-    acting, by = _acting(session, unit, acting_unit, by)
-    _check_permission(task, assignment, acting)
+def undo(session: Session, *, assignment_id: int, acting_unit_id: int | None,
+         by: str | None = None) -> HistoryEntry:
+    """Undo the latest update on an assignment, if the acting unit made it, by a new entry that
+    restores the state before it (status, percent and note). Nothing is deleted."""
+    assignment = _assignment(session, assignment_id)
+    task_key = assignment.task.key
+    acting_unit_id, by = _acting(session, assignment, acting_unit_id, by)
+    _check_permission(session, assignment, acting_unit_id)
     updates = list(session.scalars(select(StatusUpdate).where(StatusUpdate.assignment_id == assignment.id)
                                    .order_by(StatusUpdate.id.desc()).limit(2)))
     if not updates:
         raise NothingToUndo(f"there is no update to undo on task {task_key}")
     last = updates[0]
-    if last.recorded_by_unit_id != acting.id or (by and last.author and last.author != by):
+    if last.recorded_by_unit_id != acting_unit_id or (by and last.author and last.author != by):
         raise Conflict(f"the latest update on task {task_key} was made by {last.author or 'another unit'}, "
-                       f"not by you; nothing was undone", newer=latest_update(session, assignment.id))
+                       f"not by you; nothing was undone", newer=latest_update(session, assignment.id),
+                       state=assignment_state(session, assignment.id))
     if last.undoes_id is not None:
         raise NothingToUndo("the latest entry is already an undo; record a new update instead", already_undone=True)
     # every entry holds the whole state after it, so the state before `last` is the entry before it
     if len(updates) > 1:
-        status, percent = updates[1].status, updates[1].percent
+        status, percent, note = updates[1].status, updates[1].percent, updates[1].note
     else:
-        status, percent = "not_started", None
-    return _append(session, assignment, acting, status=status, percent=percent,
-                   note=f"撤销 #{last.id}", by=by, expected_version=None, undoes=last.id)
+        status, percent, note = "not_started", None, None
+    return _append(session, assignment, acting_unit_id, status=status, percent=percent,
+                   note=note, by=by, expected_version=None, undoes=last.id)

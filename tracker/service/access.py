@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
@@ -21,6 +22,9 @@ from ..errors import NotFound, PermissionDenied, TrackerError
 from ..i18n import _
 from ..store import access as roles
 from ..store.models import AccessLogin, Jurisdiction, Liaison, Unit
+
+if TYPE_CHECKING:  # the package imports this module first
+    from . import UnitRef
 
 _CACHE = "tracker_connected_liaison"
 
@@ -98,7 +102,7 @@ class Grant:
     pgpass_line: str | None
 
 
-def grant(session: Session, name: str, unit: Unit, *, login: str | None = None, password: bool = True) -> Grant:
+def grant(session: Session, name: str, unit: UnitRef, *, login: str | None = None, password: bool = True) -> Grant:
     """A login role for liaison `name` of `unit` (the liaison is put on record if new)."""
     _require_postgres(session)
     name = name.strip()
@@ -123,11 +127,11 @@ def grant(session: Session, name: str, unit: Unit, *, login: str | None = None, 
     else:  # a login name used before, revoked since
         record.liaison_id, record.granted_at, record.revoked_at = liaison.id, clock.now(), None
     session.flush()
-    return Grant(login, made.password, name, unit.name, unit.jurisdiction.name, roles.connection_line(conn, login),
+    return Grant(login, made.password, name, unit.name, unit.jurisdiction, roles.connection_line(conn, login),
                  roles.pgpass_line(conn, login, made.password) if made.password else None)
 
 
-def revoke(session: Session, name: str, unit: Unit) -> list[str]:
+def revoke(session: Session, name: str, unit: UnitRef) -> list[str]:
     """Drop every login of liaison `name` of `unit`, ending its sessions; the record stays."""
     _require_postgres(session)
     logins = list(session.scalars(

@@ -5,6 +5,6 @@ Front ends never import the store: they hold a Database, open it with `reading()
 query. The handle itself is the store's (tracker/store/db.py).
 """
 
-from ..store.db import Database, shown_url
+from ..store.db import Database, database_error, shown_url
 
-__all__ = ["Database", "shown_url"]
+__all__ = ["Database", "database_error", "shown_url"]

@@ -10,6 +10,7 @@ tracker/digest/build.py; nothing here decides what "overdue" or "behind" means.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -38,15 +39,18 @@ def _digest_unit_query():
             .join(Jurisdiction, Jurisdiction.id == Unit.jurisdiction_id))
 
 
-def digest_unit(session: Session, unit: Unit) -> DigestUnit:
+def digest_unit(session: Session, unit) -> DigestUnit:
+    """The digest's view of a unit (a UnitRef, or anything with its id)."""
     return DigestUnit(*session.execute(_digest_unit_query().where(Unit.id == unit.id)).one())
 
 
 def units_with_assignments(session: Session, jurisdiction: str | None = None) -> list[DigestUnit]:
-    """Every unit with at least one live assignment on a live task: the units `--all` covers."""
+    """Every unit with at least one live assignment on a live task: the units `--all` covers.
+    A placeholder that waits for a person to choose its units (各相关部门) is nobody to write to."""
     assigned = (select(Assignment.id).join(Task, Task.id == Assignment.task_id)
                 .where(Assignment.unit_id == Unit.id, Assignment.archived.is_(False), Task.archived.is_(False)))
-    query = _digest_unit_query().where(exists(assigned)).order_by(Jurisdiction.id, Unit.id)
+    query = (_digest_unit_query().where(exists(assigned), Unit.choose.is_(False))
+             .order_by(Jurisdiction.id, Unit.id))
     if jurisdiction:
         known = session.scalars(select(Jurisdiction.name).order_by(Jurisdiction.id)).all()
         if jurisdiction not in known:
@@ -122,20 +126,37 @@ def _live(query):
     return query.where(Assignment.archived.is_(False), Task.archived.is_(False))
 
 
+def _state(state_at: datetime | None):
+    """An assignment's status, percent and last update time: as they stand now (None), or as its
+    history had them at `state_at`, for a week that is over. Returns the three columns and what
+    the query must join for them (one correlated lookup of the last entry before `state_at`)."""
+    if state_at is None:
+        return (Assignment.status, Assignment.percent, Assignment.status_at), lambda query: query
+    then = aliased(StatusUpdate)
+    last = (select(func.max(StatusUpdate.id))
+            .where(StatusUpdate.assignment_id == Assignment.id, StatusUpdate.recorded_at < state_at)
+            .scalar_subquery())
+    columns = (func.coalesce(then.status, "not_started"), then.percent, then.recorded_at)
+    return columns, lambda query: query.outerjoin(then, then.id == last)
+
+
 def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: datetime,
-                     silent_before: datetime) -> UnitDigestRows:
+                     silent_before: datetime, state_at: datetime | None = None) -> UnitDigestRows:
     """Everything one unit's digest shows, in three statements: the unit's own assignments; the
     leads of its tasks and, on the tasks it leads, the other units' unfinished assignments with
     no update since `silent_before`; and the updates recorded in [since, until) on its own
-    assignments or on the tasks it leads (bounds are aware datetimes)."""
+    assignments or on the tasks it leads (bounds are aware datetimes). Statuses are as they stand
+    now, or with `state_at` as they stood then (a digest of a week that is over)."""
     # SQLite keeps instants as UTC wall-clock text, so bounds are compared in UTC on both engines
     since, until, silent_before = (t.astimezone(timezone.utc) for t in (since, until, silent_before))
-    own_query = _live(
+    state_at = state_at.astimezone(timezone.utc) if state_at is not None else None
+    (status, percent, status_at), joined = _state(state_at)
+    own_query = _live(joined(
         select(Assignment.id, Task.id, Plan.key, Plan.title,
                func.coalesce(Plan.period_start, Plan.published_on, Plan.written_on),
                Task.key, Task.title, Task.deadline_kind, Task.due_on, Task.deadline_rule, Task.deadline_phrase,
-               Assignment.role, Assignment.status, Assignment.percent, Assignment.status_at)
-        .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id)
+               Assignment.role, status, percent, status_at)
+        .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id))
         .where(Assignment.unit_id == unit_id)
     ).order_by(Plan.key, Task.position, Assignment.role)
     own = [OwnAssignment(*row) for row in session.execute(own_query)]
@@ -143,13 +164,12 @@ def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: dat
     mine = (select(Assignment.task_id).join(Task, Task.id == Assignment.task_id)
             .where(Assignment.unit_id == unit_id, Assignment.archived.is_(False), Task.archived.is_(False)))
     led = mine.where(Assignment.role == "lead")
+    (status, percent, status_at), joined = _state(state_at)
     # only the rows the digest shows: a big unit's tasks carry tens of thousands of partner rows
     silent = and_(Assignment.task_id.in_(led), Assignment.role != "lead", Assignment.unit_id != unit_id,
-                  Assignment.status != "done",
-                  or_(Assignment.status_at.is_(None), Assignment.status_at < silent_before))
-    others_query = (select(Assignment.task_id, Unit.id, Unit.name, Assignment.role, Assignment.status,
-                           Assignment.percent, Assignment.status_at)
-                    .join(Unit, Unit.id == Assignment.unit_id)
+                  status != "done", or_(status_at.is_(None), status_at < silent_before))
+    others_query = (joined(select(Assignment.task_id, Unit.id, Unit.name, Assignment.role, status, percent, status_at)
+                           .join(Unit, Unit.id == Assignment.unit_id))
                     .where(Assignment.task_id.in_(mine), Assignment.archived.is_(False),
                            or_(Assignment.role == "lead", silent))
                     .order_by(Assignment.task_id, Assignment.role, Assignment.position))
@@ -199,6 +219,7 @@ class PlanAssignment:
     status: str
     percent: int | None
     status_at: datetime | None
+    placeholder: bool = False  # a group still waiting for a person to choose its units (各相关部门)
     done_at: datetime | None = None  # when the current run of 已完成 began
 
 
@@ -208,8 +229,11 @@ class PlanReportRows:
     assignments: list[PlanAssignment]
 
 
-def plan_report_rows(session: Session, plan_key: str) -> PlanReportRows:
-    """A plan and every live assignment on it, in three statements."""
+def plan_report_rows(session: Session, plan_key: str,
+                     state_at: Callable[[str], datetime | None] | None = None) -> PlanReportRows:
+    """A plan and every live assignment on it, in three statements. Statuses as they stand now,
+    or as they stood at `state_at(the plan's time zone)` when that gives a moment (the report of a
+    week that is over)."""
     coordinator = aliased(Unit)
     header = session.execute(
         select(Plan.id, Plan.key, Plan.title, Plan.document_number, Jurisdiction.name, coordinator.name,
@@ -221,29 +245,35 @@ def plan_report_rows(session: Session, plan_key: str) -> PlanReportRows:
         known = "、".join(session.scalars(select(Plan.key).order_by(Plan.key)))
         raise NotFound(f"unknown plan {plan_key!r}; known plans: {known or '(none loaded)'}")
     plan = PlanHeader(*header)
+    moment = state_at(plan.timezone) if state_at is not None else None
+    then_utc = moment.astimezone(timezone.utc) if moment is not None else None
 
-    query = _live(
+    (status, percent, status_at), joined = _state(then_utc)
+    query = _live(joined(
         select(Assignment.id, Task.id, Task.key, Task.title, Task.deadline_kind, Task.due_on,
-               Unit.id, Unit.name, Assignment.role, Assignment.status, Assignment.percent, Assignment.status_at)
-        .join(Task, Task.id == Assignment.task_id).join(Unit, Unit.id == Assignment.unit_id)
+               Unit.id, Unit.name, Assignment.role, status, percent, status_at, Unit.choose)
+        .join(Task, Task.id == Assignment.task_id).join(Unit, Unit.id == Assignment.unit_id))
         .where(Task.plan_id == plan.id)
     ).order_by(Task.position, Assignment.role, Assignment.position)
     rows = [PlanAssignment(*row) for row in session.execute(query)]
 
     # An assignment became done at the first 已完成 after its last other status: a task reported
     # done, undone and done again counts from the second time.
+    # (Only an assignment done now has one: its last entry is 已完成, so no other status follows.)
     later = aliased(StatusUpdate)
+    then = [] if then_utc is None else [StatusUpdate.recorded_at < then_utc]
+    later_then = [] if then_utc is None else [later.recorded_at < then_utc]
     last_other = (select(func.max(later.id)).where(later.assignment_id == StatusUpdate.assignment_id,
-                                                   later.status != "done").scalar_subquery())
+                                                   later.status != "done", *later_then).scalar_subquery())
     done_query = (select(StatusUpdate.assignment_id, func.min(StatusUpdate.recorded_at))
                   .join(Assignment, Assignment.id == StatusUpdate.assignment_id)
                   .join(Task, Task.id == Assignment.task_id)
-                  .where(Task.plan_id == plan.id, Assignment.status == "done", StatusUpdate.status == "done",
-                         StatusUpdate.id > func.coalesce(last_other, 0))
+                  .where(Task.plan_id == plan.id, StatusUpdate.status == "done",
+                         StatusUpdate.id > func.coalesce(last_other, 0), *then)
                   .group_by(StatusUpdate.assignment_id))
     done_at = dict(session.execute(done_query).all())
     for row in rows:
-        row.done_at = done_at.get(row.assignment_id)
+        row.done_at = done_at.get(row.assignment_id) if row.status == "done" else None
     return PlanReportRows(plan, rows)
 
 

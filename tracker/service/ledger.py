@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import clock
 from ..deadlines import is_overdue, next_due
 from ..store.models import Assignment, Plan, Section, StatusUpdate, Task, Unit
-from . import get_plan
+from . import PlanSummary, UnitRef, get_plan
 
 
 @dataclass
@@ -93,7 +93,7 @@ def _latest_updates(session: Session, assignment_ids: list[int]) -> dict[int, St
     return {u.assignment_id: u for u in session.scalars(select(StatusUpdate).where(StatusUpdate.id.in_(newest)))}
 
 
-def _speaker(assignments: list[tuple[Assignment, str, str]], unit: Unit | None) -> tuple[Assignment, str] | None:
+def _speaker(assignments: list[tuple[Assignment, str, str]], unit: UnitRef | None) -> tuple[Assignment, str] | None:
     """Whose status a row shows: the unit's own (lead before responsible, as record_status
     picks), or for the whole plan the first-named lead, else the first responsible unit."""
     if unit is not None:
@@ -101,7 +101,7 @@ def _speaker(assignments: list[tuple[Assignment, str, str]], unit: Unit | None) 
     return assignments[0][:2] if assignments else None  # ordered lead first, then by position
 
 
-def ledger(session: Session, plan_key: str, unit: Unit | None = None, today: date | None = None) -> Ledger:
+def ledger(session: Session, plan_key: str, unit: UnitRef | None = None, today: date | None = None) -> Ledger:
     """A plan's live tasks in plan order, each with one status; with `unit`, only its tasks."""
     today = today or clock.today()
     plan = get_plan(session, plan_key)
@@ -165,13 +165,14 @@ class ProgressState:
     version: int | None = None
     status_at: datetime | None = None
     author: str | None = None
+    assignment_id: int | None = None
 
     @property
     def assigned(self) -> bool:
         return self.unit_id is not None
 
 
-def progress_states(session: Session, plan: Plan, unit: Unit | None) -> dict[str, ProgressState]:
+def progress_states(session: Session, plan: PlanSummary, unit: UnitRef | None) -> dict[str, ProgressState]:
     """Every task of the plan (archived ones too, so they can be named as such) with the
     assignment its ledger row showed: `unit`'s own (the one record_status updates), or for a
     whole-plan ledger the first lead's. Four statements."""
@@ -189,5 +190,5 @@ def progress_states(session: Session, plan: Plan, unit: Unit | None) -> dict[str
         last = latest.get(assignment.id)
         states[key] = ProgressState(key, archived, assignment.unit_id, name, assignment.status, assignment.percent,
                                     last.note if last else None, assignment.version, assignment.status_at,
-                                    last.author if last else None)
+                                    last.author if last else None, assignment.id)
     return states

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import TrackerError
+from ..errors import DatabaseError, TrackerError
 from . import schema
 
 # The newest migration, read from the migration files (store/schema.py), so a quick start-up
@@ -100,8 +101,17 @@ def ensure_schema(engine: Engine) -> bool:
     return True
 
 
+def database_error(exc: DBAPIError) -> DatabaseError:
+    """The driver's error as the project's own: its first line, without SQL or parameters."""
+    reason = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+    return DatabaseError(reason[0] if reason else type(exc.orig or exc).__name__)
+
+
 class Database:
-    """One database: its engine and a way to run one transaction."""
+    """One database: its engine and a way to run one transaction.
+
+    Driver errors stop here: whatever the session raises from the driver leaves as
+    tracker.errors.DatabaseError, so the front ends handle one error type of ours."""
 
     def __init__(self, url: str, *, migrate: bool = True):
         self.url = url
@@ -129,6 +139,8 @@ class Database:
         try:
             with session.begin():
                 yield session
+        except DBAPIError as exc:
+            raise database_error(exc) from exc
         finally:
             session.close()
 
@@ -138,6 +150,8 @@ class Database:
         session: Session = self._read_sessions()
         try:
             yield session
+        except DBAPIError as exc:
+            raise database_error(exc) from exc
         finally:
             session.rollback()
             session.close()

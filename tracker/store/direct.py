@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from . import schema
-from .tasklist import TaskRow, add_units, task_rows
+from .tasklist import TaskRow, add_units, sort_rows_by_due, task_rows
 from ..registry import local_form, normalise_name
 
 
@@ -31,7 +31,7 @@ JOIN "plan" p ON p.id = t.plan_id
 LEFT OUTER JOIN section s ON s.id = t.section_id
 WHERE a.unit_id = ? AND NOT a.archived AND NOT t.archived"""
 _ORDER = """
-ORDER BY t.deadline_kind = 'ongoing', t.due_on, p."key", t.position"""
+ORDER BY p."key", t.position"""
 _UNITS = """
 SELECT a.task_id, a.role, u.name FROM assignment a JOIN unit u ON u.id = a.unit_id
 WHERE a.task_id IN ({}) AND NOT a.archived ORDER BY a.task_id, a.role, a.position"""
@@ -134,7 +134,7 @@ def _read(reader: _Reader, unit_id: int, *, role, plan_key, overdue, due_within,
     records = reader.rows(sql + _ORDER, tuple(params))
     if reader.engine == "sqlite":
         records = [_typed(r) for r in records]
-    rows = task_rows(records, today, due_within)
+    rows = sort_rows_by_due(task_rows(records, today, due_within))  # by next due date, as the service sorts
     task_ids = list(dict.fromkeys(r.task_id for r in rows))
     for start in range(0, len(task_ids), _CHUNK):
         chunk = task_ids[start:start + _CHUNK]

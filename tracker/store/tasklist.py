@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Iterable
+from typing import Callable, Iterable, Sequence, TypeVar
 
 from ..deadlines import is_overdue, next_due
 from ..i18n import status_label
@@ -91,6 +91,37 @@ def task_rows(records: Iterable[tuple], today: date, due_within: int | None = No
         horizon = today + timedelta(days=due_within)
         rows = [r for r in rows if r.due_on is not None and today <= r.due_on <= horizon]
     return rows
+
+
+R = TypeVar("R")
+
+
+def _due_key(kind: str, due: date | None, status: str, by_status: bool) -> tuple:
+    # ongoing work (never due) and anything without a date go last
+    return ((status,) if by_status else ()) + (kind == "ongoing" or due is None, due or date.max)
+
+
+def sort_by_due(records: Sequence[R], today: date, *, key: Callable[[R], tuple],
+                by_status: bool = False) -> list[R]:
+    """`records` (in plan order) sorted by the date each is next due, for a page of a long list
+    whose rows are not read yet. `key` gives a record's (deadline kind, due on, rule, plan
+    period start, status); a rule's next occurrence is worked out once per rule and plan."""
+    next_dues: dict[tuple, date | None] = {}
+
+    def rank(record: R) -> tuple:
+        kind, due_on, rule, period_start, status = key(record)
+        signature = (kind, due_on, rule, period_start)
+        if signature not in next_dues:
+            next_dues[signature] = next_due(kind, due_on, rule, today, period_start)
+        return _due_key(kind, next_dues[signature], status, by_status)
+
+    return sorted(records, key=rank)  # stable: plan order among equals
+
+
+def sort_rows_by_due(rows: list[TaskRow], *, by_status: bool = False) -> list[TaskRow]:
+    """Rows (in plan order) sorted by the date each is next due (yearly duties by their next
+    occurrence, not their first), then plan order; by status first when asked."""
+    return sorted(rows, key=lambda r: _due_key(r.deadline_kind, r.due_on, r.status, by_status))
 
 
 def add_units(rows: list[TaskRow], records: Iterable[tuple[int, str, str]]) -> None:

@@ -1,7 +1,8 @@
 """The liaison's app: choose who you are, then your tasks, their detail, and the update form.
 
-Everything it reads or writes goes through tracker.service, always in a thread worker, never
-on the event loop; the rules (who may update what, conflicts) are the service's, and the app's
+Everything it reads or writes goes through one gateway (tracker.tui.gateway), in thread
+workers, never on the event loop; one Worker.StateChanged handler delivers the answers and
+shows the failures. The rules (who may update what, conflicts) are the service's, and the app's
 job is to show their answers plainly.
 """
 
@@ -9,42 +10,50 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import Worker
 
 from .. import clock
-from ..errors import Conflict, TrackerError
+from ..errors import Conflict, DatabaseError, NothingToUndo, PermissionDenied, TrackerError
 from ..service.database import Database
-from .identity import Ask, Identity
+from ..textwidth import printable
+from .gateway import Gateway
+from .identity import Ask, Identity, keymap
 from .screens.choose_unit import ChooseUnitScreen
 from .screens.help import HelpScreen
 from .screens.tasks import TasksScreen
-from .screens.update import UpdateScreen, UpdateTarget
-from ..textwidth import printable
+from .screens.update import UpdateScreen
 from .text import localise_bindings, plain, state, tr
 
 
 class TrackerApp(App):
     CSS_PATH = "tracker.tcss"
     BINDINGS = [
-        Binding("q", "quit", "退出"),
-        Binding("question_mark,f1", "help", "帮助"),
-        Binding("ctrl+p", "command_palette", "命令", show=False, priority=True),
+        Binding("q", "quit", "退出", id="app.quit"),
+        Binding("question_mark,f1", "help", "帮助", id="app.help"),
+        Binding("ctrl+p", "command_palette", "命令面板", show=False, priority=True, id="app.commands"),
     ]
 
     def __init__(self, db: Database, *, lang: str = "zh", start: Identity | Ask | None = None) -> None:
         super().__init__()
         localise_bindings(self, lang)
-        self.db = db
+        self.gateway = Gateway(self, db)
         self.lang = lang
-        self.identity: Identity | None = None
         self._start = start or Ask()
         self.title = tr("title", lang)
+        self.keymap_problem: str | None = None
+
+    @property
+    def identity(self) -> Identity | None:
+        return self.gateway.identity
 
     def on_mount(self) -> None:
+        mapping, self.keymap_problem = keymap()
+        if mapping:
+            self.set_keymap(mapping)
         if isinstance(self._start, Identity):
             self.show_tasks(self._start)
         else:
@@ -57,11 +66,13 @@ class TrackerApp(App):
             self.show_tasks(identity)
 
     def show_tasks(self, identity: Identity) -> None:
-        self.identity = identity
+        self.gateway.identity = identity
         if isinstance(self.screen, TasksScreen):
             self.switch_screen(TasksScreen())
         else:
             self.push_screen(TasksScreen())
+        if self.keymap_problem:
+            self.notify(self.keymap_problem, severity="warning", timeout=10)
 
     def whoami(self) -> str:
         me = self.identity
@@ -75,78 +86,63 @@ class TrackerApp(App):
             return
         self.push_screen(ChooseUnitScreen(Ask()), self._chosen)
 
-    # ------------------------------------------------------------------ messages
+    # ------------------------------------------------------------------ answers and failures
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one handler for every database worker: answers to their askers, failures shown."""
+        self.gateway.settled(event.worker)
 
     def say(self, text: str, *, error: bool = False) -> None:
         """One line under the list: what just happened, or why it did not."""
         try:
             line = self.screen.query_one("#message", Static)
         except Exception:  # a modal or the chooser: a toast instead
-            self.notify(printable(text), severity="error" if error else "information", markup=False)
+            if text:
+                self.notify(printable(text), severity="error" if error else "information", markup=False)
             return
         line.update(plain(text))
         line.set_class(error, "error")
         line.display = bool(text)
 
-    def report_failure(self, exc: Exception) -> None:
-        self.say(tr("failed", self.lang, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__), error=True)
+    def report_failure(self, exc: BaseException) -> None:
+        if isinstance(exc, DatabaseError):
+            text = tr("database_failed", self.lang, reason=exc.reason)
+        elif isinstance(exc, TrackerError):
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        else:  # a bug: say what it was rather than end the app
+            self.log.error(repr(exc))
+            text = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        self.say(tr("failed", self.lang, error=text), error=True)
 
-    # ------------------------------------------------------------------ writing
+    # ------------------------------------------------------------------ undo, from the list or the detail
 
-    def open_update(self, target: UpdateTarget, done: Callable) -> None:
-        self.push_screen(UpdateScreen(target, self.lang), done)
-
-    def undo(self, plan_key: str, task_key: str, unit_id: int, done: Callable[[], None]) -> None:
-        self._undo(plan_key, task_key, unit_id, done)
-
-    @work(thread=True, exclusive=True, group="undo")
-    def _undo(self, plan_key: str, task_key: str, unit_id: int, done: Callable[[], None]) -> None:
-        from ..errors import NothingToUndo, PermissionDenied
-        from ..service import undo_last
-        from ..service.tui import unit_by_id
-
+    def undo(self, asker, assignment_id: int, task_key: str, unit: str, done: Callable[[], None]) -> None:
         lang = self.lang
-        try:
-            with self.db.transaction() as session:
-                unit = unit_by_id(session, unit_id)
-                entry = undo_last(session, plan_key=plan_key, task_key=task_key, unit=unit,
-                                  by=self.identity.liaison, acting_unit=unit_by_id(session, self.identity.unit_id))
-        except Conflict as exc:
-            who = (exc.newer.author or exc.newer.unit) if exc.newer else "?"
-            self.call_from_thread(self.say, tr("undo_not_yours", lang, key=task_key, who=who), error=True)
-            return
-        except PermissionDenied:
-            self.call_from_thread(self.say, tr("denied", lang, unit=self._unit_name(unit_id)), error=True)
-            return
-        except NothingToUndo as exc:
-            key = "already_undone" if exc.already_undone else "nothing_to_undo"
-            self.call_from_thread(self.say, tr(key, lang, key=task_key), error=True)
-            return
-        except TrackerError as exc:
-            self.call_from_thread(self.say, tr("failed", lang, error=str(exc)), error=True)
-            return
-        except Exception as exc:
-            from sqlalchemy.exc import DBAPIError
 
-            if not isinstance(exc, DBAPIError):
-                raise
-            self.call_from_thread(self.report_failure, exc)
-            return
-        self.call_from_thread(self.say, tr("undone", lang, id=entry.undoes_id, key=task_key,
-                                           state=state(entry.status, entry.percent, lang)))
-        self.call_from_thread(done)
+        def undone(entry) -> None:
+            self.say(tr("undone", lang, id=entry.undoes_id, key=task_key, state=state(entry.status, entry.percent, lang)))
+            done()
 
-    def _unit_name(self, unit_id: int) -> str:
-        from ..service.tui import unit_by_id
+        def refused(exc: Exception) -> bool:
+            if isinstance(exc, Conflict):
+                who = (exc.newer.author or exc.newer.unit) if exc.newer else "?"
+                self.say(tr("undo_not_yours", lang, key=task_key, who=who), error=True)
+            elif isinstance(exc, PermissionDenied):
+                self.say(tr("denied", lang, unit=unit), error=True)
+            elif isinstance(exc, NothingToUndo):
+                self.say(tr("already_undone" if exc.already_undone else "nothing_to_undo", lang, key=task_key),
+                         error=True)
+            else:
+                return False
+            return True
 
-        with self.db.reading() as session:
-            return unit_by_id(session, unit_id).name
+        self.gateway.undo(asker, assignment_id, undone, refused)
 
     # ------------------------------------------------------------------ keys and commands
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.lang))
+            self.push_screen(HelpScreen(self.lang, self.screen))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # q types into the update form's fields; it must never throw the form away

@@ -1,8 +1,11 @@
-"""Who is at the keyboard: the unit (and liaison) the app acts as, and remembering it.
+"""Who is at the keyboard: the unit (and liaison) the app acts as, and remembering it; and the
+keys the liaison has remapped.
 
 A liaison is asked once; the answer is kept in `tui.toml` under the user's config folder
 (platformdirs' user_config_dir("tracker"); TRACKER_CONFIG_DIR moves it, for tests and for
-several liaisons sharing one account). Nothing here imports Textual.
+several liaisons sharing one account). The same file may hold a [keymap] table, binding id →
+keys, e.g. `"tasks.update" = "e,ctrl+u"` (the ids are listed in tracker/tui/text.py BINDINGS and
+on the help screen). Nothing here imports Textual.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import NotFound, TrackerError
+from ..errors import AmbiguousUnit, NotFound, TrackerError
 
 CONFIG_FILE = "tui.toml"
 
@@ -49,33 +52,73 @@ def config_path() -> Path:
     return config_dir() / CONFIG_FILE
 
 
-def remembered() -> tuple[dict, str | None]:
-    """The remembered answer as {unit, jurisdiction, liaison}, and a problem reading it, if any.
-    A broken file is not fatal: the app asks again and says why."""
+def _read_config() -> tuple[dict, str | None]:
     path = config_path()
     if not path.exists():
         return {}, None
     import tomlkit
 
     try:
-        data = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+        return tomlkit.parse(path.read_text(encoding="utf-8")).unwrap(), None
     except Exception as exc:  # TOML syntax error, unreadable bytes
         return {}, f"{path}: {exc}"
+
+
+def remembered() -> tuple[dict, str | None]:
+    """The remembered answer as {unit, jurisdiction, liaison}, and a problem reading it, if any.
+    A broken file is not fatal: the app asks again and says why."""
+    path = config_path()
+    data, problem = _read_config()
+    if problem or not data:
+        return {}, problem
     if not isinstance(data.get("unit"), str) or not data["unit"].strip():
         return {}, f"{path}: no unit name in it"
     return {k: data[k] for k in ("unit", "jurisdiction", "liaison") if isinstance(data.get(k), str)}, None
 
 
+def keymap() -> tuple[dict[str, str], str | None]:
+    """The liaison's own keys from tui.toml's [keymap] (binding id → "key" or "key1,key2"), and
+    a problem with it, if any: an unknown binding id or a value that is not a key string is
+    named, and the rest still applies."""
+    from .text import BINDINGS
+
+    data, problem = _read_config()
+    table = data.get("keymap", {})
+    if problem or not table:
+        return {}, problem
+    if not isinstance(table, dict):
+        return {}, f"{config_path()}: [keymap] must be a table of binding id = \"keys\""
+    mapping, wrong = {}, []
+    for binding_id, keys in table.items():
+        if binding_id in BINDINGS and isinstance(keys, str) and keys.strip():
+            mapping[binding_id] = ",".join(k.strip() for k in keys.split(",") if k.strip())
+        else:
+            wrong.append(binding_id)
+    if wrong:
+        return mapping, (f"{config_path()}: [keymap] {', '.join(wrong)}: unknown binding id or no key; "
+                         f"known ids: {', '.join(BINDINGS)}")
+    return mapping, None
+
+
 def remember(identity: Identity) -> Path:
+    """Write the identity into tui.toml, keeping what else the file holds (the [keymap])."""
     import tomlkit
 
+    path = config_path()
     doc = tomlkit.document()
-    doc.add(tomlkit.comment("The unit and liaison `tracker tui` acts as; delete this file to be asked again."))
-    doc["unit"] = identity.unit
+    try:
+        if path.exists():
+            doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    except Exception:  # a broken file is replaced by a good one
+        doc = tomlkit.document()
+    if not doc.body:
+        doc.add(tomlkit.comment("The unit and liaison `tracker tui` acts as; delete this file to be asked again."))
+    doc["unit"] = identity.unit  # tomlkit keeps plain keys ahead of the [keymap] table
     doc["jurisdiction"] = identity.jurisdiction
     if identity.liaison:
         doc["liaison"] = identity.liaison
-    path = config_path()
+    elif "liaison" in doc:
+        del doc["liaison"]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
@@ -100,14 +143,12 @@ def resolve(session, *, as_unit: str | None, jurisdiction: str | None, liaison: 
     if as_unit:
         try:
             unit = find_unit(session, as_unit, jurisdiction)
-        except NotFound:
-            raise
-        except TrackerError:  # several jurisdictions have it: let the liaison pick one
+        except AmbiguousUnit:  # several jurisdictions have it: let the liaison pick one
             return Ask(query=as_unit, liaison=liaison)
         saved, _ = remembered()
-        if liaison is None and saved.get("unit") == unit.name and saved.get("jurisdiction") == unit.jurisdiction.name:
+        if liaison is None and saved.get("unit") == unit.name and saved.get("jurisdiction") == unit.jurisdiction:
             liaison = saved.get("liaison")
-        return Identity(unit.id, unit.name, unit.jurisdiction.name, liaison)
+        return Identity(unit.id, unit.name, unit.jurisdiction, liaison)
     if jurisdiction:
         from ..service.tui import jurisdiction_names
 
@@ -122,4 +163,4 @@ def resolve(session, *, as_unit: str | None, jurisdiction: str | None, liaison: 
         unit = find_unit(session, saved["unit"], saved.get("jurisdiction"))
     except TrackerError as exc:  # remembered from another database
         return Ask(query=saved["unit"], liaison=liaison, notice=str(exc))
-    return Identity(unit.id, unit.name, unit.jurisdiction.name, liaison or saved.get("liaison"))
+    return Identity(unit.id, unit.name, unit.jurisdiction, liaison or saved.get("liaison"))

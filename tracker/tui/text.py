@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from datetime import datetime
+
 from textual.content import Content
 
+from .. import clock
 from ..textwidth import printable
 from ..i18n import status_label
 
@@ -43,6 +46,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "role_responsible": ("配合", "support"),
     "col_role_short": ("角色", "role"),
     "no_rows": ("没有符合条件的任务。", "No matching tasks."),
+    "empty_lead": ("{unit} 没有牵头的任务。", "{unit} leads no task."),
+    "empty_responsible": ("{unit} 没有配合的任务。", "{unit} supports no task."),
+    "empty_all": ("{unit} 没有承担任何任务。", "{unit} has no task."),
     # choosing who you are
     "choose_unit": ("你是哪个单位的联络员?", "Which unit are you the liaison for?"),
     "unit_placeholder": ("输入单位名称、简称或别名", "type a unit's name, short name or alias"),
@@ -97,6 +103,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "undo_not_yours": ("{key} 最新一条由 {who} 记录,不是你的,未撤销。", "The latest update on {key} is {who}'s, not yours; nothing was undone."),
     "already_undone": ("{key} 最新一条已是撤销记录;请直接记录新的进展。", "The latest entry on {key} is already an undo; record a new update instead."),
     "failed": ("出错:{error}", "Error: {error}"),
+    "database_failed": ("数据库出错\uff1a{reason}", "database: {reason}"),
     "pick_row": ("先选中一项任务。", "Select a task first."),
     # plan tree
     "tree_tasks": ("{n} 项", "{n} tasks"),
@@ -105,7 +112,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "tree_mine": ("本单位{role}", "us: {role}"),
     # help
     "help_title": ("按键", "Keys"),
-    "help_close": ("按 Esc 或 ? 关闭", "Esc or ? closes this"),
+    "help_close": ("按 Esc 或 ? 关闭。改键\uff1a在 {path} 的 [keymap] 中写 编号 = \"键\"",
+                   "Esc or ? closes this. Remap a key: id = \"key\" under [keymap] in {path}"),
+    "no_unit_chosen": ("未选择单位\uff0c已退出。下次运行 tracker tui 再选择\uff0c或用 tracker tui --as 单位名称。",
+                       "No unit chosen; tracker closed. Run tracker tui again to choose, or tracker tui --as UNIT."),
+    "no_terminal": ("tracker tui 需要在终端中运行\uff08标准输入和输出都须是终端\uff09。在脚本中请用 tracker tasks、tracker status set。",
+                    "tracker tui needs a terminal (standard input and output must both be one). "
+                    "In scripts use tracker tasks and tracker status set."),
     # command palette
     "connected_as": ("你以 {unit} 联络员 {liaison} 的身份连接数据库\uff0c不能更换单位",
                      "You are connected as {liaison} of {unit}; the unit cannot be changed"),
@@ -123,33 +136,46 @@ _TEXT: dict[str, tuple[str, str]] = {
     "cmd_quit_help": ("关闭 tracker", "Close tracker"),
 }
 
-# (keys, Chinese description) → English; also the text of the help screen
-KEYS: list[tuple[str, str, str]] = [
-    ("/", "筛选", "filter"),
-    ("Esc", "清除筛选 / 返回", "clear filter / back"),
-    ("Enter e", "更新进展", "record progress"),
-    ("d 空格", "任务详情", "task detail"),
-    ("u", "撤销我的上一次更新", "undo my last update"),
-    ("s", "排序:截止日期 / 状态", "sort: deadline / status"),
-    ("1 2 3 4", "牵头 / 配合 / 全部 / 计划", "I lead / I support / all / plans"),
-    ("r", "刷新", "refresh"),
-    ("Tab PgDn", "详情中:移到页面,翻到进展记录", "in the detail: to the page, down to the history"),
-    ("Ctrl+S", "保存(更新窗口中)", "save (in the update form)"),
-    ("Ctrl+P", "命令面板", "command palette"),
-    ("? F1", "帮助", "help"),
-    ("q", "退出", "quit"),
-]
-
-_BINDING_EN = {
-    "退出": "quit", "帮助": "help", "筛选": "filter", "清除": "clear", "排序": "sort", "更新": "update",
-    "详情": "detail", "撤销": "undo", "刷新": "refresh", "返回": "back", "保存": "save", "取消": "cancel",
-    "命令": "commands",
+# Every key binding's description, by binding id (the id a user names in tui.toml's [keymap]).
+# The footer shows the short one; the help screen lists every live binding with it.
+BINDINGS: dict[str, tuple[str, str]] = {
+    "app.quit": ("退出", "quit"),
+    "app.help": ("帮助", "help"),
+    "app.commands": ("命令面板", "command palette"),
+    "tasks.filter": ("筛选", "filter"),
+    "tasks.clear_filter": ("清除筛选", "clear filter"),
+    "tasks.update": ("更新", "update"),
+    "tasks.detail": ("详情", "detail"),
+    "tasks.undo": ("撤销", "undo"),
+    "tasks.sort": ("排序", "sort"),
+    "tasks.refresh": ("刷新", "refresh"),
+    "tasks.tab_lead": ("牵头", "I lead"),
+    "tasks.tab_responsible": ("配合", "I support"),
+    "tasks.tab_all": ("全部", "all"),
+    "tasks.tab_plans": ("计划", "plans"),
+    "detail.back": ("返回", "back"),
+    "detail.update": ("更新", "update"),
+    "detail.undo": ("撤销", "undo"),
+    "detail.refresh": ("刷新", "refresh"),
+    "update.cancel": ("取消", "cancel"),
+    "update.save": ("保存", "save"),
+    "choose.back": ("返回", "back"),
+    "choose.down": ("下一个", "next"),
+    "choose.up": ("上一个", "previous"),
+    "help.close": ("关闭", "close"),
 }
 
 
 def tr(name: str, lang: str = "zh", /, **kwargs) -> str:
     zh, en = _TEXT[name]
     return (en if lang == "en" else zh).format(**kwargs)
+
+
+def local_time(moment: datetime | None, tz: str = clock.DEFAULT_TIMEZONE) -> str:
+    """A stored instant as the plan's local time, to the minute."""
+    if moment is None:
+        return "—"
+    return clock.local(moment, tz).strftime("%Y-%m-%d %H:%M")
 
 
 def plain(text: str) -> Content:
@@ -166,15 +192,20 @@ def state(status: str, percent: int | None, lang: str) -> str:
     return status_label(status, lang) + (f" {percent}%" if percent is not None else "")
 
 
+def binding_description(binding_id: str | None, lang: str, fallback: str = "") -> str:
+    zh_en = BINDINGS.get(binding_id or "")
+    if zh_en is None:
+        return fallback
+    return zh_en[1] if lang == "en" else zh_en[0]
+
+
 def localise_bindings(node, lang: str) -> None:
-    """Give `node`'s key bindings their English descriptions.
+    """Give `node`'s key bindings their descriptions in the interface's language, by binding id.
 
     Textual reads descriptions from the node's binding map, built from the class's BINDINGS
     when the node is created; replacing the map's entries is the one place to do it, because
     the language is chosen at run time (`--lang`). Textual is pinned to an exact version, and
     the English snapshot test shows the footer, so a change there is caught."""
-    if lang == "zh":
-        return
     for key, bindings in node._bindings.key_to_bindings.items():
         node._bindings.key_to_bindings[key] = [
-            replace(b, description=_BINDING_EN.get(b.description, b.description)) for b in bindings]
+            replace(b, description=binding_description(b.id, lang, b.description)) for b in bindings]

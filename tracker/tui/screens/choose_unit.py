@@ -8,7 +8,6 @@ remembered in the user's config folder.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -29,9 +28,9 @@ class ChooseUnitScreen(Screen):
     # Up and Down move through the list while typing goes on in the box above it; Enter takes
     # the highlighted one. Focus never has to move, so fast typists lose no keys.
     BINDINGS = [
-        Binding("escape", "back", "返回"),
-        Binding("down", "move(1)", show=False),
-        Binding("up", "move(-1)", show=False),
+        Binding("escape", "back", "返回", id="choose.back"),
+        Binding("down", "move(1)", "下一个", show=False, id="choose.down"),
+        Binding("up", "move(-1)", "上一个", show=False, id="choose.up"),
     ]
 
     def __init__(self, ask: Ask) -> None:
@@ -59,20 +58,7 @@ class ChooseUnitScreen(Screen):
         localise_bindings(self, self.app.lang)
         self.query_one("#choose-liaison").display = False
         self.query_one("#unit-query", Input).focus()
-        self._fetch_units()
-
-    @work(thread=True, exclusive=True, group="units")
-    def _fetch_units(self) -> None:
-        from ...service import list_units
-
-        app = self.app
-        try:
-            with app.db.reading() as session:
-                units = [u for u in list_units(session, self.ask.jurisdiction) if u.kind != "group"]
-        except Exception as exc:
-            app.call_from_thread(app.report_failure, exc)
-            return
-        app.call_from_thread(self._show_units, units)
+        self.app.gateway.units(self, self.ask.jurisdiction, self._show_units)
 
     def _show_units(self, units: list[UnitSummary]) -> None:
         self.units = units
@@ -168,5 +154,5 @@ class ChooseUnitScreen(Screen):
             self.set_focus(self.query_one("#unit-query", Input))
         elif self.app.identity is not None:
             self.dismiss(None)
-        else:
-            self.app.exit()
+        else:  # first start, nobody chosen: leave, and say so on the terminal left behind
+            self.app.exit(return_code=0, message=tr("no_unit_chosen", self.app.lang))

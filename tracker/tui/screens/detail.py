@@ -7,10 +7,7 @@ plan's coordinating unit may pick any row); u undoes your last update on that ro
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -18,25 +15,21 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ... import clock
-from ...textwidth import fit, printable
+from ...deadlines import describe_rule
+from ...errors import PermissionDenied
+from ...textwidth import fit, printable, width
 from ...i18n import t
-from ...service import TaskDetail
-from ..text import localise_bindings, plain, state, tr
-from .update import UpdateTarget
-
-
-def local_time(moment: datetime | None, tz: str = "Asia/Shanghai") -> str:
-    if moment is None:
-        return "—"
-    return clock.local(moment, tz).strftime("%Y-%m-%d %H:%M")
+from ...service import AssignmentView, TaskDetail
+from ..text import local_time, localise_bindings, plain, state, tr
+from .update import UpdateScreen, UpdateTarget
 
 
 class TaskDetailScreen(Screen):
     BINDINGS = [
-        Binding("escape", "back", "返回"),
-        Binding("e", "update", "更新"),
-        Binding("u", "undo", "撤销"),
-        Binding("r", "refresh", "刷新"),
+        Binding("escape", "back", "返回", id="detail.back"),
+        Binding("e", "update", "更新", id="detail.update"),
+        Binding("u", "undo", "撤销", id="detail.undo"),
+        Binding("r", "refresh", "刷新", id="detail.refresh"),
     ]
 
     def __init__(self, plan_key: str, task_key: str) -> None:
@@ -70,20 +63,7 @@ class TaskDetailScreen(Screen):
     # ------------------------------------------------------------------ loading
 
     def load(self) -> None:
-        self._fetch()
-
-    @work(thread=True, exclusive=True, group="detail")
-    def _fetch(self) -> None:
-        from ...service import task_detail
-
-        app = self.app
-        try:
-            with app.db.reading() as session:
-                detail = task_detail(session, self.plan_key, self.task_key)
-        except Exception as exc:
-            app.call_from_thread(app.report_failure, exc)
-            return
-        app.call_from_thread(self._show, detail)
+        self.app.gateway.task_detail(self, self.plan_key, self.task_key, self._show)
 
     def _show(self, detail: TaskDetail) -> None:
         lang = self.app.lang
@@ -115,6 +95,7 @@ class TaskDetailScreen(Screen):
     def _meta(self, detail: TaskDetail, lang: str) -> Text:
         meta = Text()
         meta.append(f"{tr('plan', lang)}: ", style="dim")
+        meta.append(f"{detail.plan_key}  ", style="bold")
         meta.append(printable(detail.plan_title + (f"({detail.document_number})" if detail.document_number else "")))
         if detail.section:
             meta.append(f"\n{tr('section', lang)}: ", style="dim")
@@ -123,8 +104,6 @@ class TaskDetailScreen(Screen):
         if detail.deadline_kind == "ongoing":
             meta.append(t("ongoing_deadline", lang))
         elif detail.due_on:
-            from ... import clock
-
             meta.append(detail.due_on.isoformat())
             days = (detail.due_on - clock.today()).days
             open_work = any(a.status != "done" for a in detail.assignments)
@@ -136,14 +115,16 @@ class TaskDetailScreen(Screen):
         if detail.deadline_phrase:
             meta.append(printable("  " + tr("phrase", lang, phrase=detail.deadline_phrase)), style="dim")
         if detail.deadline_rule:
-            meta.append(printable("  " + tr("rule", lang, rule=detail.deadline_rule)), style="dim")
+            meta.append(printable("  " + tr("rule", lang, rule=describe_rule(detail.deadline_rule, lang))), style="dim")
         return meta
 
     def _fill_units(self, detail: TaskDetail, lang: str, keep: int | None) -> None:
         table = self.query_one("#units", DataTable)
         table.clear(columns=True)
-        room = max(10, self.size.width - 69)  # what the fixed columns, their padding and the margins leave
-        for key, label, w in (("role", tr("col_role", lang), 8), ("unit", tr("col_unit", lang), 16),
+        unit_w = self._unit_width([a.unit + (f"({a.via_group})" if a.via_group else "") for a in detail.assignments])
+        # what the other columns, the cells' padding and the margins leave goes to the note
+        room = max(10, self.size.width - (8 + 15 + 16 + unit_w + 10 + 4))
+        for key, label, w in (("role", tr("col_role", lang), 8), ("unit", tr("col_unit", lang), unit_w),
                               ("status", tr("status", lang), 15),
                               ("updated", tr("col_time", lang), 16), ("note", tr("col_note", lang), room)):
             table.add_column(label, width=w, key=key)
@@ -157,7 +138,7 @@ class TaskDetailScreen(Screen):
             unit = a.unit + (f"({a.via_group})" if a.via_group else "")
             cells = [role, unit, state(a.status, a.percent, lang), local_time(a.status_at) if a.status_at else "—",
                      a.last_note or ""]
-            widths = [8, 16, 15, 16, room]
+            widths = [8, unit_w, 15, 16, room]
             table.add_row(*[Text(fit(c, w), style=style, no_wrap=True) for c, w in zip(cells, widths)],
                           key=str(a.unit_id))
             if a.unit_id == (keep if keep is not None else mine):
@@ -165,21 +146,28 @@ class TaskDetailScreen(Screen):
         if detail.assignments:
             table.move_cursor(row=cursor, animate=False)
 
+    def _unit_width(self, names: list[str]) -> int:
+        """Unit names whole when the screen has room (a third of it at most), 16 cells at least."""
+        return max(16, min(max((width(n) for n in names), default=16), self.size.width // 3))
+
     def _fill_history(self, detail: TaskDetail, lang: str) -> None:
         table = self.query_one("#history", DataTable)
         table.clear(columns=True)
-        room = max(10, self.size.width - 71)
-        widths = [16, 16, 15, 10, room]
+        unit_w = self._unit_width([e.unit for e in detail.history])
+        room = max(10, self.size.width - (16 + unit_w + 15 + 10 + 10 + 4))
+        widths = [16, unit_w, 15, 10, room]
         for key, label, w in zip(("time", "unit", "status", "by", "note"),
                                  (tr("col_time", lang), tr("col_unit", lang), tr("status", lang), tr("col_by", lang),
                                   tr("col_hnote", lang)), widths):
             table.add_column(label, width=w, key=key)
         for entry in reversed(detail.history):  # newest first: what a liaison wants to see
             note = entry.note or ""
-            if entry.undoes_id is not None:
-                note = tr("undo_note", lang, id=entry.undoes_id)
-            cells = [local_time(entry.recorded_at), entry.unit, state(entry.status, entry.percent, lang),
-                     entry.author or "", note]
+            if entry.undoes_id is not None:  # an undo restores the note before it too: say it is an undo
+                note = tr("undo_note", lang, id=entry.undoes_id) + (f" · {note}" if note else "")
+            by = entry.author or ""
+            if entry.acting_unit and entry.acting_unit != entry.unit:  # recorded by the coordinating unit
+                by = f"{by}({entry.acting_unit})" if by else entry.acting_unit
+            cells = [local_time(entry.recorded_at), entry.unit, state(entry.status, entry.percent, lang), by, note]
             table.add_row(*[Text(fit(c, w), no_wrap=True) for c, w in zip(cells, widths)], key=str(entry.id))
         if not detail.history:
             table.add_row(Text(tr("no_history", lang)), "", "", "", "")
@@ -193,7 +181,7 @@ class TaskDetailScreen(Screen):
         row = min(max(table.cursor_row, 0), len(self.detail.assignments) - 1)
         return self.detail.assignments[row].unit_id
 
-    def selected_assignment(self):
+    def selected_assignment(self) -> AssignmentView | None:
         unit_id = self.selected_unit_id()
         if unit_id is None:
             return None
@@ -209,28 +197,19 @@ class TaskDetailScreen(Screen):
         if assignment is None:
             self.app.say(tr("not_assigned", self.app.lang, unit=self.app.identity.unit))
             return
-        self._check_then_open(assignment)
-
-    @work(thread=True, exclusive=True, group="check")
-    def _check_then_open(self, assignment) -> None:
-        from ...errors import PermissionDenied
-        from ...service.tui import check_may_update, unit_by_id
-
-        app = self.app
-        try:
-            with app.db.reading() as session:
-                check_may_update(session, plan_key=self.plan_key, task_key=self.task_key,
-                                 unit=unit_by_id(session, assignment.unit_id),
-                                 acting_unit=unit_by_id(session, app.identity.unit_id))
-        except PermissionDenied:
-            app.call_from_thread(app.say, tr("denied", app.lang, unit=assignment.unit), error=True)
-            return
-        except Exception as exc:
-            app.call_from_thread(app.report_failure, exc)
-            return
+        # the permission is asked first, so a liaison is not left typing into a form that cannot be saved
         target = UpdateTarget(self.plan_key, self.task_key, self.detail.title, assignment.unit_id, assignment.unit,
                               assignment.assignment_id, assignment.version, assignment.status, assignment.percent)
-        app.call_from_thread(self.app.open_update, target, self._after_write)
+
+        def refused(exc: Exception) -> bool:
+            if isinstance(exc, PermissionDenied):
+                self.app.say(tr("denied", self.app.lang, unit=assignment.unit), error=True)
+                return True
+            return False
+
+        self.app.gateway.check_may_update(
+            self, assignment.assignment_id,
+            lambda _: self.app.push_screen(UpdateScreen(target, self.app.lang), self._after_write), refused)
 
     def _after_write(self, saved) -> None:
         if saved is not None:
@@ -242,7 +221,7 @@ class TaskDetailScreen(Screen):
         assignment = self.selected_assignment()
         if assignment is None:
             return
-        self.app.undo(self.plan_key, self.task_key, assignment.unit_id, self._after_undo)
+        self.app.undo(self, assignment.assignment_id, self.task_key, assignment.unit, self._after_undo)
 
     def _after_undo(self) -> None:
         self.changed = True

@@ -15,7 +15,8 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 from ..text import localise_bindings, plain, state, tr
 from ..widgets.plan_tree import PlanTree
 from ..widgets.task_table import MAX_ROWS, TaskTable
-from .update import UpdateTarget
+from .detail import TaskDetailScreen
+from .update import UpdateScreen, UpdateTarget
 
 TABS = (("lead", "lead"), ("responsible", "responsible"), ("all", None))
 ORDERS = ("deadline", "status")
@@ -23,17 +24,17 @@ ORDERS = ("deadline", "status")
 
 class TasksScreen(Screen):
     BINDINGS = [
-        Binding("slash", "focus_filter", "筛选"),
-        Binding("escape", "clear_filter", "清除", show=False),
-        Binding("e", "update", "更新"),
-        Binding("d,space", "detail", "详情"),
-        Binding("u", "undo", "撤销"),
-        Binding("s", "sort", "排序"),
-        Binding("r", "refresh", "刷新", show=False),
-        Binding("1", "tab('lead')", show=False),
-        Binding("2", "tab('responsible')", show=False),
-        Binding("3", "tab('all')", show=False),
-        Binding("4", "tab('plans')", show=False),
+        Binding("slash", "focus_filter", "筛选", id="tasks.filter"),
+        Binding("escape", "clear_filter", "清除筛选", show=False, id="tasks.clear_filter"),
+        Binding("e", "update", "更新", id="tasks.update"),
+        Binding("d,space", "detail", "详情", id="tasks.detail"),
+        Binding("u", "undo", "撤销", id="tasks.undo"),
+        Binding("s", "sort", "排序", id="tasks.sort"),
+        Binding("r", "refresh", "刷新", show=False, id="tasks.refresh"),
+        Binding("1", "tab('lead')", "牵头", show=False, id="tasks.tab_lead"),
+        Binding("2", "tab('responsible')", "配合", show=False, id="tasks.tab_responsible"),
+        Binding("3", "tab('all')", "全部", show=False, id="tasks.tab_all"),
+        Binding("4", "tab('plans')", "计划", show=False, id="tasks.tab_plans"),
     ]
 
     def __init__(self) -> None:
@@ -100,14 +101,37 @@ class TasksScreen(Screen):
         lang = self.app.lang
         if table is None:
             count.update(plain(""))
+            if self.showing() in self._empty_messages():
+                self.app.say("")
             return
         if table.matched is None or table.total is None:
             count.update(plain(tr("loading", lang)))
             return
         text = f"{table.matched:,} / {table.total:,} · {tr('sort_' + table.order, lang)}"
+        if not table.shows_plan and (row := table.selected()) is not None:
+            text = f"{table.plan_label(row)} · {text}"  # too narrow for a plan column: the row's plan here
         if table.matched > MAX_ROWS and len(table.loaded) >= MAX_ROWS:
             text = tr("capped", lang, n=f"{MAX_ROWS:,}") + " · " + text
         count.update(plain(text))
+        self._say_if_empty(table)
+
+    def _say_if_empty(self, table: TaskTable) -> None:
+        """An empty tab says why, every time it is shown: nothing matches the filter, or the unit
+        has no task in that role; the line goes once the tab has rows."""
+        lang = self.app.lang
+        if table.matched == 0:
+            self.app.say(tr("no_rows", lang) if table.search else
+                         tr(f"empty_{table.id.removeprefix('table-')}", lang, unit=self.app.identity.unit))
+        elif self.showing() in self._empty_messages():
+            self.app.say("")
+
+    def _empty_messages(self) -> set[str]:
+        lang, unit = self.app.lang, self.app.identity.unit
+        return {tr("no_rows", lang), *(tr(f"empty_{pane}", lang, unit=unit) for pane, _ in TABS)}
+
+    def showing(self) -> str:
+        line = self.query_one("#message", Static)
+        return str(line.render()) if line.display else ""
 
     def on_task_table_counted(self, event: TaskTable.Counted) -> None:
         if self.first_count and event.table.role == "lead":
@@ -117,12 +141,10 @@ class TasksScreen(Screen):
                 return
         if event.table is self.active_table():
             self.show_count()
-        if event.table is self.active_table():
-            empty = tr("no_rows", self.app.lang)
-            if event.table.matched == 0:
-                self.app.say(empty)
-            elif str(self.query_one("#message", Static).render()) == empty:
-                self.app.say("")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.active_table():
+            self.show_count()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id
@@ -200,7 +222,7 @@ class TasksScreen(Screen):
         me = self.app.identity
         target = UpdateTarget(row.plan_key, row.key, row.title, me.unit_id, me.unit, row.assignment_id, row.version,
                               row.status, row.percent)
-        self.app.open_update(target, lambda saved: self._after_write(saved, row.key))
+        self.app.push_screen(UpdateScreen(target, self.app.lang), lambda saved: self._after_write(saved, row.key))
 
     def _after_write(self, saved, task_key: str) -> None:
         if saved is not None:
@@ -212,7 +234,8 @@ class TasksScreen(Screen):
         row = self.selected_row()
         if row is None:
             return
-        self.app.undo(row.plan_key, row.key, self.app.identity.unit_id, lambda: self.refresh_tables(keep_cursor=True))
+        self.app.undo(self, row.assignment_id, row.key, self.app.identity.unit,
+                      lambda: self.refresh_tables(keep_cursor=True))
 
     def action_detail(self) -> None:
         row = self.selected_row()
@@ -223,8 +246,6 @@ class TasksScreen(Screen):
         self.open_detail(event.plan_key, event.task_key)
 
     def open_detail(self, plan_key: str, task_key: str) -> None:
-        from .detail import TaskDetailScreen
-
         def back(changed) -> None:
             if changed:
                 self.refresh_tables(keep_cursor=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
@@ -20,7 +19,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 from ...textwidth import fit
 from ...errors import Conflict, PermissionDenied, TrackerError
 from ...i18n import STATUSES, status_label
-from ..text import localise_bindings, plain, state, tr
+from ..text import local_time, localise_bindings, plain, state, tr
 
 
 @dataclass
@@ -38,18 +37,12 @@ class UpdateTarget:
     percent: int | None
 
 
-def when(moment) -> str:
-    from .detail import local_time
-
-    return local_time(moment)
-
-
 class UpdateScreen(ModalScreen):
     """Dismissed with the saved HistoryEntry, or None when cancelled."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "取消"),
-        Binding("ctrl+s", "save", "保存", priority=True),
+        Binding("escape", "cancel", "取消", id="update.cancel"),
+        Binding("ctrl+s", "save", "保存", priority=True, id="update.save"),
     ]
 
     def __init__(self, target: UpdateTarget, lang: str) -> None:
@@ -130,50 +123,31 @@ class UpdateScreen(ModalScreen):
 
     # ------------------------------------------------------------------ saving
 
-    @work(thread=True, exclusive=True, group="save")
     def _save(self, status: str, percent: int | None, note: str | None, version: int) -> None:
-        from ...service import record_status
-        from ...service.tui import assignment_state, unit_by_id
+        self.app.gateway.record_status(self, self.target.assignment_id, status=status, percent=percent, note=note,
+                                       version=version, reply=self.dismiss, refused=self._refused)
 
-        app, t = self.app, self.target
-        try:
-            with app.db.transaction() as session:
-                unit = unit_by_id(session, t.unit_id)
-                acting = unit_by_id(session, app.identity.unit_id)
-                entry = record_status(session, plan_key=t.plan_key, task_key=t.task_key, unit=unit, status=status,
-                                      percent=percent, note=note, by=app.identity.liaison, acting_unit=acting,
-                                      expected_version=version)
-        except Conflict as exc:
-            with app.db.reading() as session:
-                now = assignment_state(session, t.assignment_id)
-            app.call_from_thread(self._conflict, exc.newer, now)
-            return
-        except PermissionDenied:
-            app.call_from_thread(self._refused, tr("denied", self.lang, unit=t.unit))
-            return
-        except Exception as exc:
-            from sqlalchemy.exc import DBAPIError
-
-            if not isinstance(exc, (TrackerError, DBAPIError)):
-                raise
-            app.call_from_thread(self._refused, tr("failed", self.lang, error=str(exc).splitlines()[0]))
-            return
-        app.call_from_thread(self.dismiss, entry)
-
-    def _refused(self, text: str) -> None:
+    def _refused(self, exc: Exception) -> bool:
         self.saving = False
-        self.say(text)
+        if isinstance(exc, Conflict):
+            self._conflict(exc.newer, exc.state)
+        elif isinstance(exc, PermissionDenied):
+            self.say(tr("denied", self.lang, unit=self.target.unit))
+        elif isinstance(exc, TrackerError):
+            self.say(tr("failed", self.lang, error=str(exc).splitlines()[0]))
+        else:
+            return False
+        return True
 
     def _conflict(self, newer, now) -> None:
-        self.saving = False
         self.version = now.version  # the next save knowingly records on top of the newer update
         lang = self.lang
         if newer is not None:
             who = newer.author or newer.unit
-            moment = when(newer.recorded_at)
+            moment = local_time(newer.recorded_at)
             latest = state(newer.status, newer.percent, lang) + (f"「{newer.note}」" if newer.note else "")
         else:
-            who, moment, latest = "?", when(now.status_at), state(now.status, now.percent, lang)
+            who, moment, latest = "?", local_time(now.status_at), state(now.status, now.percent, lang)
         self.say(tr("conflict", lang, who=who, when=moment, state=latest), error=False)
         self.query_one("#update-for", Static).update(
             plain(tr("update_for", lang, unit=self.target.unit, current=state(now.status, now.percent, lang))))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -47,18 +46,8 @@ class PlanTree(Tree[Place]):
         self._filled.clear()
         self._fetch_plans()
 
-    @work(thread=True, exclusive=True, group="plans")
     def _fetch_plans(self) -> None:
-        from ...service import list_plans
-
-        app = self.app
-        try:
-            with app.db.reading() as session:
-                plans = [p for p in list_plans(session) if p.jurisdiction == app.identity.jurisdiction]
-        except Exception as exc:
-            app.call_from_thread(app.report_failure, exc)
-            return
-        app.call_from_thread(self._show_plans, plans)
+        self.app.gateway.my_plans(self, self._show_plans)
 
     def _show_plans(self, plans) -> None:
         self.clear()
@@ -79,19 +68,9 @@ class PlanTree(Tree[Place]):
         self._filled.add(place)
         self._fetch_level(event.node, place)
 
-    @work(thread=True, group="level")
     def _fetch_level(self, node: TreeNode[Place], place: Place) -> None:
-        from ...service.tui import plan_outline, unit_by_id
-
-        app = self.app
-        try:
-            with app.db.reading() as session:
-                unit = unit_by_id(session, app.identity.unit_id)
-                sections, tasks = plan_outline(session, place.plan_key, place.key, unit)
-        except Exception as exc:
-            app.call_from_thread(app.report_failure, exc)
-            return
-        app.call_from_thread(self._show_level, node, place, sections, tasks)
+        self.app.gateway.outline(self, place.plan_key, place.key,
+                                 lambda answer: self._show_level(node, place, *answer))
 
     def _show_level(self, node: TreeNode[Place], place: Place, sections, tasks) -> None:
         lang = self.app.lang

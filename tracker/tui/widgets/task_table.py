@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
-from textual import work
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -37,7 +36,7 @@ def row_colour(row: TaskRow) -> str | None:
         traffic_light(row.status, row.overdue, row.days_left))
 
 
-def local_date(moment: datetime | None, tz: str = "Asia/Shanghai") -> str:
+def local_date(moment: datetime | None, tz: str = clock.DEFAULT_TIMEZONE) -> str:
     if moment is None:
         return "—"
     return clock.local(moment, tz).strftime("%Y-%m-%d")
@@ -66,21 +65,39 @@ class Column:
     width: int
 
 
-def columns_for(total: int, lang: str, with_role: bool = False) -> list[Column]:
+def plan_labels(plan_keys) -> dict[str, str]:
+    """Each plan key shortened to the leading parts (two at least) that no other of these plans
+    starts with: qingdao-2020-service-clusters and qingdao-2024-municipal-clusters become
+    qingdao-2020 and qingdao-2024, so two 3.1.1 rows of different plans read apart."""
+    keys = sorted(set(plan_keys))
+    labels = {}
+    for key in keys:
+        parts = key.split("-")
+        for n in range(min(2, len(parts)), len(parts) + 1):
+            label = "-".join(parts[:n])
+            if not any(other != key and (other == label or other.startswith(label + "-")) for other in keys):
+                break
+        labels[key] = label
+    return labels
+
+
+def columns_for(total: int, lang: str, with_role: bool = False, plan_w: int = 12) -> list[Column]:
     """The columns that fit `total` cells. At 80 cells: key, task, deadline, days left, status
-    (and the role, on the tab that mixes roles); wider terminals add the last update, then the
-    plan. The task text takes what is left."""
+    (and the role, on the tab that mixes roles); a 100-column terminal adds the plan (`plan_w`
+    cells: its short label), a 120-column one the last update. The task text takes what is left."""
     status_w = max(width(state(code, 100, lang)) for code in STATUSES)
     days_w = max(width(tr("days_overdue", lang, n=1000)), width(tr("due_today", lang)))
     role_w = max(width(tr("role_lead", lang)), width(tr("role_responsible", lang)), width(tr("col_role_short", lang)))
     fixed = [Column("key", tr("col_key", lang), 7), Column("deadline", tr("col_deadline", lang), 10),
              Column("days", tr("col_days", lang), days_w), Column("status", tr("col_status", lang), status_w)]
     extra = []
-    if total >= 100:
+    # `total` is the table's width: a terminal's, less the scrollbar's gutter and the border
+    if total >= 116:
         extra.append(Column("updated", tr("col_updated", lang), 10))
-    plan_w = 0
-    if total >= 140:
-        plan_w = min(32, (total - 120) // 2 + 10)
+    if total >= 96:
+        plan_w = max(width(tr("col_plan", lang)), min(plan_w, 16 + max(0, total - 140) // 2))
+    else:
+        plan_w = 0
     role = [Column("role", tr("col_role_short", lang), role_w)] if with_role else []
     columns = (fixed[:1] + role + [None] + ([Column("plan", tr("col_plan", lang), plan_w)] if plan_w else [])
                + fixed[1:] + extra)
@@ -112,6 +129,7 @@ class TaskTable(DataTable):
         self.fetching_more = False
         self._generation = 0
         self._columns: list[Column] = []
+        self._plan_labels: dict[str, str] = {}
         self._keep_key: str | None = None
 
     # ------------------------------------------------------------------ asking
@@ -137,33 +155,15 @@ class TaskTable(DataTable):
         self.fetching_more = True
         self._fetch_more(self._generation, self.search, self.order, len(self.loaded))
 
-    @work(thread=True, exclusive=True, group="fetch")
-    def _fetch(self, generation: int, search: str, order: str, offset: int, count_total: bool) -> None:
-        self._query(generation, search, order, offset, count_total)
+    def _fetch(self, generation: int, search: str, order: str, offset: int, count_total: bool,
+               group: str = "fetch") -> None:
+        self.app.gateway.task_page(
+            self, role=self.role, search=search, order=order, offset=offset, limit=min(PAGE, MAX_ROWS - offset),
+            count_total=count_total, group=group,
+            reply=lambda page: self._show(generation, offset, page.rows, page.matched, page.total))
 
-    @work(thread=True, exclusive=True, group="more")
     def _fetch_more(self, generation: int, search: str, order: str, offset: int) -> None:
-        self._query(generation, search, order, offset, False)
-
-    def _query(self, generation: int, search: str, order: str, offset: int, count_total: bool) -> None:
-        from ...service import count_unit_tasks, unit_tasks
-        from ...service.tui import unit_by_id
-
-        app = self.app
-        try:
-            with app.db.reading() as session:
-                unit = unit_by_id(session, app.identity.unit_id)
-                matched = total = None
-                if offset == 0:
-                    matched = count_unit_tasks(session, unit, role=self.role, search=search or None)
-                    if count_total:
-                        total = matched if not search else count_unit_tasks(session, unit, role=self.role)
-                rows = unit_tasks(session, unit, role=self.role, search=search or None, order=order,
-                                  limit=min(PAGE, MAX_ROWS - offset), offset=offset)
-        except Exception as exc:
-            app.call_from_thread(app.report_failure, exc)
-            return
-        app.call_from_thread(self._show, generation, offset, rows, matched, total)
+        self._fetch(generation, search, order, offset, False, group="more")
 
     # ------------------------------------------------------------------ showing
 
@@ -179,20 +179,25 @@ class TaskTable(DataTable):
             self.clear()
         else:
             self.fetching_more = False
-        self._ensure_columns()
-        for row in rows:
-            self.loaded.append(row)
-            self.by_key[str(row.assignment_id)] = row
-            self.add_row(*self._cells(row), key=str(row.assignment_id))
+        self.loaded.extend(rows)
+        self.by_key.update((str(row.assignment_id), row) for row in rows)
+        if not self._ensure_columns():
+            for row in rows:
+                self.add_row(*self._cells(row), key=str(row.assignment_id))
         if offset == 0 and self._keep_key in self.by_key:
             self.move_cursor(row=self.get_row_index(self._keep_key), animate=False)
         self.post_message(self.Counted(self))
 
-    def _ensure_columns(self) -> None:
+    def _ensure_columns(self) -> bool:
+        """Columns for the table's width and plan labels for its rows; True when that changed
+        them, and every loaded row was laid out again."""
         available = (self.size.width or self.app.size.width) - 1  # the scrollbar's gutter
-        wanted = columns_for(available, self.app.lang, with_role=self.role is None)
-        if wanted == self._columns:
-            return
+        labels = plan_labels(row.plan_key for row in self.loaded)
+        wanted = columns_for(available, self.app.lang, with_role=self.role is None,
+                             plan_w=max((width(label) for label in labels.values()), default=12))
+        if wanted == self._columns and (labels == self._plan_labels or not self.shows_plan):
+            return False
+        self._plan_labels = labels
         cursor = self.cursor_row
         self._columns = wanted
         self.clear(columns=True)
@@ -202,11 +207,20 @@ class TaskTable(DataTable):
             self.add_row(*self._cells(row), key=str(row.assignment_id))
         if self.loaded:
             self.move_cursor(row=min(cursor, len(self.loaded) - 1), animate=False)
+        return True
+
+    @property
+    def shows_plan(self) -> bool:
+        return any(c.key == "plan" for c in self._columns)
+
+    def plan_label(self, row: TaskRow) -> str:
+        return self._plan_labels.get(row.plan_key, row.plan_key)
 
     def _cells(self, row: TaskRow) -> list[Text]:
         lang = self.app.lang
         values = {
-            "key": row.key, "role": tr(f"role_{row.role}", lang), "task": row.title or row.text, "plan": row.plan_key,
+            "key": row.key, "role": tr(f"role_{row.role}", lang), "task": row.title or row.text,
+            "plan": self.plan_label(row),
             "deadline": deadline_text(row, lang), "days": days_text(row, lang),
             "status": state(row.status, row.percent, lang), "updated": local_date(row.status_at),
         }
