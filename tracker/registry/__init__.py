@@ -6,6 +6,8 @@ the matching of written names against them.
 Callers import from the package (`from tracker.registry import Registry`), not its modules.
 """
 
-from .units import UNIT_KINDS, Liaison, Registry, Unit, UnknownUnit, closest_names, normalise_name
+from .units import (
+    UNIT_KINDS, Liaison, Registry, Unit, UnknownUnit, closest_names, local_form, normalise_name,
+)
 
-__all__ = ["UNIT_KINDS", "Liaison", "Registry", "Unit", "UnknownUnit", "closest_names", "normalise_name"]
+__all__ = ["UNIT_KINDS", "Liaison", "Registry", "Unit", "UnknownUnit", "closest_names", "local_form", "normalise_name"]

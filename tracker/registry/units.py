@@ -30,6 +30,16 @@ def normalise_name(name: str) -> str:
     return _SPACE.sub("", name.translate(_FOLD))
 
 
+def local_form(folded: str, jurisdiction: str) -> str | None:
+    """A name written with its jurisdiction in front, as that jurisdiction's own units are named
+    (青岛市商务局 → 市商务局, 上海市松江区财政局 → 区财政局); None when it does not start so.
+    The one statement of the rule: the registry, the service and `tracker tasks`' direct read
+    all look names up this way, each only within that jurisdiction."""
+    if not folded.startswith(jurisdiction) or folded == jurisdiction:
+        return None
+    return jurisdiction[-1] + folded[len(jurisdiction):]
+
+
 def closest_names(name: str, names: dict[str, str], n: int = 3) -> list[str]:
     """The canonical names whose spellings are closest to `name`. Similarity is the characters
     in common over the longer of the two, so 市发展改革局 finds 市发展改革委 before
@@ -149,11 +159,9 @@ class Registry:
 
     def lookup(self, jurisdiction: str, name: str) -> Unit | None:
         folded = normalise_name(name)
-        candidates = [folded]
-        # 青岛市商务局 → 市商务局: the jurisdiction's own prefix is often written out in full.
-        if folded.startswith(jurisdiction):  # 青岛市商务局 → 市商务局, 上海市松江区财政局 → 区财政局
-            candidates.append(jurisdiction[-1] + folded[len(jurisdiction):])
-        for candidate in candidates:
+        # the jurisdiction's own prefix is often written out in full (青岛市商务局)
+        candidates = [folded, local_form(folded, jurisdiction)]
+        for candidate in filter(None, candidates):
             found = self._index.get((jurisdiction, candidate))
             if found:
                 return self.units[(jurisdiction, found)]

@@ -26,7 +26,7 @@ from ..store.tasklist import TaskRow, add_units, sort_by_due, sort_rows_by_due, 
 from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
-from ..registry import closest_names, normalise_name
+from ..registry import closest_names, local_form, normalise_name
 from .access import acting_identity, connected_liaison
 
 # ---------------------------------------------------------------------- units
@@ -59,7 +59,7 @@ def find_unit(session: Session, name: str, jurisdiction: str | None = None) -> U
         # 青岛市商务局 → 市商务局, but only within 青岛市
         for (jname,) in session.execute(select(Jurisdiction.name)):
             if folded.startswith(jname) and (not jurisdiction or jname == jurisdiction):
-                local = query.where(UnitAlias.alias == "市" + folded[len(jname):], Jurisdiction.name == jname)
+                local = query.where(UnitAlias.alias == local_form(folded, jname), Jurisdiction.name == jname)
                 found.update({unit.id: (unit, j) for unit, j in session.execute(local)})
     if len(found) == 1:
         unit, jname = next(iter(found.values()))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import schema
 from .tasklist import TaskRow, add_units, sort_rows_by_due, task_rows
-from ..registry import normalise_name
+from ..registry import local_form, normalise_name
 
 
 _TASKS = """
@@ -104,7 +104,7 @@ def _unit_id(reader: _Reader, name: str, jurisdiction: str | None) -> int | None
         # 青岛市商务局 → 市商务局, but only within 青岛市
         for (jname,) in reader.rows("SELECT name FROM jurisdiction"):
             if folded.startswith(jname) and (not jurisdiction or jname == jurisdiction):
-                local = ("市" + folded[len(jname):], jname)
+                local = (local_form(folded, jname), jname)
                 found.update(row[0] for row in reader.rows(_UNIT_BY_ALIAS + " AND j.name = ?", local))
     return found.pop() if len(found) == 1 else None
 
