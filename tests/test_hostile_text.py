@@ -163,13 +163,14 @@ async def test_the_update_form_refuses_a_note_over_the_bound_and_keeps_it(tui_db
     from tracker.tui.screens.update import UpdateScreen
 
     from .test_tui import ndrc_app
-    from .tui_helpers import press, text_of
+    from .tui_helpers import press, settle, text_of
 
     monkeypatch.setenv("TRACKER_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("TRACKER_TODAY", "2022-12-20")
     long_note = "数" * (NOTE_LIMIT + 500)
     app = ndrc_app(tui_db)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)  # the list is loaded before a key is pressed
         await press(pilot, "e", "down", "enter", "tab", "tab")
         await paste(pilot, long_note)
         await press(pilot, "ctrl+s")
@@ -185,12 +186,13 @@ async def test_the_update_form_takes_zero_width_spaces_for_no_note(tui_db, monke
     from textual.widgets import Static
 
     from .test_tui import ndrc_app
-    from .tui_helpers import press, text_of
+    from .tui_helpers import press, settle, text_of
 
     monkeypatch.setenv("TRACKER_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("TRACKER_TODAY", "2022-12-20")
     app = ndrc_app(tui_db)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)  # the list is loaded before a key is pressed
         await press(pilot, "e", "right", "right", "right", "enter", "tab", "tab")  # 滞后
         await paste(pilot, "\u200b\u200b\u2060")
         await press(pilot, "ctrl+s")
