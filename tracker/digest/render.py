@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from .. import clock
 from ..textwidth import printable, table
 from ..i18n import role_label, status_label
 from .build import PlanReport, UnitDigest
@@ -52,7 +53,8 @@ class Say:
         return value.isoformat() if value else "—"
 
     def when(self, value: datetime) -> str:
-        return value.strftime("%m-%d %H:%M")
+        # already the unit's wall time (digest.build): shown the one way every time is
+        return value.strftime(clock.SHOWN_FORMAT)
 
     def last(self, value: date | None) -> str:
         return value.isoformat() if value else self.w["never"]
