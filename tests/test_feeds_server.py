@@ -239,3 +239,59 @@ def test_unchanged_polls_skip_the_fingerprint_and_any_writer_is_seen(served):
             assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
     finally:
         other.dispose()
+
+
+def test_the_token_is_checked_first_and_an_alarm_out_of_range_is_400(served):
+    client, url, token, code = served["client"], served["url"], served["token"], served["code"]
+    other = "A" * 43 if token != "A" * 43 else "B" * 43
+    for alarm in ("99999999999d", "9" * 300 + "w", "367d", "53w", "8785h", "1d,400d"):
+        answer = client.get(url, params={"alarm": alarm})
+        assert answer.status_code == 400, alarm
+        assert "alarm" in answer.text and "Traceback" not in answer.text
+        assert client.get(f"/plans/{token}/{QINGDAO}.ics", params={"alarm": alarm}).status_code == 400
+    assert client.get(url, params={"alarm": "366d,52w"}).status_code == 200
+    # a wrong token is told so (404) whatever else is wrong, and nothing tells it what else was
+    for params in ({"alarm": "99999999999d"}, {"debug": "1"}, {"role": "boss"}, {"todo": "x"}):
+        for path in (f"/feeds/{other}/{code}.ics", f"/plans/{other}/{QINGDAO}.ics", f"/feeds/{token}/nope.ics"):
+            answer = client.get(path, params=params)
+            assert answer.status_code == 404 and answer.text == "Not Found", (path, params)
+
+
+def _raw_request(base_url, head: bytes) -> bytes:
+    with socket.create_connection((base_url.host, base_url.port), timeout=10) as raw:
+        raw.sendall(head)
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_the_log_shows_the_path_as_sent_escaped_cut_and_with_every_token_masked(served):
+    from tracker.feeds.server import MAX_LOGGED_PATH
+
+    client, token, code, caplog = served["client"], served["token"], served["code"], served["caplog"]
+    encoded = "".join(f"%{ord(c):02X}" for c in token)  # the router decodes it: the same token
+    caplog.clear()
+    heads = [
+        # a body with an unusual path: refused before routing, logged, the token masked
+        f"GET //feeds/{token}/{code}.ics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+        f"GET /x/{token}//%0a2026-01-01%20INFO%20forged%1b[31m HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx",
+        # a token written percent-escaped is the token all the same
+        f"GET /feeds/{encoded}/{code}.ics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        f"GET /feeds/{token}/{code}.ics?alarm=99999999999d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        # long: refused with 414, logged cut
+        f"GET /feeds/{token}/{'%0a%1b' * 2000} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    ]
+    statuses = [_raw_request(client.base_url, head.encode("ascii")).split(b" ", 2)[1] for head in heads]
+    assert statuses == [b"413", b"413", b"200", b"400", b"414"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "tracker.feeds"]
+    assert len(logged) == 5
+    for line in logged:
+        assert token not in line and encoded not in line and token[:32] not in line
+        assert not any(ord(c) < 0x20 or ord(c) == 0x7F for c in line), repr(line)
+        assert len(line) < MAX_LOGGED_PATH + 40
+    assert logged[0].startswith(f"GET //feeds/…/{code}.ics 413 ")
+    assert logged[1].startswith("GET /x/…//%0a2026-01-01%20INFO%20forged%1b[31m 413 ")  # as sent, not decoded
+    assert logged[2].startswith(f"GET /feeds/…/{code}.ics 200 ")
+    assert logged[3].startswith(f"GET /feeds/…/{code}.ics 400 ")  # the query is not logged
+    assert logged[4].startswith("GET /feeds/…/%0a%1b%0a%1b") and "… 414 " in logged[4]

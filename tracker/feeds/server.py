@@ -62,6 +62,10 @@ class _BadQuery(Exception):
     pass
 
 
+def _bad_query(exc: _BadQuery) -> Response:
+    return PlainTextResponse(str(exc), status_code=400)
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
 
@@ -178,16 +182,16 @@ class FeedServer:
 
     async def unit_endpoint(self, request: Request) -> Response:
         token, name = request.path_params["token"], request.path_params["name"]
-        try:
-            options, role, variant = self._options(request, unit=True)
-        except _BadQuery as exc:
-            return PlainTextResponse(str(exc), status_code=400)
         today = clock.today()
         with self.db.reading() as session:
             marker = service.change_marker(session)  # first, so it describes what this session reads
             owner = service.unit_for_token(session, token)
             if owner is None or name != f"{owner.code}.ics":
-                return _not_found()
+                return _not_found()  # the token first: without it, nothing else is answered
+            try:
+                options, role, variant = self._options(request, unit=True)
+            except _BadQuery as exc:
+                return _bad_query(exc)
             key = f"unit:{owner.unit_id}{variant}"
             fingerprint = self._fingerprint(session, marker, ("unit", owner.unit_id, role),
                                             lambda: service.unit_fingerprint(session, owner.unit_id, role))
@@ -203,16 +207,16 @@ class FeedServer:
         plan_key = name.removesuffix(".ics")
         if plan_key == name or not _PLAN_KEY.fullmatch(plan_key):
             return _not_found()
-        try:
-            options, _, variant = self._options(request, unit=False)
-        except _BadQuery as exc:
-            return PlainTextResponse(str(exc), status_code=400)
         today = clock.today()
         with self.db.reading() as session:
             marker = service.change_marker(session)
             owner = service.unit_for_token(session, token)
             if owner is None or not service.may_read_plan(session, owner.unit_id, plan_key):
                 return _not_found()
+            try:
+                options, _, variant = self._options(request, unit=False)
+            except _BadQuery as exc:
+                return _bad_query(exc)
             key = f"plan:{plan_key}{variant}"
             fingerprint = self._fingerprint(session, marker, ("plan", plan_key),
                                             lambda: service.plan_fingerprint(session, plan_key))
@@ -320,20 +324,57 @@ class _Guard:
             await self.app(scope, receive, watch)
         code = status.get("code")
         if code != 404:  # a wrong token leaves no trace
-            parts = scope["path"].split("/")
-            shown = "/".join(parts[:2] + ["…"] + parts[3:]) if len(parts) > 3 else scope["path"][:64]
-            log.info("%s %s %s %.1fms", scope["method"], shown, code, (time.perf_counter() - started) * 1000)
+            log.info("%s %s %s %.1fms", _printable(scope["method"].encode("latin-1", "replace"), 16),
+                     logged_path(scope.get("raw_path") or scope["path"].encode("utf-8")), code,
+                     (time.perf_counter() - started) * 1000)
 
     @staticmethod
     def _refuse(scope) -> Response | None:
-        if len(scope["path"]) > MAX_PATH or len(scope.get("query_string", b"")) > MAX_PATH:
-            return PlainTextResponse("URI Too Long", status_code=414)
+        # a refused request's connection is closed after the answer: what it may still send (a body
+        # above all) is not read, nor waited for
+        close = {"Connection": "close"}
+        if (len(scope["path"]) > MAX_PATH or len(scope.get("raw_path") or b"") > 3 * MAX_PATH
+                or len(scope.get("query_string", b"")) > MAX_PATH):
+            return PlainTextResponse("URI Too Long", status_code=414, headers=close)
         if sum(len(k) + len(v) for k, v in scope["headers"]) > MAX_HEADERS:
-            return PlainTextResponse("Request Header Fields Too Large", status_code=431)
+            return PlainTextResponse("Request Header Fields Too Large", status_code=431, headers=close)
         headers = dict(scope["headers"])
         if headers.get(b"content-length", b"0") not in (b"0", b"") or b"transfer-encoding" in headers:
-            return PlainTextResponse("a feed request has no body", status_code=413)
+            return PlainTextResponse("a feed request has no body", status_code=413, headers=close)
         return None
+
+
+# ---------------------------------------------------------------------- the access log
+
+MAX_LOGGED_PATH = 200  # characters of a path the log shows; the rest is cut, and the cut is marked
+MASK = "…"
+# a subscription token is 43 characters of base64url; any run this long of them in one path
+# segment (percent-decoded, as the router reads it) is taken for one, or for part of one
+_TOKENISH = re.compile(rb"[A-Za-z0-9_-]{32,}")
+
+
+def _escaped(raw: bytes) -> str:
+    """Printable ASCII as it is; every other byte (control, escape, line break, non-ASCII) and the
+    backslash as \\xNN, so one request is one log line that shows what was sent."""
+    return "".join(chr(b) if 0x20 < b < 0x7F and b != 0x5C else f"\\x{b:02x}" for b in raw)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + MASK
+
+
+def _printable(raw: bytes, limit: int) -> str:
+    return _cut(_escaped(raw[:limit + 1]), limit)
+
+
+def logged_path(raw: bytes) -> str:
+    """The path as the log shows it: as it came (not percent-decoded), every segment that looks
+    like a token (however it is written: //feeds/T, /x/T/y, %-escaped) masked, escaped, then cut."""
+    from urllib.parse import unquote_to_bytes
+
+    shown = "/".join(MASK if _TOKENISH.search(unquote_to_bytes(segment)) else _escaped(segment)
+                     for segment in raw.split(b"/"))
+    return _cut(shown, MAX_LOGGED_PATH)
 
 
 # ---------------------------------------------------------------------- running it
