@@ -330,17 +330,15 @@ class _Guard:
 
     @staticmethod
     def _refuse(scope) -> Response | None:
-        # a refused request's connection is closed after the answer: what it may still send (a body
-        # above all) is not read, nor waited for
-        close = {"Connection": "close"}
         if (len(scope["path"]) > MAX_PATH or len(scope.get("raw_path") or b"") > 3 * MAX_PATH
                 or len(scope.get("query_string", b"")) > MAX_PATH):
-            return PlainTextResponse("URI Too Long", status_code=414, headers=close)
+            return PlainTextResponse("URI Too Long", status_code=414)
         if sum(len(k) + len(v) for k, v in scope["headers"]) > MAX_HEADERS:
-            return PlainTextResponse("Request Header Fields Too Large", status_code=431, headers=close)
+            return PlainTextResponse("Request Header Fields Too Large", status_code=431)
         headers = dict(scope["headers"])
+        # what a refused body still sends is read and dropped, within the request's time (see _Protocol)
         if headers.get(b"content-length", b"0") not in (b"0", b"") or b"transfer-encoding" in headers:
-            return PlainTextResponse("a feed request has no body", status_code=413, headers=close)
+            return PlainTextResponse("a feed request has no body", status_code=413)
         return None
 
 
@@ -379,33 +377,117 @@ def logged_path(raw: bytes) -> str:
 
 # ---------------------------------------------------------------------- running it
 
+REQUEST_TIMEOUT = 5.0  # seconds a client has from its request's first byte to its last
+KEEP_ALIVE = 15  # seconds an idle connection is kept between requests
 
-def uvicorn_config(app, host: str, port: int, *, concurrency: int = 64):
+
+class _Limit:
+    """At most `limit` requests being answered at once; beyond it, 503 at once rather than an
+    ever-growing queue. Only requests count: a connection counts once its request has arrived
+    whole, not while it sits idle between requests or is still sending one (uvicorn's own
+    limit_concurrency counts every open connection, so a few slow clients locked everyone out)."""
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.limit = limit
+        self.active = 0
+        self.refused = 0
+        self._warned = 0.0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.active >= self.limit:
+            self.refused += 1
+            now = time.monotonic()
+            if now - self._warned > 10:  # a sign the limit is reached, not a line per request
+                self._warned = now
+                log.warning("%d requests at once, the limit (--concurrency): answering 503 (%d so far)",
+                            self.active, self.refused)
+            await PlainTextResponse("Service Unavailable", status_code=503, headers={"Retry-After": "5"})(
+                scope, receive, send)
+            return
+        self.active += 1  # one event loop: no lock needed
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.active -= 1
+
+
+def _protocol(request_timeout: float):
+    """uvicorn's h11 protocol with a deadline on receiving each request: from a connection's
+    opening, or a request's first byte, until its head and body are in, `request_timeout`
+    seconds; a client slower than that (trickling its headers, or nothing at all) is closed.
+    uvicorn bounds an idle keep-alive connection (timeout_keep_alive) but neither a connection
+    that never completes a request nor one that sends nothing."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class Protocol(H11Protocol):
+        _deadline = None
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            if self._deadline is None and self.conn.their_state is h11.IDLE:
+                self._arm()  # a new request begins (after keep-alive, or pipelined)
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE and self.conn.their_state is not h11.SEND_BODY:
+                self._disarm()  # in whole: the response may take its time
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(request_timeout, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _too_slow(self) -> None:
+            self._deadline = None
+            if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing():
+                self.transport.close()
+
+    return Protocol
+
+
+def uvicorn_config(app, host: str, port: int, *, concurrency: int = 64, request_timeout: float = REQUEST_TIMEOUT):
     import uvicorn
 
     return uvicorn.Config(
-        app, host=host, port=port, access_log=False, log_level="warning",
-        limit_concurrency=concurrency,  # beyond it: 503 at once, not an ever-growing queue
-        backlog=256, timeout_keep_alive=15,
+        _Limit(app, concurrency), host=host, port=port, access_log=False, log_level="warning",
+        backlog=256, timeout_keep_alive=KEEP_ALIVE,
         # h11 rather than httptools: its bound on a request's head still being received is explicit
         # (a feed request has no body), and calendar polling needs no more speed than it gives
-        http="h11", h11_max_incomplete_event_size=MAX_HEADERS,
+        http=_protocol(request_timeout), h11_max_incomplete_event_size=MAX_HEADERS,
         server_header=False, date_header=False,
     )
 
 
 def serve(db: Database, host: str, port: int, *, lang: str = "zh", concurrency: int = 64,
-          cache_size: int = 20_000, feed_cache_bytes: int = 256 * 1024 * 1024, task_url: str | None = None) -> None:
+          cache_size: int = 20_000, feed_cache_bytes: int = 256 * 1024 * 1024, task_url: str | None = None,
+          request_timeout: float = REQUEST_TIMEOUT) -> None:
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     server = FeedServer(db, lang=lang, cache_size=cache_size, task_url=task_url, feed_cache_bytes=feed_cache_bytes)
-    uvicorn.Server(uvicorn_config(server.app, host, port, concurrency=concurrency)).run()
+    uvicorn.Server(uvicorn_config(server.app, host, port, concurrency=concurrency,
+                                  request_timeout=request_timeout)).run()
 
 
 @contextmanager
-def running(server: FeedServer, host: str = "127.0.0.1", port: int = 0, *, concurrency: int = 64):
-    """The server on a real socket in a background thread (tests, benchmarks); yields its base URL."""
+def running(server: FeedServer, host: str = "127.0.0.1", port: int = 0, *, concurrency: int = 64,
+            request_timeout: float = REQUEST_TIMEOUT):
+    """The server (or anything with an ASGI `app`) on a real socket in a background thread (tests,
+    benchmarks); yields its base URL."""
     import socket
 
     import uvicorn
@@ -413,7 +495,8 @@ def running(server: FeedServer, host: str = "127.0.0.1", port: int = 0, *, concu
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    config = uvicorn_config(server.app, host, sock.getsockname()[1], concurrency=concurrency)
+    config = uvicorn_config(server.app, host, sock.getsockname()[1], concurrency=concurrency,
+                            request_timeout=request_timeout)
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
