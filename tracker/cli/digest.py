@@ -151,8 +151,8 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit) 
     for unit in skipped:
         click.echo((f"跳过 {unit.jurisdiction} {unit.name}:联络员没有邮箱" if zh
                     else f"skipped {unit.jurisdiction} {unit.name}: no liaison with an email address"), err=True)
-    for exc in failed:
-        click.echo(str(exc), err=True)
+    for problem in failed:
+        click.echo(str(problem), err=True)
     click.echo(f"已写入 {written} 份周报到 {output}" if zh else f"wrote {written} digests to {output}")
     if failed:
         raise TrackerError(_("{n} of {total} digests could not be made into mail (see above)")
