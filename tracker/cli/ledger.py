@@ -50,17 +50,19 @@ def ledger_export(app: App, plan_key: str, unit_name: str | None, jurisdiction: 
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.option("--partial", is_flag=True, help="Write the rows without problems and list the others "
               "(default: any problem writes nothing).")
+@click.option("--force", is_flag=True, help="Record changed rows whose hidden 数据版本 cell is empty, not a number "
+              "or whose column was deleted: this file's values win over any update made after it was exported.")
 @options.quiet
 @pass_app
 def ledger_import_progress(app: App, file: Path, unit_name: str, jurisdiction: str | None, plan_key: str | None,
-                           liaison: str | None, dry_run: bool, partial: bool, quiet: bool) -> None:
+                           liaison: str | None, dry_run: bool, partial: bool, force: bool, quiet: bool) -> None:
     """Record the status, percent and progress notes of a returned ledger: one update per changed row."""
     from ..i18n import status_label
     from ..ledger.progress import import_progress
 
     zh = app.lang == "zh"
     result = import_progress(app.db, file, unit_name=unit_name, jurisdiction=jurisdiction, plan_key=plan_key,
-                             by=liaison, dry_run=dry_run, partial=partial, lang=app.lang,
+                             by=liaison, dry_run=dry_run, partial=partial, force=force, lang=app.lang,
                              progress=lambda changes: track(changes, _("Recording progress"), quiet=quiet))
     if dry_run:
         echo("(试运行,未写入)" if zh else "(dry run: nothing written)")

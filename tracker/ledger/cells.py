@@ -4,11 +4,15 @@ office must not run as a formula in another office's Excel (CSV/formula injectio
 In .xlsx such text is written as a string cell with Excel's quote prefix (the cell shows no
 apostrophe, and editing it keeps it text). CSV has no cell types, so the text gets a leading
 apostrophe, which the importer removes again.
+
+A cell holds at most 32,767 characters. openpyxl cuts longer text without a word, so a ledger
+that would hold one is refused instead, on the way out and on the way back in.
 """
 
 from __future__ import annotations
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CELL_LIMIT = 32_767  # characters: the most a spreadsheet cell holds (Excel's limit; openpyxl cuts there)
 
 
 def looks_like_formula(text: str) -> bool:

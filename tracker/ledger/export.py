@@ -25,10 +25,10 @@ from .. import clock
 from ..deadlines import traffic_light
 from ..textwidth import width as display_width
 from ..errors import TrackerError
-from ..i18n import STATUS_LABELS, STATUSES, status_label
+from ..i18n import STATUS_LABELS, STATUSES, _, status_label
 from ..service.ledger import Ledger, LedgerRow
 from . import columns as C
-from .cells import csv_text, looks_like_formula
+from .cells import CELL_LIMIT, csv_text, looks_like_formula
 from ..atomic import write_atomically
 
 
@@ -138,8 +138,25 @@ def export(ledger: Ledger, path: str | Path) -> Path:
     if suffix not in (".xlsx", ".csv"):
         raise TrackerError("the ledger is written as .xlsx or .csv; name the output file accordingly",
                            where=str(path))
+    _check_cells(ledger)
     write = write_xlsx if suffix == ".xlsx" else write_csv
     return write_atomically(path, lambda temporary: write(ledger, temporary))
+
+
+def _check_cells(ledger: Ledger) -> None:
+    """Refuse a ledger with text longer than a cell holds (a note stored before notes were
+    bounded, a plan's text): cut, it would come back cut, and the cut would be recorded."""
+    found = []
+    for line in lines(ledger):
+        for name, value in zip(COLUMNS, line.values):
+            if isinstance(value, str) and len(_ILLEGAL.sub("", value)) > CELL_LIMIT:
+                where = (_("task {key}, column {column}").format(key=line.row.task_key, column=name) if line.row
+                         else _("the title rows"))
+                found.append(_("{where}: {n} characters, more than the {limit} a spreadsheet cell holds").format(
+                    where=where, n=f"{len(value):,}", limit=f"{CELL_LIMIT:,}"))
+    if found:
+        raise TrackerError(_("the ledger was not exported: a spreadsheet would cut these cells short") + "\n  "
+                           + "\n  ".join(found))
 
 
 def write_csv(ledger: Ledger, path: Path) -> None:

@@ -7,8 +7,10 @@ keeps the rules (permissions, the note a 滞后 needs, optimistic concurrency); 
 matches records nothing, so importing the same file twice records nothing the second time.
 
 Everything is checked before anything is written, and every problem is reported with its sheet,
-row and column. Any problem leaves the database as it was, unless the caller asks for a
-partial import, which writes the rows without problems and lists the others.
+row and column; a changed row without a readable hidden 数据版本 (the version it was exported
+with) is refused unless the user says the file's values win (--force). Any problem leaves the
+database as it was, unless the caller asks for a partial import, which writes the rows without
+problems and lists the others.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..errors import TrackerError
-from ..i18n import STATUS_LABELS, STATUSES, status_code, status_label
+from ..i18n import STATUS_LABELS, STATUSES, gettext_in, status_code, status_label
 from ..planfile import KEY_PATTERN
 from ..service import find_plan, find_unit, may_update, note_problem, record_status, unit_liaisons, validate_update
 from ..service.access import connected_liaison
@@ -71,14 +73,18 @@ class _Source:
 
 def import_progress(db: Database, path: str | Path, *, unit_name: str, jurisdiction: str | None = None,
                     plan_key: str | None = None, by: str | None = None, dry_run: bool = False,
-                    partial: bool = False, lang: str = "zh",
+                    partial: bool = False, force: bool = False, lang: str = "zh",
                     progress: Callable[[list[Change]], Iterable[Change]] = iter) -> ImportResult:
     """Record a returned ledger's changed rows as `unit_name`'s liaison (of `jurisdiction`,
     by default the plan's). `progress` wraps the changes as they are recorded (a bar).
 
     A unit's ledger (exported with --unit) holds that unit's own status on each row. A
     whole-plan ledger holds each task's lead's status: a lead may fill in its own rows, and the
-    plan's coordinating unit any row; the other rows must come back as they went out."""
+    plan's coordinating unit any row; the other rows must come back as they went out.
+
+    A changed row must carry the hidden 数据版本 it was exported with, so an update made in the
+    tracker since then is not overwritten; `force` records changed rows whose version is empty,
+    not a number or whose column is gone (a row whose version is stale is refused all the same)."""
     sources, title = _read(path, lang)
     name = Path(path).name
     plan_key = _which_plan(title, plan_key, name, lang)
@@ -94,7 +100,7 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, jurisdict
         problems = Problems(lang)
         states = progress_states(session, plan, None if title.whole_plan else acting)
         result = ImportResult(plan.key, acting.name, None)
-        rows = _Rows(states, acting, plan.coordinator_id, title.whole_plan, problems, result, lang)
+        rows = _Rows(states, acting, plan.coordinator_id, title.whole_plan, problems, result, lang, force)
         rows.timezone = plan.timezone
         for source in sources:
             rows.compare(source)
@@ -201,7 +207,8 @@ class _Rows:
     """Compares a file's rows with what the database holds, collecting changes and problems."""
 
     def __init__(self, states: dict[str, ProgressState], acting, coordinator_id: int | None, whole_plan: bool,
-                 problems: Problems, result: ImportResult, lang: str):
+                 problems: Problems, result: ImportResult, lang: str, force: bool = False):
+        self.force = force  # rows without a readable 数据版本 are recorded: the file's values win
         self.states, self.acting, self.coordinator_id = states, acting, coordinator_id
         self.whole_plan, self.problems, self.result, self.lang = whole_plan, problems, result, lang
         self.seen: dict[str, str] = {}  # task key → where it first appeared, across sheets
@@ -274,6 +281,18 @@ class _Rows:
                 problem(C.STATUS, str(exc), str(exc))
             return
         version = cell_text(sheet.value(row, version_col)) if version_col else None
+        if not (version and version.isdigit()) and not self.force:
+            # without the version the file was exported with, a newer update cannot be told from
+            # an old file: refused, unless the user says the file's values win
+            why = (gettext_in(lang, "the hidden {column} column is missing") if not version_col else
+                   gettext_in(lang, "the hidden {column} cell is empty") if version is None else
+                   gettext_in(lang, "the hidden {column} cell holds \u201c{value}\u201d, not a number"))
+            text = gettext_in(lang, "{why}, so an update made in the tracker after this ledger was exported cannot "
+                                    "be told apart and would be overwritten; export a fresh ledger, or add --force "
+                                    "if this file's values should win").format(
+                why=why.format(column=C.VERSION, value=version))
+            problem(C.VERSION if version_col else None, text, text)
+            return
         if version and version.isdigit() and int(version) != state.version:
             when = clock.shown(state.status_at, self.timezone)
             now = status_label(state.status, lang) + (f" {state.percent}%" if state.percent is not None else "")

@@ -4,6 +4,12 @@ A file is read by what it is, not by what it is called: a zip is a workbook (.xl
 OLE file is an old .xls or an encrypted workbook (both refused with what to do instead), text
 named .csv is CSV in UTF-8 (with or without BOM) or GB18030, which is what Excel on a Chinese
 Windows saves. Every problem is reported as `ledger.xlsx 工作表「台账」第7行「完成进度」列: …`.
+
+A returned file is a stranger's: a workbook is a zip, and a 1 MB one can unpack to gigabytes (a
+zip bomb) or name a cell a million rows down. So the zip's directory is checked before anything
+is parsed (the parts that would be parsed, unpacked together, and each one's packing ratio), and
+the sheets are then read as a stream with rows, columns and each cell's length bounded, so what
+is held in memory is at most what a ledger can hold.
 """
 
 from __future__ import annotations
@@ -11,14 +17,25 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TrackerError
-from .cells import from_csv_text
+from ..i18n import gettext_in
+from .cells import CELL_LIMIT, from_csv_text
 from .columns import field_of
 
 HEADER_SEARCH_ROWS = 15  # a header sits below at most a few title rows
+
+# Bounds on a returned file. A ledger of the largest plan (a few thousand tasks, notes of up to
+# 2,000 characters) is a few megabytes unpacked; Excel packs its XML at ten to thirty to one.
+MAX_BYTES = 50 * 2**20  # a CSV file, or the parts of a workbook that are parsed, unpacked together
+MAX_FILE_BYTES = 200 * 2**20  # a workbook's file, pictures and all (pictures are never opened)
+MAX_RATIO = 200  # unpacked to packed, for any parsed part larger than RATIO_FROM
+RATIO_FROM = 2**20  # a small part may pack as tightly as it likes: unpacked, it is still small
+MAX_ROWS = 20_000  # the last row that holds a value
+MAX_COLUMNS = 200
 
 
 def tr(lang: str, zh: str, en: str) -> str:
@@ -86,6 +103,9 @@ def open_sheets(path: str | Path, lang: str = "zh") -> list[Sheet]:
     """Every sheet of a workbook, or the one table of a CSV file."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _too_big(size, MAX_FILE_BYTES, path.name, lang)
         data = path.read_bytes()
     except OSError as exc:
         raise TrackerError(tr(lang, f"无法读取文件: {exc.strerror}", f"cannot read the file: {exc.strerror}"),
@@ -100,34 +120,128 @@ def open_sheets(path: str | Path, lang: str = "zh") -> list[Sheet]:
                               "this is an old Excel file (.xls) or a password-protected workbook; "
                               "save it as .xlsx (without a password) in Excel and import that"), where=path.name)
     if path.suffix.lower() in (".csv", ".txt"):
+        if len(data) > MAX_BYTES:  # every byte of a CSV file is read
+            raise _too_big(len(data), MAX_BYTES, path.name, lang)
         return [_csv_sheet(data, path.name, lang)]
     raise TrackerError(tr(lang, "不是电子表格文件:请提供 .xlsx 工作簿或 .csv 文件",
                           "not a spreadsheet: give an .xlsx workbook or a .csv file"), where=path.name)
 
 
+def _too_big(size: int, limit: int, name: str, lang: str) -> TrackerError:
+    return TrackerError(gettext_in(lang, "the file is {size} MB, more than the {limit} MB a ledger may be; "
+                                         "it was not read").format(size=_mb(size), limit=_mb(limit)), where=name)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:,.0f}" if size >= 10 * 2**20 else f"{size / 2**20:,.1f}"
+
+
+def _parsed(part: zipfile.ZipInfo) -> bool:
+    """Whether reading a workbook parses this part (its XML); pictures and embedded files are
+    not even opened."""
+    return part.filename.lower().endswith((".xml", ".rels", ".vml"))
+
+
+def check_archive(data: bytes, name: str, lang: str = "zh") -> None:
+    """Refuse a workbook whose parts would unpack past the bounds, from the zip's directory
+    alone: nothing is unpacked or parsed. Each bound passed is named."""
+    try:
+        parts = [p for p in zipfile.ZipFile(io.BytesIO(data)).infolist() if _parsed(p)]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
+        raise TrackerError(tr(lang, f"工作簿已损坏或不是 Excel 文件,无法打开({detail})",
+                              f"the workbook is damaged or not an Excel file ({detail})"), where=name) from None
+    reasons = []
+    total = sum(p.file_size for p in parts)
+    if total > MAX_BYTES:
+        reasons.append(gettext_in(lang, "its parts unpack to {size} MB, more than the {limit} MB a ledger may hold")
+                       .format(size=_mb(total), limit=_mb(MAX_BYTES)))
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > RATIO_FROM and ratio > MAX_RATIO:
+            reasons.append(gettext_in(lang, "its part {part} unpacks to {ratio:,.0f} times its packed size, more "
+                                            "than the {limit} times a spreadsheet program packs")
+                           .format(part=part.filename, ratio=ratio, limit=MAX_RATIO))
+            break
+    if reasons:
+        raise TrackerError(gettext_in(lang, "the workbook was not opened: {reasons} (a zip bomb, or not a "
+                                            "ledger)").format(reasons=gettext_in(lang, "; ").join(reasons)),
+                           where=name)
+
+
 def _workbook_sheets(data: bytes, name: str, lang: str) -> list[Sheet]:
+    check_archive(data, name, lang)
     import openpyxl  # defusedxml, when installed, guards openpyxl's XML parsing
 
+    problems = Problems(lang)
     try:
         # from bytes, so the file's extension does not matter; formulas are kept as written
-        # (data_only=False) so a formula cell can be named rather than read as empty
-        book = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+        # (data_only=False) so a formula cell can be named rather than read as empty; read-only,
+        # so the sheets are streamed (and bounded) rather than built whole
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        try:
+            sheets = [_read_sheet(book, ws, name, lang, problems) for ws in book.worksheets]
+        finally:
+            book.close()
+    except TrackerError:
+        raise
     except Exception as exc:  # a damaged zip, missing parts, malformed XML: all the same to the user
         detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
         raise TrackerError(tr(lang, f"工作簿已损坏或不是 Excel 文件,无法打开({detail})",
                               f"the workbook is damaged or not an Excel file ({detail})"), where=name) from None
-    sheets = []
-    for ws in book.worksheets:
-        sheet = Sheet(name, ws.title, formats=[])
-        for cells in ws.iter_rows():
-            sheet.rows.append([c.value for c in cells])
-            sheet.formats.append([c.number_format for c in cells])
-            for c in cells:
-                if c.data_type == "f":
-                    sheet.formulas.add((c.row, c.column))
-        sheet.merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
-        sheets.append(sheet)
+    if problems:
+        raise problems.error(gettext_in(lang, "cells longer than a spreadsheet cell holds; nothing was read:"))
     return sheets
+
+
+def _read_sheet(book, ws, name: str, lang: str, problems: Problems) -> Sheet:
+    """One worksheet as values, read row by row with openpyxl's own streaming reader (the one its
+    read-only mode uses, used directly for the merged cells it also reads), every bound checked
+    before a row is kept: only cells holding a value are kept, so an empty region costs nothing."""
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.utils import get_column_letter, range_boundaries
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    sheet = Sheet(name, ws.title, formats=[])
+    kept: dict[int, dict[int, ReadOnlyCell]] = {}
+    with ws._get_source() as source:
+        parser = WorkSheetParser(source, ws._shared_strings, data_only=False, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for index, cells in parser.parse():
+            cells = [c for c in cells if c["value"] is not None]
+            if not cells:
+                continue
+            if index > MAX_ROWS:
+                raise TrackerError(gettext_in(lang, "the sheet has values down to row {row}, past the {limit:,} rows "
+                                                    "a ledger may have; nothing was read")
+                                   .format(row=f"{index:,}", limit=MAX_ROWS), where=sheet.where(lang))
+            row = kept.setdefault(index, {})
+            for c in cells:
+                if c["column"] > MAX_COLUMNS:
+                    raise TrackerError(gettext_in(lang, "the sheet has values out to column {column}, past the {limit} "
+                                                        "columns a ledger may have; nothing was read")
+                                       .format(column=get_column_letter(min(c["column"], 18278)), limit=MAX_COLUMNS),
+                                       where=sheet.where(lang, index))
+                cell = ReadOnlyCell(ws, **c)
+                if isinstance(cell.value, str) and len(cell.value) > CELL_LIMIT:
+                    problems.add(sheet, index, get_column_letter(c["column"]), gettext_in(
+                        lang, "the cell holds {n} characters, more than the {limit} a spreadsheet cell holds")
+                        .format(n=f"{len(cell.value):,}", limit=f"{CELL_LIMIT:,}"))
+                    continue
+                row[c["column"]] = cell
+        merged = parser.merged_cells.mergeCell if parser.merged_cells else []
+    last = max(kept, default=0)
+    for index in range(1, last + 1):
+        cells = kept.get(index, {})
+        width = max(cells, default=0)
+        sheet.rows.append([cells[c].value if c in cells else None for c in range(1, width + 1)])
+        sheet.formats.append([cells[c].number_format if c in cells else "General" for c in range(1, width + 1)])
+        sheet.formulas.update((index, c) for c, cell in cells.items() if cell.data_type == "f")
+    for merge in merged:
+        min_col, min_row, max_col, max_row = range_boundaries(merge.ref)
+        if min_row <= last and min_col <= MAX_COLUMNS:  # a range past the values adds nothing to them
+            sheet.merged.append((min_row, min_col, min(max_row, last), min(max_col, MAX_COLUMNS)))
+    return sheet
 
 
 def _csv_sheet(data: bytes, name: str, lang: str) -> Sheet:
@@ -143,12 +257,33 @@ def _csv_sheet(data: bytes, name: str, lang: str) -> Sheet:
     if "\x00" in text:
         raise TrackerError(tr(lang, "不是文本 CSV 文件(含有二进制内容)", "not a text CSV file (binary content)"),
                            where=name)
+    sheet, problems = Sheet(name, None), Problems(lang)
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        for index, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            values = [from_csv_text(v) if v.strip() else None for v in record]
+            while values and values[-1] is None:
+                values.pop()
+            if values and index > MAX_ROWS:
+                raise TrackerError(gettext_in(lang, "the sheet has values down to row {row}, past the {limit:,} rows "
+                                                    "a ledger may have; nothing was read")
+                                   .format(row=f"{index:,}", limit=MAX_ROWS), where=name)
+            if len(values) > MAX_COLUMNS:
+                raise TrackerError(gettext_in(lang, "the sheet has values out to column {column}, past the {limit} "
+                                                    "columns a ledger may have; nothing was read")
+                                   .format(column=len(values), limit=MAX_COLUMNS), where=sheet.where(lang, index))
+            for column, value in enumerate(values, start=1):
+                if value is not None and len(value) > CELL_LIMIT:
+                    problems.add(sheet, index, str(column), gettext_in(
+                        lang, "the cell holds {n} characters, more than the {limit} a spreadsheet cell holds")
+                        .format(n=f"{len(value):,}", limit=f"{CELL_LIMIT:,}"))
+                    values[column - 1] = None
+            sheet.rows.append(values)
     except csv.Error as exc:
         raise TrackerError(tr(lang, f"CSV 格式错误: {exc}", f"malformed CSV: {exc}"), where=name) from None
-    sheet = Sheet(name, None)
-    sheet.rows = [[from_csv_text(v) if v.strip() else None for v in record] for record in records]
+    if problems:
+        raise problems.error(gettext_in(lang, "cells longer than a spreadsheet cell holds; nothing was read:"))
+    while sheet.rows and not sheet.rows[-1]:
+        sheet.rows.pop()
     return sheet
 
 
