@@ -260,7 +260,7 @@ def test_text_digest_reads_as_a_page(digest_db):
                                       "■ 长期未更新(30天以上)(2)", "■ 配合单位未报送(30天以上)(1)",
                                       "■ 本周更新:本单位(1)", "■ 本周更新:本单位牵头任务的其他单位(1)")]
     assert order == sorted(order)
-    assert "截止 2026-10-31 · 超期 25天 · 牵头单位: 市发展改革委 · 本单位状态: 推进中 60%" in text
+    assert "截止 2026-10-31 · 超期 25天（已催办） · 牵头单位: 市发展改革委 · 本单位状态: 推进中 60%" in text
     assert "市科技局(从未更新)" in text
 
 

@@ -9,6 +9,7 @@ responsible units by name, deadlines and targets. Every error names the file and
     [[tasks]]         key = "3.1.2", section, text, lead = [...], responsible = [...],
                       inherited_responsible = [...], deadline, deadline_phrase, title
     [[targets]]       indicator, comparator, value, measure, year, due_on, task
+    [reminders]       before = [7, 1], on_day, overdue_every, escalate_after (tracker/ladder.py)
 
 A deadline is a TOML date, the string "ongoing", an inline table {rrule = "FREQ=YEARLY;..."},
 or absent (the plan's end).
@@ -27,6 +28,7 @@ from typing import Callable
 
 from .clock import DEFAULT_TIMEZONE
 from .errors import TrackerError
+from .ladder import Ladder, read_ladder
 
 KEY_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 COMPARATORS = ("以上", "左右", "不低于", "不少于", "以内", "以下", "突破", "达到", "增长", "超过")
@@ -108,6 +110,7 @@ class PlanFile:
     sections: list[Section] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    reminders: Ladder | None = None  # the plan's own reminder ladder; None: the registry's or the default
     path: Path | None = None
 
 
@@ -158,6 +161,17 @@ class _Lines:
             if needle in line:
                 return number
         return start
+
+
+def table_place(lines: _Lines, name: str, table: str) -> Callable[[str | None], str]:
+    """file:line of a `[table]` (key None) or of one of its keys."""
+    start = next((i + 1 for i, line in enumerate(lines.lines) if line.strip() == f"[{table}]"), 0)
+
+    def where(key: str | None) -> str:
+        if not start:
+            return name
+        return f"{name}:{lines.value(start, key) if key else start}"
+    return where
 
 
 def read_plan(path: str | Path) -> PlanFile:
@@ -283,6 +297,8 @@ def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
     )
     if plan.period_start and plan.period_end and plan.period_end < plan.period_start:
         raise TrackerError("period_end is before period_start", where=at("period_end"))
+    if "reminders" in data:
+        plan.reminders = read_ladder(data["reminders"], table_place(lines, name, "reminders"))
 
     section_keys: set[str] = set()
     for index, entry in enumerate(data.get("sections", [])):
@@ -424,6 +440,10 @@ def dump_plan(plan: PlanFile, header: str | None = None) -> str:
         ("timezone", plan.timezone if plan.timezone != DEFAULT_TIMEZONE else None),
         ("source", plan.source), ("source_sha256", plan.source_sha256),
     ])
+    if plan.reminders is not None:
+        r = plan.reminders
+        out.extend(["[reminders]", f"before = {_toml_value(list(r.before))}", f"on_day = {_toml_value(r.on_day)}",
+                    f"overdue_every = {r.overdue_every}", f"escalate_after = {r.escalate_after}", ""])
     for section in plan.sections:
         emit("[[sections]]", [("key", section.key), ("title", section.title)])
     for task in plan.tasks:

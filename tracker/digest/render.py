@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 
 from ..textwidth import table
-from ..i18n import role_label, status_label
+from ..i18n import gettext_in, role_label, status_label
 from .build import PlanReport, UnitDigest
 from .words import WORDS, digest_subject, report_subject, week_label
 
@@ -58,6 +58,11 @@ class Say:
 
     def days(self, n: int | None) -> str:
         return self.w["days"].format(n=n) if n is not None else ""
+
+    def late(self, line) -> str:
+        """Days overdue, marked when the reminder ladder has escalated it to the coordinator (催办)."""
+        said = self.days(line.days_overdue)
+        return gettext_in(self.lang, "{days} (escalated)").format(days=said) if line.escalated else said
 
     def titled(self, title: str, n: int) -> str:
         """A section title with its count: 已超期(3), Overdue (3)."""

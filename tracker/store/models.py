@@ -44,6 +44,9 @@ class Unit(Base):
     kind: Mapped[str] = mapped_column(String(16))
     # groups only: a person must choose among the members (各相关…)
     choose: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the unit's leadership contact (分管领导), told of reminders escalated past the ladder's limit
+    leader: Mapped[str | None] = mapped_column(String(64))
+    leader_email: Mapped[str | None] = mapped_column(String(256))
 
     jurisdiction: Mapped[Jurisdiction] = relationship(back_populates="units")
     aliases: Mapped[list[UnitAlias]] = relationship(back_populates="unit", cascade="all, delete-orphan")
@@ -110,6 +113,8 @@ class Plan(Base):
     source_file: Mapped[str | None] = mapped_column(String(512))
     source_sha256: Mapped[str | None] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the reminder ladder (tracker/ladder.py) as JSON: the plan file's, else the registry's; None: the default
+    reminders: Mapped[str | None] = mapped_column(Text)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     coordinator: Mapped[Unit | None] = relationship()
@@ -287,6 +292,24 @@ class DigestDelivery(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     week: Mapped[str] = mapped_column(String(8))  # ISO week, 2026-W48
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recipients: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(256))
+
+
+class ReminderSent(Base):
+    """One rung of the reminder ladder sent for one assignment's deadline (`due_on`: a new
+    deadline starts its ladder again), so a second run the same day sends nothing."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("assignment_id", "due_on", "rung"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"))
+    due_on: Mapped[date] = mapped_column(Date)
+    rung: Mapped[str] = mapped_column(String(16))  # before-7, due, late-14 (tracker/ladder.py)
+    sent_on: Mapped[date] = mapped_column(Date)  # the day, in the plan's time zone
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     recipients: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(256))
 

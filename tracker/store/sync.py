@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..errors import TrackerError
+from ..ladder import DEFAULT as DEFAULT_LADDER, Ladder
 from ..planfile import PlanFile, Task as TaskSpec
 from ..registry import Registry, Unit as RegistryUnit, UnknownUnit, normalise_name
 from .models import (
@@ -128,8 +129,10 @@ def sync_registry(session: Session, registry: Registry) -> dict[str, int]:
     jurisdiction_ids = {name: row_id for (name,), row_id in jurisdictions.items()}
     unit_table = _table(Unit)
     before = session.scalar(select(func.count()).select_from(unit_table))
-    units = _changed_rows(session, unit_table, ("jurisdiction_id", "name"), ("full_name", "kind", "choose"), {
-        (jurisdiction_ids[spec.jurisdiction], spec.name): (spec.full_name, spec.kind, spec.choose)
+    units = _changed_rows(session, unit_table, ("jurisdiction_id", "name"),
+                          ("full_name", "kind", "choose", "leader", "leader_email"), {
+        (jurisdiction_ids[spec.jurisdiction], spec.name): (spec.full_name, spec.kind, spec.choose, spec.leader,
+                                                           spec.leader_email)
         for spec in registry.units.values()})
     added = session.scalar(select(func.count()).select_from(unit_table)) - before
 
@@ -340,7 +343,7 @@ def _sync_plan_row(session: Session, plan: PlanFile, registry: Registry, jurisdi
         coordinator_id=units[registry.resolve(plan.jurisdiction, plan.coordinator).name] if plan.coordinator else None,
         written_on=plan.written_on, published_on=plan.published_on, period_start=plan.period_start,
         period_end=plan.period_end, timezone=plan.timezone, source_file=plan.source, source_sha256=plan.source_sha256,
-        loaded_at=now)
+        loaded_at=now, reminders=_ladder_json(plan.reminders or registry.reminders))
     table = _table(Plan)
     plan_id = session.scalar(select(table.c.id).where(table.c.key == plan.key))
     if plan_id is None:
@@ -348,6 +351,10 @@ def _sync_plan_row(session: Session, plan: PlanFile, registry: Registry, jurisdi
         return session.execute(insert(table).values(key=plan.key, **values).returning(table.c.id)).scalar_one()
     session.execute(update(table).where(table.c.id == plan_id).values(**values))
     return plan_id
+
+
+def _ladder_json(ladder: Ladder | None) -> str | None:
+    return None if ladder is None or ladder == DEFAULT_LADDER else ladder.to_json()
 
 
 def _sync_sections(session: Session, plan: PlanFile, plan_id: int, new_plan: bool) -> dict[str, int]:
