@@ -252,7 +252,7 @@ def plan_report_rows(session: Session, plan_key: str,
     if header is None:
         known = "、".join(session.scalars(select(Plan.key).order_by(Plan.key)))
         raise NotFound(f"unknown plan {plan_key!r}; known plans: {known or '(none loaded)'}")
-    plan = PlanHeader(*header)
+    plan = PlanHeader(*tuple(header))  # (select() is typed for up to nine columns)
     moment = state_at(plan.timezone) if state_at is not None else None
     then_utc = moment.astimezone(timezone.utc) if moment is not None else None
 
