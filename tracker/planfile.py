@@ -10,6 +10,8 @@ responsible units by name, deadlines and targets. Every error names the file and
                       inherited_responsible = [...], deadline, deadline_phrase, title
     [[targets]]       indicator, comparator, value, measure, year, due_on, task
     [reminders]       before = [7, 1], on_day, overdue_every, escalate_after (tracker/ladder.py)
+    [[reporting]]     rule = "FREQ=MONTHLY;BYMONTHDAY=5", what, phrase, units = "active" | [...]
+                      (tracker/reporting.py)
 
 A deadline is a TOML date, the string "ongoing", an inline table {rrule = "FREQ=YEARLY;..."},
 or absent (the plan's end).
@@ -20,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +31,7 @@ from typing import Callable
 from .clock import DEFAULT_TIMEZONE
 from .errors import TrackerError
 from .ladder import Ladder, read_ladder
+from .reporting import Duty, read_duties
 
 KEY_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 COMPARATORS = ("以上", "左右", "不低于", "不少于", "以内", "以下", "突破", "达到", "增长", "超过")
@@ -111,6 +114,7 @@ class PlanFile:
     tasks: list[Task] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     reminders: Ladder | None = None  # the plan's own reminder ladder; None: the registry's or the default
+    reporting: list[Duty] = field(default_factory=list)  # 报送: the plan's standing reporting duties
     path: Path | None = None
 
 
@@ -135,7 +139,7 @@ def _place(where: Where) -> str:
     return where() if callable(where) else where
 
 
-_TABLES = {f"[[{name}]]": name for name in ("sections", "tasks", "targets")}
+_TABLES = {f"[[{name}]]": name for name in ("sections", "tasks", "targets", "reporting")}
 
 
 class _Lines:
@@ -299,6 +303,12 @@ def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
         raise TrackerError("period_end is before period_start", where=at("period_end"))
     if "reminders" in data:
         plan.reminders = read_ladder(data["reminders"], table_place(lines, name, "reminders"))
+    if "reporting" in data:
+        def reporting_at(index: int, key: str | None) -> str:
+            line = lines.table("reporting", index)
+            return f"{name}:{lines.value(line, key) if key else line}" if line else name
+        plan.reporting = [replace(duty, line=lines.table("reporting", i))
+                          for i, duty in enumerate(read_duties(data["reporting"], reporting_at))]
 
     section_keys: set[str] = set()
     for index, entry in enumerate(data.get("sections", [])):
@@ -444,6 +454,9 @@ def dump_plan(plan: PlanFile, header: str | None = None) -> str:
         r = plan.reminders
         out.extend(["[reminders]", f"before = {_toml_value(list(r.before))}", f"on_day = {_toml_value(r.on_day)}",
                     f"overdue_every = {r.overdue_every}", f"escalate_after = {r.escalate_after}", ""])
+    for duty in plan.reporting:
+        emit("[[reporting]]", [("rule", duty.rule), ("what", duty.what), ("phrase", duty.phrase),
+                               ("units", list(duty.units) if duty.units else "active")])
     for section in plan.sections:
         emit("[[sections]]", [("key", section.key), ("title", section.title)])
     for task in plan.tasks:

@@ -26,6 +26,7 @@ from ..service.digests import (
     DigestUnit, OwnAssignment, PlanHeader, PlanReportRows, UnitDigestRows, digest_unit, plan_report_rows,
     unit_digest_rows,
 )
+from ..service.reporting import WindowReport, plan_reports, unit_reports
 from .weeks import Week
 
 RECURRING_DAYS = 28  # recurring deadlines in the coming four weeks
@@ -129,6 +130,7 @@ class UnitDigest:
     partner_updates: list[UpdateLine] = field(default_factory=list)
     missing_reports: list[MissingReport] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)  # each section's length before the limit
+    reporting: list[WindowReport] = field(default_factory=list)  # 报送: the unit's current windows
 
     def more(self, section: str) -> int:
         """How many rows of a section were left out by the limit."""
@@ -154,7 +156,9 @@ def unit_digest(session: Session, unit: UnitRef | DigestUnit, week: Week, today:
     silent_before = datetime.combine(as_of - timedelta(days=STALE_DAYS), time.min, ZoneInfo(who.timezone))
     rows = unit_digest_rows(session, who.id, since, until, silent_before,
                             until if _is_over(week, today or clock.today(who.timezone)) else None)
-    return assemble_unit_digest(who, week, as_of, rows, limit)
+    digest = assemble_unit_digest(who, week, as_of, rows, limit)
+    digest.reporting = unit_reports(session, who.id, as_of)
+    return digest
 
 
 def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDigestRows,
@@ -306,6 +310,7 @@ class PlanReport:
     done_tasks: int
     standings: list[UnitStanding]
     overdue_tasks: list[OverdueTask]
+    reporting: list[WindowReport] = field(default_factory=list)  # 报送: each duty's current window
 
     @property
     def colors(self) -> dict[str, int]:
@@ -325,7 +330,9 @@ def plan_report(session: Session, plan_key: str, week: Week | None = None, today
     rows = plan_report_rows(session, plan_key, state_at)
     week = week or Week.current(rows.plan.timezone)
     as_of = week.as_of(today or clock.today(rows.plan.timezone))
-    return assemble_plan_report(rows, week, as_of)
+    report = assemble_plan_report(rows, week, as_of)
+    report.reporting = plan_reports(session, plan_key, as_of, check_plan=False)
+    return report
 
 
 def assemble_plan_report(rows: PlanReportRows, week: Week, as_of: date) -> PlanReport:

@@ -314,6 +314,46 @@ class ReminderSent(Base):
     message_id: Mapped[str | None] = mapped_column(String(256))
 
 
+class ReportingDuty(Base):
+    """A plan's standing duty to report (报送, 每月5日前报送上月进展): each date of `rule` closes a
+    window (tracker/reporting.py). `everyone`: every unit with unfinished tasks of the plan
+    reports; otherwise the units listed in reporting_unit."""
+
+    __tablename__ = "reporting_duty"
+    __table_args__ = (UniqueConstraint("plan_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(256))
+    what: Mapped[str | None] = mapped_column(String(256))
+    phrase: Mapped[str | None] = mapped_column(String(256))
+    everyone: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ReportingUnit(Base):
+    """A unit named by a reporting duty."""
+
+    __tablename__ = "reporting_unit"
+
+    duty_id: Mapped[int] = mapped_column(ForeignKey("reporting_duty.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+
+
+class LedgerReturn(Base):
+    """A unit's ledger of a plan, returned (`tracker ledger import-progress`), changed rows or
+    not: a report in the reporting window it falls in."""
+
+    __tablename__ = "ledger_return"
+    __table_args__ = (Index("ix_ledger_return_plan", "plan_id", "returned_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    returned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed: Mapped[int] = mapped_column(Integer, default=0)  # rows that recorded an update
+
+
 class FeedState(Base):
     """Per-feed bookkeeping for the subscription server: Last-Modified never moves backwards,
     deletions included, so the time the feed's bytes last changed is remembered here."""
