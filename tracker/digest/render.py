@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 
+from .. import clock
 from ..textwidth import table
 from ..deadlines import describe_rule
 from ..i18n import gettext_in, role_label, status_label
@@ -52,7 +53,8 @@ class Say:
         return value.isoformat() if value else "—"
 
     def when(self, value: datetime) -> str:
-        return value.strftime("%m-%d %H:%M")
+        # already the unit's wall time (digest.build): shown the one way every time is
+        return value.strftime(clock.SHOWN_FORMAT)
 
     def last(self, value: date | None) -> str:
         return value.isoformat() if value else self.w["never"]
