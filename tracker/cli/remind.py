@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import click
 
-from . import language
+from . import language, options
 from .context import App, pass_app
 from ..errors import TrackerError
-from ..i18n import _, ngettext
+from ..i18n import N_, _, ngettext
 
 
 @language.group()
@@ -20,8 +20,8 @@ def remind() -> None:
 
 @remind.command()
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing, record nothing.")
-@click.option("--jurisdiction", "-j", help="Only this jurisdiction's units.")
-@click.option("--plan", "plan_key", help="Only this plan's tasks.")
+@options.jurisdiction(help=N_("Only this jurisdiction's units."))
+@options.plan(help=N_("Only this plan's tasks."))
 @click.option("--feed-url", envvar="TRACKER_FEED_URL", default="http://127.0.0.1:8080", show_default=True,
               help="Where `tracker feed serve` is reached from outside (the reminders name the unit's feed).")
 @pass_app
