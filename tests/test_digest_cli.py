@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 from email import policy
 
 import pytest
@@ -61,7 +62,8 @@ def test_every_units_digest_into_a_folder(cli, tmp_path):
     result = cli("digest", "--all", "-j", "青岛市", "-o", str(tmp_path / "qd"), today=TODAY)
     assert len(list((tmp_path / "qd").iterdir())) == 5
     result = cli("digest", "--all", "-j", "吉林市", "-o", str(tmp_path / "jl"), today=TODAY)
-    assert result.exit_code != 0 and "unknown jurisdiction '吉林市'; known: 青岛市" in str(result.exception)
+    assert result.exit_code != 0 and "未知地区 '吉林市'\uff1b已知地区\uff1a青岛市" in str(result.exception)
+    assert "unknown jurisdiction '吉林市'; known: 青岛市" in result.exception.words("en")
 
 
 def test_eml_for_every_unit_skips_units_without_addresses(cli, tmp_path):
@@ -83,7 +85,8 @@ def test_eml_for_every_unit_skips_units_without_addresses(cli, tmp_path):
 
 def test_eml_for_a_unit_without_addresses_is_an_error(cli, tmp_path):
     result = cli("digest", "-u", "市科技局", "--format", "eml", "-o", str(tmp_path / "x.eml"), today=TODAY)
-    assert result.exit_code != 0 and "no liaison with an email address" in str(result.exception)
+    assert result.exit_code != 0 and "没有登记邮箱的联络员" in str(result.exception)
+    assert "no liaison with an email address" in result.exception.words("en")
     assert not (tmp_path / "x.eml").exists()
 
 
@@ -110,16 +113,17 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(cli, args, message):
     before = snapshot(cli.url)
     result = cli("digest", *args, today=TODAY)
     assert result.exit_code != 0
-    assert message in str(result.exception)
+    assert message in result.exception.words("en")  # the refusal's data, worded in either language
+    assert not re.search("[A-Za-z]{3,} [a-z]{2,}", str(result.exception))  # and Chinese by default
     assert snapshot(cli.url) == before
 
 
 @pytest.mark.parametrize("args, message", [
-    ([], "give --unit NAME"),
-    (["--unit", "市发改委", "--all", "-o", "x"], "give --unit NAME"),
-    (["--all"], "give -o DIR"),
-    (["--unit", "市发改委", "report", "--plan", "digest-test"], "put the options after `digest report`"),
-    (["send"], "give --unit NAME or --all"),
+    ([], "请用 --unit 单位名 生成一个单位的周报"),
+    (["--unit", "市发改委", "--all", "-o", "x"], "请用 --unit 单位名 生成一个单位的周报"),
+    (["--all"], "请用 -o 指定文件夹"),
+    (["--unit", "市发改委", "report", "--plan", "digest-test"], "请把选项写在 `digest report` 之后"),
+    (["send"], "请用 --unit 单位名 或 --all"),
     (["report"], "缺少选项 '--plan'"),
 ])
 def test_usage_errors(tracker_cli, args, message):

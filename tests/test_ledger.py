@@ -331,22 +331,22 @@ def test_files_that_are_not_spreadsheets_are_refused(cli, tmp_path):
     good = export(cli, tmp_path / "good.xlsx", "--plan", JILIN, "--unit", "市商务局")
     text_file = tmp_path / "notes.xlsx"
     text_file.write_text("进展情况: 已完成", encoding="utf-8")
-    assert "notes.xlsx: 不是电子表格文件" in refused(cli, text_file)
+    assert "notes.xlsx\uff1a不是电子表格文件" in refused(cli, text_file)
     truncated = tmp_path / "cut.xlsx"
     truncated.write_bytes(good.read_bytes()[:2000])
-    assert "cut.xlsx: 工作簿已损坏或不是 Excel 文件" in refused(cli, truncated)
+    assert "cut.xlsx\uff1a工作簿已损坏或不是 Excel 文件" in refused(cli, truncated)
     broken = tmp_path / "broken.xlsx"  # a sound zip whose worksheet XML is damaged
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(broken, "w") as dst:
         for item in src.infolist():
             data = src.read(item)
             dst.writestr(item, data[: len(data) // 2] if item.filename.endswith("sheet1.xml") else data)
-    assert "broken.xlsx: 工作簿已损坏" in refused(cli, broken)
+    assert "broken.xlsx\uff1a工作簿已损坏" in refused(cli, broken)
     old = tmp_path / "old.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
-    assert "old.xls: 这是旧版 Excel 文件(.xls)" in refused(cli, old)
+    assert "old.xls\uff1a这是旧版 Excel 文件(.xls)" in refused(cli, old)
     empty = tmp_path / "empty.xlsx"
     empty.write_bytes(b"")
-    assert "empty.xlsx: 文件是空的" in refused(cli, empty)
+    assert "empty.xlsx\uff1a文件是空的" in refused(cli, empty)
     assert "无法读取文件" in refused(cli, tmp_path / "missing.xlsx")
 
 

@@ -227,7 +227,7 @@ def test_not_a_spreadsheet(tracker_cli, tmp_path):
     path = tmp_path / "分解表.xlsx"
     path.write_text("一、重点任务", encoding="utf-8")
     result = import_plan(tracker_cli, path, "--key", "k")
-    assert result.exit_code != 0 and "分解表.xlsx: 不是电子表格文件" in str(result.exception)
+    assert result.exit_code != 0 and "分解表.xlsx\uff1a不是电子表格文件" in str(result.exception)
 
 
 def test_full_width_cells_and_headings_as_published(tracker_cli, tmp_path):

@@ -98,11 +98,11 @@ def _damaged(path):
 
 
 @pytest.mark.parametrize("case,message", [
-    ("missing", "no such file"),
-    ("text", "not a SQLite database"),
-    ("other database", "not a tracker one"),
-    ("newer schema", "unknown to this version"),
-    ("damaged", "damaged|cannot be read|not a tracker"),
+    ("missing", "没有这个文件"),
+    ("text", "不是 SQLite 数据库文件"),
+    ("other database", "不是 tracker 的"),
+    ("newer schema", "这一版 tracker 不认识"),
+    ("damaged", "已损坏|无法作为数据库读取|不是 tracker 的"),
 ])
 def test_restore_refuses_what_is_not_a_fitting_backup(loaded_db, tracker_cli, tmp_path, case, message):
     _sqlite_only(loaded_db)

@@ -16,7 +16,8 @@ import click
 
 from . import language
 from .context import App
-from ..errors import TrackerError
+from ..errors import N_, TrackerError
+from ..i18n import _
 from ..atomic import write_file
 from ..digest.build import SECTION_LIMIT
 
@@ -77,10 +78,10 @@ def digest(ctx: click.Context, unit_name, jurisdiction, all_units, week_text, fm
     if ctx.invoked_subcommand is not None:
         given = (unit_name, jurisdiction, all_units, week_text, output, fmt != "text", limit != SECTION_LIMIT)
         if any(given):
-            raise click.UsageError(f"put the options after `digest {ctx.invoked_subcommand}`")
+            raise click.UsageError(_("put the options after `digest {command}`").format(command=ctx.invoked_subcommand))
         return
     if bool(unit_name) == all_units:
-        raise click.UsageError("give --unit NAME for one unit's digest, or --all -o DIR for every unit's")
+        raise click.UsageError(_("give --unit NAME for one unit's digest, or --all -o DIR for every unit's"))
     app = ctx.find_object(App)
     week = _week(week_text)
     if all_units:
@@ -102,8 +103,7 @@ def _one_digest(app: App, unit_name, jurisdiction, week, fmt, output, limit) -> 
         from ..digest.mail import digest_message, message_bytes
 
         if not recipients:
-            raise TrackerError(f"{unit.jurisdiction} {unit.name} has no liaison with an email address; "
-                               f"add `email` to its liaisons in units.toml and load it again")
+            raise TrackerError(N_("{jurisdiction} {name} has no liaison with an email address; add `email` to its liaisons in units.toml and load it again"), jurisdiction=unit.jurisdiction, name=unit.name)
         _write(output, message_bytes(digest_message(data, recipients, _sender(), app.lang)))
         return
     from ..digest.render import render_digest
@@ -118,9 +118,9 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit) 
     from ..digest.weeks import Week
 
     if output is None:
-        raise click.UsageError("--all writes one file per unit: give -o DIR")
+        raise click.UsageError(_("--all writes one file per unit: give -o DIR"))
     if output.exists() and not output.is_dir():
-        raise TrackerError("not a folder", where=str(output))
+        raise TrackerError(N_("not a folder"), where=str(output))
     zh = app.lang == "zh"
     sender = _sender() if fmt == "eml" else None
     written, skipped = 0, []
@@ -181,7 +181,7 @@ def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force
     from ..digest.mail import SmtpSettings, deliver, prepare
 
     if bool(unit_name) == all_units:
-        raise click.UsageError("give --unit NAME or --all")
+        raise click.UsageError(_("give --unit NAME or --all"))
     week = _week(week_text)
     settings = SmtpSettings.from_env()
     if not dry_run:
@@ -240,5 +240,5 @@ def _report_outcomes(outcomes, batch, dry_run: bool, zh: bool) -> None:
     failed = [o for o in outcomes if o.result == "failed"]
     if failed:
         names = "、".join(o.unit.name for o in failed)
-        raise TrackerError(f"{len(failed)} of {len(outcomes)} digests were not sent ({names}); "
-                           f"run the same command again to retry them")
+        raise TrackerError(N_("{failed} of {n} digests were not sent ({names}); run the same command again to retry them"),
+                           failed=len(failed), n=len(outcomes), names=names)

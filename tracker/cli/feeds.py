@@ -9,7 +9,7 @@ import click
 
 from . import language
 from .context import ROLE_CHOICE, App, pass_app
-from ..errors import TrackerError
+from ..errors import N_, TrackerError
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
@@ -52,19 +52,19 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
 
     chosen = [flag for flag, given in (("--unit", unit_name), ("--plan", plan_key), ("--all", everything)) if given]
     if len(chosen) != 1:
-        raise TrackerError("choose one of --unit NAME, --plan KEY or --all" if not chosen
-                           else f"{' and '.join(chosen)} cannot be used together; choose one")
+        raise TrackerError(N_("choose one of --unit NAME, --plan KEY or --all") if not chosen
+                           else N_("{options} cannot be used together; choose one"), options=chosen)
     if (jurisdiction or role) and not unit_name:
-        raise TrackerError("--jurisdiction and --role go with --unit")
+        raise TrackerError(N_("--jurisdiction and --role go with --unit"))
     if everything and output is None:
-        raise TrackerError("--all writes one file per unit and per plan: give the folder with -o DIR")
+        raise TrackerError(N_("--all writes one file per unit and per plan: give the folder with -o DIR"))
     options = _options(app, todo, alarm, task_url)
     today = clock.today()
     zh = app.lang == "zh"
 
     if everything:
         if output.exists() and not output.is_dir():
-            raise TrackerError("is a file; --all needs a folder", where=str(output))
+            raise TrackerError(N_("is a file; --all needs a folder"), where=str(output))
         with app.db.reading() as session:
             units, plans = service.all_feeds(session)
         # each calendar is written as soon as it is built and then let go: a city's 501 calendars
@@ -107,9 +107,9 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
     from ..service import feeds as service
 
     if rotate and revoke:
-        raise TrackerError("--rotate and --revoke cannot be used together")
+        raise TrackerError(N_("--rotate and --revoke cannot be used together"))
     if not base_url.startswith(("http://", "https://")):
-        raise TrackerError(f"--base-url must start with http:// or https://, not {base_url!r}")
+        raise TrackerError(N_("--base-url must start with http:// or https://, not {base_url!r}"), base_url=base_url)
     base = base_url.rstrip("/")
     zh = app.lang == "zh"
     with app.db.transaction() as session:

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import language
-from ..errors import TrackerError
+from ..errors import N_, TrackerError
 from ..atomic import write_file
 
 
@@ -40,7 +40,7 @@ def _plan_key(key: str | None, output: Path | None, source: Path) -> str:
 
     chosen = key or (output.stem if output else source.stem)
     if not KEY_PATTERN.match(chosen):
-        raise TrackerError(f"plan key {chosen!r} may hold only letters, digits, '.', '-' and '_'; pass --key")
+        raise TrackerError(N_("plan key {chosen!r} may hold only letters, digits, '.', '-' and '_'; pass --key"), chosen=chosen)
     return chosen
 
 
@@ -66,7 +66,7 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
     zh = lang == "zh"
     fmt = fmt or ("toml" if output is not None and output.suffix == ".toml" else "json")
     if output is not None and output.exists() and not force:
-        raise TrackerError("already exists; pass --force to replace it (it may hold a person's review)",
+        raise TrackerError(N_("already exists; pass --force to replace it (it may hold a person's review)"),
                            where=str(output))
     from ..ingest.formats import read_document
 
@@ -77,7 +77,7 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
     registry = _registry(registry_path, output)
     draft = read_text(text, registry=registry, jurisdiction=jurisdiction)
     if not draft.tasks and not draft.targets:
-        raise NothingFound("no annotated tasks (and no targets) found: is this an action plan? Nothing written.",
+        raise NothingFound(N_("no annotated tasks (and no targets) found: is this an action plan? Nothing written."),
                            where=str(source))
     plan_key = _plan_key(key, output, source)
     relative_source = os.path.relpath(source, output.parent) if output is not None else str(source)
@@ -87,7 +87,7 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
                              ensure_ascii=False, indent=2) + "\n"
     else:
         if not draft.jurisdiction:
-            raise TrackerError("cannot tell the jurisdiction from the text; pass --jurisdiction", where=str(source))
+            raise TrackerError(N_("cannot tell the jurisdiction from the text; pass --jurisdiction"), where=str(source))
         from ..planfile import dump_plan
 
         header = [f"由 `tracker plan parse` 从 {relative_source} 起草。载入前请对照原文核对任务、单位、期限和目标。"

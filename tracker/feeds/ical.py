@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from icalendar import TRANSP, Alarm, Calendar, Event, Todo, vDuration, vRecur, vText
 
 from ..deadlines import is_overdue, next_due, occurrences
-from ..errors import TrackerError
+from ..errors import N_, TrackerError
 from ..i18n import role_label, status_label
 from ..service.feeds import Assignee, FeedTask, PlanEntry, PlanFeed, UnitEntry, UnitFeed
 
@@ -81,13 +81,13 @@ class FeedOptions:
 
     def __post_init__(self):
         if self.lang not in _WORDS:
-            raise TrackerError(f"unknown language {self.lang!r}; use zh or en")
+            raise TrackerError(N_("unknown language {lang!r}; use zh or en"), lang=self.lang)
         if self.task_url:
             try:
                 self.task_url.format(plan="p", task="t")
             except (KeyError, IndexError, ValueError) as exc:
-                raise TrackerError(f"task URL template {self.task_url!r} may use only {{plan}} and {{task}} "
-                                   f"({exc.__class__.__name__}: {exc})") from None
+                raise TrackerError(N_("task URL template {template!r} may use only {{plan}} and {{task}} ({error}: {exc})"),
+                                   template=self.task_url, error=exc.__class__.__name__, exc=exc) from None
 
     @property
     def variant(self) -> str:
@@ -105,7 +105,7 @@ def parse_alarms(text: str | None) -> tuple[timedelta, ...]:
     for part in text.split(","):
         match = _ALARM.fullmatch(part.strip().lower())
         if not match or int(match[1]) == 0:
-            raise TrackerError(f"alarm {part.strip()!r} is not like 7d, 12h or 2w (in --alarm {text!r})")
+            raise TrackerError(N_("alarm {part!r} is not like 7d, 12h or 2w (in --alarm {text!r})"), part=part.strip(), text=text)
         n, unit = int(match[1]), match[2]
         found.append(timedelta(days=n) if unit == "d" else timedelta(hours=n) if unit == "h" else timedelta(weeks=n))
     return tuple(sorted(set(found), reverse=True))
