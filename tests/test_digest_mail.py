@@ -100,7 +100,7 @@ def test_send_every_units_digest_and_read_what_arrived(cli, inbox):
     assert result.exit_code == 0, result.output
     # four units have liaisons with addresses; 市科技局's has none and is reported
     assert len(inbox.messages) == 4
-    assert "青岛市 市科技局: 联络员没有邮箱,跳过" in result.stdout
+    assert "青岛市 市科技局\uff1a联络员没有邮箱\uff0c跳过" in result.stdout
     assert "发送周报" in result.stderr  # the progress bar
 
     sender, recipients, message = next(m for m in inbox.messages if m[1] == NDRC)
@@ -132,8 +132,8 @@ def test_send_every_units_digest_and_read_what_arrived(cli, inbox):
     again = send(cli, inbox, "--all")
     assert again.exit_code == 0, again.output
     assert len(inbox.messages) == 4
-    assert again.stdout.count("本周已发送,跳过") == 4
-    assert "市统计局: 本周已发送,跳过(--force 重发) (2026-11-25 12:" in again.stdout  # Shanghai time
+    assert again.stdout.count("本周已发送\uff0c跳过") == 4
+    assert "市统计局\uff1a本周已发送\uff0c跳过\uff08--force 重发\uff09\uff082026-11-25 12:" in again.stdout  # Shanghai time
     # --force sends again, and the record follows the latest sending
     forced = send(cli, inbox, "--unit", "市统计局", "--force")
     assert forced.exit_code == 0, forced.output
@@ -148,7 +148,7 @@ def test_one_units_failure_is_reported_and_the_others_still_go(cli, inbox):
     inbox.refuse.add("zhaolei@commerce.example.org")
     result = send(cli, inbox, "--all")
     assert result.exit_code != 0
-    assert "青岛市 市商务局: 发送失败" in result.stderr and "550" in result.stderr
+    assert "青岛市 市商务局\uff1a发送失败" in result.stderr and "550" in result.stderr
     assert "5份周报中有1份未发出\uff08市商务局\uff09" in str(result.exception)
     assert "1 of 5 digests were not sent (市商务局)" in result.exception.words("en")
     assert len(inbox.messages) == 3
@@ -173,8 +173,8 @@ def test_dry_run_sends_nothing_and_writes_nothing(cli, inbox):
     before = snapshot(cli.url)
     result = send(cli, inbox, "--all", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "(试运行:未发送,未记录)" in result.stdout
-    assert "青岛市 市发展改革委: 将发送 → 王敏 <wangmin@ndrc.example.org>, 李强 <liqiang@ndrc.example.org>" in result.stdout
+    assert "\uff08试运行\uff1a未发送\uff0c未记录\uff09" in result.stdout
+    assert "青岛市 市发展改革委\uff1a将发送 → 王敏 <wangmin@ndrc.example.org>, 李强 <liqiang@ndrc.example.org>" in result.stdout
     assert inbox.messages == [] and snapshot(cli.url) == before
     # a dry run needs no server at all
     result = cli("digest", "send", "--week", "2026-W48", "--all", "--dry-run", today=TODAY)

@@ -100,7 +100,7 @@ def test_round_trip_records_exactly_the_changed_rows_once(cli, tmp_path):
 
     result = import_progress(cli, sheet.path)
     assert result.exit_code == 0, result.output
-    assert "已记录 3 条进展(填报人 邹全发),2 行无变化" in result.output
+    assert "已记录3条进展\uff08填报人 邹全发\uff09\uff0c2行无变化" in result.output
     after = all_history(cli, JILIN, COMMERCE_TASKS)
     assert {k: after[k] - before[k] for k in COMMERCE_TASKS} == {"3.2.1": 0, "3.5.1": 1, "3.6.1": 1, "4.1.1": 0, "3.7.1": 1}
     entry = json.loads(cli("history", "3.5.1", "--plan", JILIN, "--json").output)[-1]
@@ -113,7 +113,7 @@ def test_round_trip_records_exactly_the_changed_rows_once(cli, tmp_path):
     state = snapshot(cli.url)
     again = import_progress(cli, sheet.path)
     assert again.exit_code == 0, again.output
-    assert "已记录 0 条进展,5 行无变化" in again.output
+    assert "已记录0条进展\uff0c5行无变化" in again.output
     assert snapshot(cli.url) == state
 
 
@@ -150,7 +150,7 @@ def test_columns_are_found_by_their_usual_names_wherever_they_are(cli, tmp_path)
     sheet.save()
     result = import_progress(cli, sheet.path)
     assert result.exit_code == 0, result.output
-    assert "已记录 1 条进展" in result.output
+    assert "已记录1条进展" in result.output
     entry = json.loads(cli("history", "4.1.1", "--plan", JILIN, "--json").output)[-1]
     assert (entry["status"], entry["note"]) == ("in_progress", "已召开推进会")
 
@@ -164,7 +164,7 @@ def test_dry_run_prints_the_changes_and_writes_nothing(cli, tmp_path):
     result = import_progress(cli, sheet.path, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "试运行" in result.output and "3.2.1  未启动 → 推进中 30%" in result.output
-    assert "将记录 1 条进展" in result.output
+    assert "将记录1条进展" in result.output
     assert snapshot(cli.url) == before
 
 
@@ -202,10 +202,10 @@ def test_the_coordinator_returns_a_whole_plan_ledger_for_each_rows_lead(cli, tmp
     result = import_progress(cli, sheet.path, "--by", "周强", unit="市发展改革委")
     assert result.exit_code == 0, result.output
     assert "3.1.1  市自然资源和规划局  未启动 → 推进中" in result.output
-    assert "已记录 3 条进展(填报人 周强),21 行无变化" in result.output
+    assert "已记录3条进展\uff08填报人 周强\uff09\uff0c21行无变化" in result.output
     entry = json.loads(cli("history", "3.1.1", "--plan", QINGDAO, "--json").output)[-1]
     assert (entry["unit"], entry["role"], entry["author"]) == ("市自然资源和规划局", "lead", "周强")
-    assert "已记录 0 条进展" in import_progress(cli, sheet.path, "--by", "周强", unit="市发展改革委").output
+    assert "已记录0条进展" in import_progress(cli, sheet.path, "--by", "周强", unit="市发展改革委").output
 
 
 def test_a_lead_may_fill_in_only_its_own_rows_of_a_whole_plan_ledger(cli, tmp_path):
@@ -214,7 +214,7 @@ def test_a_lead_may_fill_in_only_its_own_rows_of_a_whole_plan_ledger(cli, tmp_pa
     sheet.save()
     result = import_progress(cli, sheet.path, "--by", "李青")
     assert result.exit_code == 0, result.output
-    assert "已记录 1 条进展(填报人 李青),23 行无变化" in result.output
+    assert "已记录1条进展\uff08填报人 李青\uff09\uff0c23行无变化" in result.output
     sheet.set("3.1.1", "状态", "推进中")  # 市自然资源和规划局's
     sheet.save()
     text = refused(cli, sheet.path, "--by", "李青")
@@ -307,7 +307,7 @@ def test_partial_writes_the_good_rows_and_lists_the_rest(cli, tmp_path):
     before = all_history(cli, JILIN, COMMERCE_TASKS)
     result = import_progress(cli, sheet.path, "--partial")
     assert result.exit_code != 0  # something was left out: a script must notice
-    assert "已记录 2 条进展" in result.output
+    assert "已记录2条进展" in result.output
     assert f"第{sheet.row_of('3.5.1')}行「完成进度」列: 250 超出范围" in str(result.exception)
     after = all_history(cli, JILIN, COMMERCE_TASKS)
     assert [k for k in COMMERCE_TASKS if after[k] != before[k]] == ["3.2.1", "3.6.1"]
@@ -505,7 +505,7 @@ def test_formula_like_notes_stay_text_in_xlsx(cli, tmp_path, note):
     assert (cell.value, cell.data_type, cell.quotePrefix) == (note, "s", True)
     state = snapshot(cli.url)
     result = import_progress(cli, path)  # and it comes back as it went out: nothing changed
-    assert result.exit_code == 0 and "已记录 0 条进展" in result.output, result.output
+    assert result.exit_code == 0 and "已记录0条进展" in result.output, result.output
     assert snapshot(cli.url) == state
 
 
@@ -522,7 +522,7 @@ def test_formula_like_notes_are_guarded_in_csv(cli, tmp_path, note):
     assert not any(field.startswith(("=", "+", "-", "@")) for r in rows for field in r)
     state = snapshot(cli.url)
     result = import_progress(cli, path)
-    assert result.exit_code == 0 and "已记录 0 条进展" in result.output, result.output
+    assert result.exit_code == 0 and "已记录0条进展" in result.output, result.output
     assert snapshot(cli.url) == state
 
 
@@ -536,4 +536,4 @@ def test_a_csv_saved_by_excel_in_gbk_imports(cli, tmp_path):
     gbk.write_bytes("\r\n".join(lines).encode("gb18030"))
     result = import_progress(cli, gbk)
     assert result.exit_code == 0, result.output
-    assert "3.5.1  未启动 → 推进中" in result.output and "已记录 1 条进展" in result.output
+    assert "3.5.1  未启动 → 推进中" in result.output and "已记录1条进展" in result.output

@@ -164,6 +164,22 @@ class UnknownTask(NotFound):
         super().__init__(N_("plan {plan} has no task {task!r}"), plan=plan, task=task)
 
 
+class Refusals(TrackerError):
+    """Several refusals at once (every bad line of every file): a heading, then one line each."""
+
+    def __init__(self, heading: str, problems, **fields: Any):
+        super().__init__(heading, problems=tuple(problems), **fields)
+
+    def sentence(self, lang: str | None = None) -> str:
+        from .i18n import gettext_in, language
+
+        lang = lang or language()
+        fields = {k: shown(v, lang) for k, v in self.fields.items() if k != "problems"}
+        heading = gettext_in(lang, self.template).format(**fields)
+        return "\n  ".join([heading, *(p.words(lang) if isinstance(p, TrackerError) else str(p)
+                                       for p in self.fields["problems"])])
+
+
 class Archived(TrackerError):
     """A task (or assignment) the plan no longer has: kept, archived, not to be updated."""
 

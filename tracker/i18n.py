@@ -125,6 +125,10 @@ def pgettext(context: str, message: str) -> str:
     return translation().pgettext(context, message)
 
 
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return translation().npgettext(context, singular, plural, n)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """A count's phrase: ngettext("{n} task", "{n} tasks", n).format(n=n)."""
     return translation().ngettext(singular, plural, n)

@@ -17,7 +17,7 @@ import click
 from . import language
 from .context import App
 from ..errors import N_, TrackerError
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..atomic import write_file
 from ..digest.build import SECTION_LIMIT
 
@@ -121,13 +121,12 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit) 
         raise click.UsageError(_("--all writes one file per unit: give -o DIR"))
     if output.exists() and not output.is_dir():
         raise TrackerError(N_("not a folder"), where=str(output))
-    zh = app.lang == "zh"
     sender = _sender() if fmt == "eml" else None
     written, skipped = 0, []
     with app.db.reading() as session:
         units = units_with_assignments(session, jurisdiction)
         recipients = recipients_for(session, [u.id for u in units]) if fmt == "eml" else {}
-        with _progress(units, "生成周报" if zh else "digests") as bar:
+        with _progress(units, _("digests")) as bar:
             for unit in bar:
                 unit_week = week or Week.current(unit.timezone)
                 data = unit_digest(session, unit, unit_week, limit=limit)
@@ -143,9 +142,10 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit) 
                     _write(path, render_digest(data, fmt, app.lang))
                 written += 1
     for unit in skipped:
-        click.echo((f"跳过 {unit.jurisdiction} {unit.name}:联络员没有邮箱" if zh
-                    else f"skipped {unit.jurisdiction} {unit.name}: no liaison with an email address"), err=True)
-    click.echo(f"已写入 {written} 份周报到 {output}" if zh else f"wrote {written} digests to {output}")
+        click.echo(_("skipped {jurisdiction} {unit}: no liaison with an email address").format(
+            jurisdiction=unit.jurisdiction, unit=unit.name), err=True)
+    click.echo(ngettext("wrote {n} digest to {folder}", "wrote {n} digests to {folder}", written).format(
+        n=written, folder=output))
 
 
 @digest.command("report")
@@ -186,20 +186,19 @@ def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force
     settings = SmtpSettings.from_env()
     if not dry_run:
         settings.require_server()
-    zh = app.lang == "zh"
     with app.db.reading() as session:
         if all_units:
             units = units_with_assignments(session, jurisdiction)
         else:
             units = [digest_unit(session, app.unit(session, unit_name, jurisdiction))]
-        label = "准备周报" if zh else "preparing"
+        label = _("preparing")
         batch = prepare(session, units, week, settings.sender or "tracker@localhost", app.lang,
                         limit=limit or None, force=force,
                         progress=(lambda items: _bar(items, label)) if all_units else iter)
-    label = "发送周报" if zh else "sending"
+    label = _("sending")
     outcomes = deliver(app.db, batch, settings, force=force, dry_run=dry_run,
                        progress=(lambda items: _bar(items, label)) if all_units else iter)
-    _report_outcomes(outcomes, batch, dry_run, zh)
+    _report_outcomes(outcomes, batch, dry_run)
 
 
 def _bar(items, label):
@@ -208,35 +207,38 @@ def _bar(items, label):
 
 
 _SAID = {
-    "sent": ("已发送", "sent"),
-    "would_send": ("将发送", "would send"),
-    "already_sent": ("本周已发送,跳过(--force 重发)", "already sent this week, skipped (--force resends)"),
-    "no_recipients": ("联络员没有邮箱,跳过", "no liaison with an email address, skipped"),
-    "failed": ("发送失败", "failed"),
+    "sent": N_("sent"),
+    "would_send": N_("would send"),
+    "already_sent": N_("already sent this week, skipped (--force resends)"),
+    "no_recipients": N_("no liaison with an email address, skipped"),
+    "failed": N_("failed"),
 }
 
-_COUNTED = {"sent": ("已发送", "sent"), "would_send": ("将发送", "would send"),
-            "already_sent": ("已发送过", "sent before"), "no_recipients": ("无收件人", "no recipients"),
-            "failed": ("失败", "failed")}
+
+def _counted(result: str, n: int) -> str:
+    phrases = {"sent": ngettext("{n} sent", "{n} sent", n), "would_send": ngettext("{n} to send", "{n} to send", n),
+               "already_sent": ngettext("{n} sent before", "{n} sent before", n),
+               "no_recipients": ngettext("{n} without recipients", "{n} without recipients", n),
+               "failed": ngettext("{n} failed", "{n} failed", n)}
+    return phrases[result].format(n=n)
 
 
-def _report_outcomes(outcomes, batch, dry_run: bool, zh: bool) -> None:
+def _report_outcomes(outcomes, batch, dry_run: bool) -> None:
     subjects = {o.unit.id: o.message["Subject"] for o in batch if o.message is not None}
     if dry_run:
-        click.echo("(试运行:未发送,未记录)" if zh else "(dry run: nothing sent, nothing recorded)")
+        click.echo(_("(dry run: nothing sent, nothing recorded)"))
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.result] = counts.get(outcome.result, 0) + 1
-        said = _SAID[outcome.result][0 if zh else 1]
-        line = f"{outcome.unit.jurisdiction} {outcome.unit.name}: {said}"
+        line = _("{jurisdiction} {unit}: {said}").format(jurisdiction=outcome.unit.jurisdiction,
+                                                         unit=outcome.unit.name, said=_(_SAID[outcome.result]))
         if outcome.result in ("sent", "would_send"):
             line += f" → {outcome.detail}  《{subjects.get(outcome.unit.id, '')}》"
         elif outcome.detail:
-            line += f" ({outcome.detail})"
+            line = _("{said} ({detail})").format(said=line, detail=outcome.detail)
         click.echo(line, err=outcome.result == "failed")
-    summary = ("、".join(f"{_COUNTED[k][0]} {n}" for k, n in counts.items()) if zh
-               else ", ".join(f"{_COUNTED[k][1]}: {n}" for k, n in counts.items()))
-    click.echo(summary or ("没有需要发送的周报" if zh else "nothing to send"))
+    summary = _(", ").join(_counted(k, n) for k, n in counts.items())
+    click.echo(summary or _("nothing to send"))
     failed = [o for o in outcomes if o.result == "failed"]
     if failed:
         names = "、".join(o.unit.name for o in failed)

@@ -98,7 +98,7 @@ def summary(app: App) -> None:
         return
     for plan in plans:
         click.echo(f"  {plan.key}  {plan.title}  {plan.document_number or ''}  "
-                   + i18n.ngettext("{n} task", "{n} tasks", plan.tasks).format(n=plan.tasks))
+                   + i18n.npgettext("a database holds", "{n} task", "{n} tasks", plan.tasks).format(n=plan.tasks))
     click.echo(_("Try: {command}").format(command="tracker tasks --unit 市发展改革委 --jurisdiction 青岛市"))
 
 
@@ -209,9 +209,9 @@ def units(ctx: click.Context, jurisdiction: str | None, as_json: bool) -> None:
     for u in found:
         line = f"{u.jurisdiction}  {u.name}"
         if u.full_name:
-            line += f"  ({u.full_name})"
+            line += "  " + _("({full_name})").format(full_name=u.full_name)
         if u.members:
-            line += ("  → " + "、".join(u.members))
+            line += ("  → " + _(", ").join(u.members))
         click.echo(line)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import BUNDLED_PLANS
-from ..errors import N_, TrackerError
+from ..errors import N_, Refusals, TrackerError
 from ..planfile import plan_files_in, read_plan
 from ..store.db import Database
 from ..store.sync import PlanChanges, load_plan, sync_registry, validate_plan_units
@@ -45,7 +45,7 @@ def load_paths(db: Database, paths: list[Path], *, dry_run: bool = False) -> tup
                                        other=seen[plan.key]))
         seen[plan.key] = plan.path
     if errors:
-        raise TrackerError("nothing was loaded:\n  " + "\n  ".join(str(e) for e in errors))
+        raise Refusals(N_("nothing was loaded:"), errors)
 
     report: dict = {}
     changes: list[PlanChanges] = []
