@@ -170,6 +170,9 @@ def test_clicks_own_messages_in_both_languages():
     assert "Error: No such option '--bogus'" in result.output
     result = runner.invoke(cli, ["tasks"])
     assert "缺少选项" in result.output and "Missing option" not in result.output
+    # click's own full stop after a missing parameter is the language's too
+    assert "错误\uff1a缺少参数 'TASK_KEY'\u3002" in runner.invoke(cli, ["status", "set"]).output
+    assert "Error: Missing argument 'TASK_KEY'." in runner.invoke(cli, ["status", "set", "--lang", "en"]).output
 
 
 def test_lang_after_a_double_dash_is_an_argument():

@@ -139,6 +139,7 @@ def _cases() -> list[Case]:
         Case("backup", ["backup", "-o", "{tmp}/copy.sqlite3"], ok=False, setup=[["backup", "-o", "{tmp}/copy.sqlite3"]]),
         Case("restore", ["restore", "{tmp}/copy.sqlite3", "--yes"], setup=[["backup", "-o", "{tmp}/copy.sqlite3"]]),
         Case("restore", ["restore", "{tmp}/nope.sqlite3", "--yes"], ok=False),
+        Case("restore", ["restore", "{tmp}/copy.sqlite3"], ok=False, setup=[["backup", "-o", "{tmp}/copy.sqlite3"]]),
         Case("restore", ["restore", "{tmp}/text.sqlite3", "--yes"], ok=False,
              setup=[["!write", "{tmp}/text.sqlite3", "台账 2026"]]),
         Case("doctor", ["doctor"]),
@@ -178,7 +179,17 @@ def loaded(tmp_path_factory):
     database = folder / "tracker.sqlite3"
     code, _, err = _main(["--db", f"sqlite:///{database}", "plan", "load", str(PLANS)], {})
     assert code == 0, err
+    _settle(database)
     return database
+
+
+def _settle(database: Path) -> None:
+    """Everything in the database file itself (none left in its write-ahead log), so that a copy
+    of the file is a copy of the database."""
+    import sqlite3
+
+    with sqlite3.connect(database) as raw:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _main(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
@@ -313,6 +324,15 @@ def test_one_language_at_a_time(case, lang, loaded, tmp_path):
         assert english_in(said) == [], said
     else:
         assert chinese_in(said) == [], said
+
+
+def test_clicks_abort_is_worded_too(loaded, tmp_path):
+    """restore asks first; no answer (no terminal) is click's Abort, in the user's language."""
+    case = Case("restore", ["restore", "{tmp}/copy.sqlite3"], setup=[["backup", "-o", "{tmp}/copy.sqlite3"]])
+    assert run(case, "zh", loaded, tmp_path)[1].rstrip().endswith("已取消。")
+    english = tmp_path / "en"
+    english.mkdir()
+    assert run(case, "en", loaded, english)[1].rstrip().endswith("Aborted!")
 
 
 def test_the_checks_catch_what_they_are_for():
