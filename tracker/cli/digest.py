@@ -118,7 +118,7 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit, 
     if output.exists() and not output.is_dir():
         raise TrackerError(N_("not a folder"), where=str(output))
     sender = _sender() if fmt == "eml" else None
-    written, skipped = 0, []
+    written, skipped, failed = 0, [], []
     with app.db.reading() as session:
         units = units_with_assignments(session, jurisdiction)
         recipients = recipients_for(session, [u.id for u in units]) if fmt == "eml" else {}
@@ -132,15 +132,25 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit, 
                 if not recipients[unit.id]:
                     skipped.append(unit)
                     continue
-                _write(path, message_bytes(digest_message(data, recipients[unit.id], sender, app.lang)))
+                try:
+                    message = digest_message(data, recipients[unit.id], sender, app.lang)
+                except TrackerError as exc:  # this unit's (a liaison's address): the others still go
+                    failed.append(exc)
+                    continue
+                _write(path, message_bytes(message))
             else:
                 _write(path, render_digest(data, fmt, app.lang))
             written += 1
     for unit in [] if quiet else skipped:
         click.echo(_("skipped {jurisdiction} {unit}: no liaison with an email address").format(
             jurisdiction=unit.jurisdiction, unit=unit.name), err=True)
+    for problem in failed:
+        click.echo(str(problem), err=True)
     click.echo(ngettext("wrote {n} digest to {folder}", "wrote {n} digests to {folder}", written).format(
         n=written, folder=output))
+    if failed:
+        raise TrackerError(_("{n} of {total} digests could not be made into mail (see above)")
+                           .format(n=len(failed), total=written + len(failed)))
 
 
 @digest.command("report")
