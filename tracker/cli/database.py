@@ -15,7 +15,7 @@ import click
 
 from .. import clock
 from . import language, options
-from .context import App, pass_app
+from .context import App, echo, pass_app
 from ..errors import N_, TrackerError
 from ..i18n import _, ngettext, npgettext
 
@@ -76,7 +76,7 @@ def backup(app: App, output: Path, force: bool) -> None:
         raise TrackerError(N_("that is the database itself"), where=str(output))
     backup_sqlite(source, output)
     info = check_backup(output, compare_schema=False)  # a copy as it is: doctor judges the schema
-    click.echo(_("backed up to {file} ({size}, schema {revision}: {holds})").format(
+    echo(_("backed up to {file} ({size}, schema {revision}: {holds})").format(
         file=output, size=_megabytes(info.size), revision=info.revision, holds=_holds(info.counts)))
 
 
@@ -102,10 +102,10 @@ def restore(app: App, file: Path, yes: bool) -> None:
     saved = restore_sqlite(file, target)
     Database(url).dispose()  # an older backup is brought up to this version's schema now
     if saved:
-        click.echo(_("restored {target} from {file}; the database it replaced is saved as {saved}").format(
+        echo(_("restored {target} from {file}; the database it replaced is saved as {saved}").format(
             target=target, file=file, saved=saved))
     else:
-        click.echo(_("restored {target} from {file}").format(target=target, file=file))
+        echo(_("restored {target} from {file}").format(target=target, file=file))
 
 
 # ---------------------------------------------------------------------- doctor
@@ -265,7 +265,7 @@ def doctor(app: App, fmt: str) -> None:
     Exits non-zero when something needs a person."""
     report = _examine(app.settings.database_url)
     if fmt == "json":
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         _print(app, report)
     if report["problems"]:
@@ -285,13 +285,13 @@ def _day(app: App, text: str) -> str:
 
 def _print(app: App, report: dict) -> None:
     if "engine" in report:
-        click.echo(_("database: {url} ({engine})").format(url=report["database"], engine=report["engine"]))
+        echo(_("database: {url} ({engine})").format(url=report["database"], engine=report["engine"]))
     else:
-        click.echo(_("database: {url}").format(url=report["database"]))
+        echo(_("database: {url}").format(url=report["database"]))
     if "schema" in report and report["schema"]:
         pending = report.get("pending_migrations") or []
         state = _("pending: {revisions}").format(revisions=_(", ").join(pending)) if pending else _("up to date")
-        click.echo(_("schema: {revision} ({state})").format(revision=report["schema"], state=state))
+        echo(_("schema: {revision} ({state})").format(revision=report["schema"], state=state))
     if "size_bytes" in report:
         size = _megabytes(report["size_bytes"])
         if "wal_bytes" in report:
@@ -299,33 +299,33 @@ def _print(app: App, report: dict) -> None:
                        else _("integrity check failed"))
             size = _("{size} + WAL {wal}, journal mode {mode}, {checked}").format(
                 size=size, wal=_megabytes(report["wal_bytes"]), mode=report["journal_mode"].upper(), checked=checked)
-        click.echo(_("size: {size}").format(size=size))
+        echo(_("size: {size}").format(size=size))
     if "counts" in report:
         counts = report["counts"]
-        click.echo(_("holds: {counts}").format(counts=_(", ").join(_counted(k, v) for k, v in counts.items())))
+        echo(_("holds: {counts}").format(counts=_(", ").join(_counted(k, v) for k, v in counts.items())))
         last = _instant(report["last_status_update"])
-        click.echo(_("latest status update: {when}").format(
+        echo(_("latest status update: {when}").format(
             when=clock.shown(last, app.settings.timezone) if last else _("none")))
         unused = report["unused_feed_tokens"]
         if unused:
-            click.echo(ngettext("{n} feed token never used:", "{n} feed tokens never used:", len(unused))
+            echo(ngettext("{n} feed token never used:", "{n} feed tokens never used:", len(unused))
                        .format(n=len(unused)))
             for token in unused:
-                click.echo(f"  {token['jurisdiction']} {token['unit']}  "
+                echo(f"  {token['jurisdiction']} {token['unit']}  "
                            + _("issued {day}").format(day=_day(app, token["created_at"])))
         else:
-            click.echo(_("feed tokens: none unused"))
+            echo(_("feed tokens: none unused"))
     if "history" in report and not report["history"]["broken"]:
-        click.echo(_("status history: {n} rows, hash chains intact").format(n=report["history"]["checked"]))
+        echo(_("status history: {n} rows, hash chains intact").format(n=report["history"]["checked"]))
     if "access" in report:
         found = report["access"]
         if found is None:
-            click.echo(_("access control: the embedded SQLite file, protected only by the file's permissions"))
+            echo(_("access control: the embedded SQLite file, protected only by the file's permissions"))
         elif found["enabled"]:
-            click.echo(_("access control: on, {n} liaison roles").format(n=found["logins"]))
+            echo(_("access control: on, {n} liaison roles").format(n=found["logins"]))
         else:
-            click.echo(_("access control: off (tracker access enable)"))
+            echo(_("access control: off (tracker access enable)"))
     for problem in report["problems"]:
-        click.echo(_("needs attention: {problem}").format(problem=problem), err=True)
+        echo(_("needs attention: {problem}").format(problem=problem), err=True)
     if not report["problems"]:
-        click.echo(_("All well."))
+        echo(_("All well."))

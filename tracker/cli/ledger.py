@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import language, options
-from .context import App, pass_app
+from .context import App, echo, pass_app
 from .progress import track
 from ..errors import N_, Refusals, TrackerError
 from ..i18n import _, ngettext, npgettext
@@ -39,7 +39,7 @@ def ledger_export(app: App, plan_key: str, unit_name: str | None, jurisdiction: 
     output = output or Path(f"{table.plan_key}{'-' + table.unit if table.unit else ''}-台账.xlsx")
     written = export(table, output)
     n = len(table.rows)
-    click.echo(ngettext("exported {n} task: {file}", "exported {n} tasks: {file}", n).format(n=n, file=written))
+    echo(ngettext("exported {n} task: {file}", "exported {n} tasks: {file}", n).format(n=n, file=written))
 
 
 @ledger.command("import-progress")
@@ -62,7 +62,7 @@ def ledger_import_progress(app: App, file: Path, unit_name: str, jurisdiction: s
                              by=liaison, dry_run=dry_run, partial=partial, lang=app.lang,
                              progress=lambda changes: track(changes, _("Recording progress"), quiet=quiet))
     if dry_run:
-        click.echo(_("(dry run: nothing written)"))
+        echo(_("(dry run: nothing written)"))
 
     def state(status: str, percent: int | None) -> str:
         return status_label(status, app.lang) + (f" {percent}%" if percent is not None else "")
@@ -70,7 +70,7 @@ def ledger_import_progress(app: App, file: Path, unit_name: str, jurisdiction: s
     for change in [] if quiet else result.changes:
         before = state(change.before.status, change.before.percent)
         owner = f"{change.before.unit}  " if change.before.unit != result.unit else ""
-        click.echo(f"{change.task_key}  {owner}{before} → {state(change.status, change.percent)}"
+        echo(f"{change.task_key}  {owner}{before} → {state(change.status, change.percent)}"
                    + (f"  {change.note}" if change.note and change.note != change.before.note else "")
                    + "  " + _("({place})").format(place=change.place))
     n, same = len(result.changes), result.unchanged
@@ -81,7 +81,7 @@ def ledger_import_progress(app: App, file: Path, unit_name: str, jurisdiction: s
     if n and result.author:
         recorded = _("{recorded} (by {author})").format(recorded=recorded, author=result.author)
     unchanged = ngettext("{n} row unchanged", "{n} rows unchanged", same).format(n=same)
-    click.echo(_("{plan} {unit}: {recorded}, {unchanged}").format(plan=result.plan_key, unit=result.unit,
+    echo(_("{plan} {unit}: {recorded}, {unchanged}").format(plan=result.plan_key, unit=result.unit,
                                                                  recorded=recorded, unchanged=unchanged))
     if result.refused:
         raise Refusals(N_("problems: {n}; those rows were not imported:"), result.refused, n=len(result.refused))
@@ -128,16 +128,16 @@ def ledger_import_plan(app: App, file: Path, jurisdiction: str, output: Path | N
                            period_end=period_end.date() if period_end else None, lang=app.lang)
     text = dump_plan(draft.plan, header=draft_header(draft, file.name))
     for note in draft.notes:
-        click.echo(_("note: {note}").format(note=note), err=True)
+        echo(_("note: {note}").format(note=note), err=True)
     if output:
         write_atomically(output, lambda temporary: temporary.write_text(text, encoding="utf-8"))
         plan = draft.plan
-        click.echo(_("wrote the plan draft {file}: {sections}, {tasks}; review it, then {command}").format(
+        echo(_("wrote the plan draft {file}: {sections}, {tasks}; review it, then {command}").format(
             file=output, command="tracker plan load",
             sections=ngettext("{n} section", "{n} sections", len(plan.sections)).format(n=len(plan.sections)),
             tasks=npgettext("a database holds", "{n} task", "{n} tasks", len(plan.tasks)).format(n=len(plan.tasks))))
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     if draft.unknown_units:
         raise Refusals(N_("unit names not known: {n} (the draft is written; fix them before loading):"),
                        draft.unknown_units, n=len(draft.unknown_units))

@@ -20,7 +20,7 @@ from ..config import Settings
 from ..errors import N_, TrackerError
 from ..i18n import _
 from . import language, options
-from .context import ROLE_CHOICE, App, echo_json, pass_app
+from .context import ROLE_CHOICE, App, echo, echo_json, pass_app
 from .parse import parse
 from .registry import check, propose
 
@@ -36,6 +36,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "restore": "tracker.cli.database:restore",
     "doctor": "tracker.cli.database:doctor",
     "access": "tracker.cli.access:access",
+    "remind": "tracker.cli.remind:remind",
 }
 
 
@@ -92,14 +93,14 @@ def summary(app: App) -> None:
 
     with app.db.reading() as session:
         plans = list_plans(session)
-    click.echo(_("database: {url}").format(url=app.db.engine.url.render_as_string(hide_password=True)))
+    echo(_("database: {url}").format(url=app.db.engine.url.render_as_string(hide_password=True)))
     if not plans:
-        click.echo(_("No plans loaded yet. Run: {command}").format(command="tracker plan load plans/"))
+        echo(_("No plans loaded yet. Run: {command}").format(command="tracker plan load plans/"))
         return
     for plan in plans:
-        click.echo(f"  {plan.key}  {plan.title}  {plan.document_number or ''}  "
+        echo(f"  {plan.key}  {plan.title}  {plan.document_number or ''}  "
                    + i18n.npgettext("a database holds", "{n} task", "{n} tasks", plan.tasks).format(n=plan.tasks))
-    click.echo(_("Try: {command}").format(command="tracker tasks --unit 市发展改革委 --jurisdiction 青岛市"))
+    echo(_("Try: {command}").format(command="tracker tasks --unit 市发展改革委 --jurisdiction 青岛市"))
 
 
 @cli.command()
@@ -107,7 +108,7 @@ def summary(app: App) -> None:
 def init(app: App) -> None:
     """Create (or migrate) the database; the embedded default gets the bundled plans."""
     db = app.db
-    click.echo(_("database ready: {url}").format(url=db.engine.url.render_as_string(hide_password=True)))
+    echo(_("database ready: {url}").format(url=db.engine.url.render_as_string(hide_password=True)))
 
 
 # ---------------------------------------------------------------------- plans
@@ -133,26 +134,26 @@ def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool, verbose: bool, q
     report, changes = load_paths(app.db, list(paths), dry_run=dry_run,
                                  progress=lambda items, phase: track(items, labels[phase], quiet=quiet))
     if dry_run:
-        click.echo(_("(dry run: nothing written)"))
+        echo(_("(dry run: nothing written)"))
     if not quiet:
         _plan_changes(report, changes, verbose)
     new = sum(1 for c in changes if c.new_plan)
     changed = sum(1 for c in changes if c.changed and not c.new_plan)
-    click.echo(i18n.ngettext("{n} plan: {new} new, {changed} changed, {same} unchanged",
-                             "{n} plans: {new} new, {changed} changed, {same} unchanged", len(changes)).format(
+    echo(i18n.ngettext("{n} plan: {new} new, {changed} changed, {same} unchanged",
+                       "{n} plans: {new} new, {changed} changed, {same} unchanged", len(changes)).format(
         n=len(changes), new=new, changed=changed, same=len(changes) - new - changed))
 
 
 def _plan_changes(report: dict, changes, verbose: bool) -> None:
     """What `plan load` changed, plan by plan (its notes on standard error)."""
     if report:
-        click.echo(_("units: {n} ({new} new)").format(n=report["units"], new=report["new_units"]))
+        echo(_("units: {n} ({new} new)").format(n=report["units"], new=report["new_units"]))
     separator = _("; ")
     for change in changes:
         if change.new_plan:
-            click.echo(_("new plan {plan}").format(plan=change.plan))
+            echo(_("new plan {plan}").format(plan=change.plan))
         elif not change.changed:
-            click.echo(_("{plan}: unchanged").format(plan=change.plan))
+            echo(_("{plan}: unchanged").format(plan=change.plan))
         else:
             parts = []
             for phrase, keys in ((i18n.lazy("added {n}: {keys}"), change.added),
@@ -161,16 +162,16 @@ def _plan_changes(report: dict, changes, verbose: bool) -> None:
                                  (i18n.lazy("restored {n}: {keys}"), change.restored)):
                 if keys:
                     parts.append(phrase.format(n=len(keys), keys=_(", ").join(keys)))
-            click.echo(_("{plan}: {changes}").format(plan=change.plan,
+            echo(_("{plan}: {changes}").format(plan=change.plan,
                                                      changes=separator.join(parts) or _("assignments changed")))
         to_choose = change.warnings
         if to_choose and verbose:
             for note in to_choose:
-                click.echo("  " + _("note: {plan} {task}: a person must choose which of the {n} units of {group} "
+                echo("  " + _("note: {plan} {task}: a person must choose which of the {n} units of {group} "
                                     "take it on").format(plan=note.plan, task=note.task, group=note.group,
                                                          n=note.candidates), err=True)
         elif to_choose:
-            click.echo("  " + i18n.ngettext(
+            echo("  " + i18n.ngettext(
                 "note: {n} task of {plan} needs a person to choose its units (--verbose lists it)",
                 "note: {n} tasks of {plan} need a person to choose their units (--verbose lists them)",
                 len(to_choose)).format(n=len(to_choose), plan=change.plan), err=True)
@@ -193,7 +194,7 @@ def plan_list(app: App, fmt: str) -> None:
     rows = [[p.key, p.title, p.document_number or "", p.jurisdiction, str(p.tasks),
              f"{p.period_start or ''}—{p.period_end or ''}"] for p in plans]
     headers = [_("plan"), _("title"), _("number"), _("jurisdiction"), _("tasks"), _("period")]
-    click.echo(table(headers, rows, [None, 40, None, None, None, None]))
+    echo(table(headers, rows, [None, 40, None, None, None, None]))
 
 
 plan.add_command(parse)  # tracker plan parse: light until it runs
@@ -227,7 +228,7 @@ def units(ctx: click.Context, jurisdiction: str | None, fmt: str) -> None:
             line += "  " + _("({full_name})").format(full_name=u.full_name)
         if u.members:
             line += ("  → " + _(", ").join(u.members))
-        click.echo(line)
+        echo(line)
 
 
 units.add_command(propose)  # tracker units propose / check: light until they run
@@ -265,7 +266,7 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
         echo_json([r.to_json(app.lang) for r in rows])
         return
     if not rows:
-        click.echo(t("no_tasks", app.lang))
+        echo(t("no_tasks", app.lang))
         return
     from ..textwidth import table
 
@@ -281,8 +282,8 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
         status = status_label(r.status, lang) + (f" {r.percent}%" if r.percent is not None else "")
         out.append([r.plan_key, r.key, role_label(r.role, lang), due, status, r.title])
     headers = [_("plan"), _("key"), i18n.pgettext("task list", "role"), _("deadline"), _("status"), _("task")]
-    click.echo(table(headers, out, [None, None, None, None, None, 48]))
-    click.echo(i18n.ngettext("{n} task", "{n} tasks", len(rows)).format(n=len(rows)))
+    echo(table(headers, out, [None, None, None, None, None, 48]))
+    echo(i18n.ngettext("{n} task", "{n} tasks", len(rows)).format(n=len(rows)))
 
 
 # ---------------------------------------------------------------------- status and history
@@ -315,8 +316,8 @@ def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_tex
         entry = record_status(session, assignment_id=find_assignment(session, plan_key, task_key, unit.id),
                               acting_unit_id=acting_unit.id if acting_unit else None, status=code, percent=percent,
                               note=note, by=liaison)
-    click.echo(f"{plan_key} {task_key} {entry.unit}: {status_label(entry.status, app.lang)}"
-               + (f" {entry.percent}%" if entry.percent is not None else ""))
+    echo(f"{plan_key} {task_key} {entry.unit}: {status_label(entry.status, app.lang)}"
+         + (f" {entry.percent}%" if entry.percent is not None else ""))
 
 
 @cli.command()
@@ -337,7 +338,7 @@ def history(app: App, task_key: str, plan_key: str, fmt: str) -> None:
         echo_json([e.to_json(app.lang) for e in entries])
         return
     if not entries:
-        click.echo(_("No updates yet."))
+        echo(_("No updates yet."))
     for e in entries:
         when = clock.shown(e.recorded_at, zone)
         percent = f" {e.percent}%" if e.percent is not None else ""
@@ -349,9 +350,10 @@ def history(app: App, task_key: str, plan_key: str, fmt: str) -> None:
         undo = ""
         if e.undoes_id is not None:
             undo = _("undoes #{id}").format(id=e.undoes_id)
-        note = "  ".join(part for part in (undo, e.note or "") if part)
+        # a note's own line breaks are indented, so no line of it can pass for an entry of its own
+        note = "  ".join(part for part in (undo, (e.note or "").replace("\n", "\n    ")) if part)
         unit = _("{unit} ({role})").format(unit=e.unit, role=role_label(e.role, app.lang))
-        click.echo(f"#{e.id}  {when}  {unit}  "
+        echo(f"#{e.id}  {when}  {unit}  "
                    f"{status_label(e.status, app.lang)}{percent}  {by}  {note}".rstrip())
 
 
@@ -360,7 +362,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="tracker", standalone_mode=True)
     except TrackerError as exc:
-        click.echo(_("Error: {message}").format(message=exc), err=True)
+        echo(_("Error: {message}").format(message=exc), err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
         from sqlalchemy.exc import DBAPIError
@@ -371,6 +373,6 @@ def main(argv: list[str] | None = None) -> None:
         from ..service.database import database_error
 
         error = database_error(exc)
-        click.echo(_("Error: {message}").format(message=_("database: {reason}").format(reason=error.reason)), err=True)
+        echo(_("Error: {message}").format(message=_("database: {reason}").format(reason=error.reason)), err=True)
         sys.exit(error.exit_code)
 
