@@ -127,7 +127,7 @@ def test_a_behind_note_of_invisible_characters_is_no_note(cli, note):
     before = snapshot(cli.url)
     result = set_status(cli, "--note", note, "--by", "苏秀兰", status="滞后")
     assert result.exit_code != 0
-    assert "a note is required" in str(result.exception)
+    assert "任务滞后时必须填写说明" in str(result.exception)
     assert snapshot(cli.url) == before
 
 
