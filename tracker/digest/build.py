@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..deadlines import DUE_SOON_DAYS, expected_percent, is_overdue, next_due, occurrences
+from ..deadlines import DUE_SOON_DAYS, FINISHED, expected_percent, is_overdue, next_due, occurrences
 from ..service import UnitRef
 from ..service.digests import (
     DigestUnit, OwnAssignment, PlanHeader, PlanReportRows, UnitDigestRows, digest_unit, plan_report_rows,
@@ -171,7 +171,7 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
         last = local_date(own.status_at, tz)
         line = TaskLine(own.plan_key, own.plan_title, own.key, own.title, own.role, own.status, own.percent, due,
                         own.final_due_on, own.deadline_kind, own.deadline_phrase, leads[own.task_id], last)
-        done = own.status == "done"
+        done = own.status in FINISHED
         digest.headline.led += own.role == "lead"
         digest.headline.supported += own.role != "lead"
         digest.headline.done += done
@@ -200,7 +200,7 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
     silent: dict[int, list[SilentUnit]] = defaultdict(list)
     for other in rows.on_my_tasks:
         if (other.task_id in led_open and other.role != "lead" and other.unit_id != unit.id
-                and other.status != "done"):
+                and other.status not in FINISHED):
             last = local_date(other.status_at, tz)
             if last is None or last < stale_before:
                 silent[other.task_id].append(SilentUnit(other.unit, other.status, other.percent, last))
@@ -340,7 +340,7 @@ def assemble_plan_report(rows: PlanReportRows, week: Week, as_of: date) -> PlanR
         last = local_date(a.status_at, tz)
         if last and (s.last_update is None or last > s.last_update):
             s.last_update = last
-        done = a.status == "done"
+        done = a.status in FINISHED
         s.done += done
         if a.deadline_kind == "ongoing" or a.final_due_on is None:
             continue
@@ -375,7 +375,7 @@ def assemble_plan_report(rows: PlanReportRows, week: Week, as_of: date) -> PlanR
                                              (as_of - first.final_due_on).days,
                                              [a.unit for a in group if a.role == "lead"], pending))
     overdue_tasks.sort(key=lambda t: (-t.days_overdue, _key_order(t.key)))
-    done_tasks = sum(all(a.status == "done" for a in group) for group in tasks.values())
+    done_tasks = sum(all(a.status in FINISHED for a in group) for group in tasks.values())
     return PlanReport(rows.plan, week, as_of, len(tasks), done_tasks, ranked, overdue_tasks)
 
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import TRANSP, Alarm, Calendar, Event, Todo, vDuration, vRecur, vText
 
-from ..deadlines import is_overdue, next_due, occurrences
+from ..deadlines import FINISHED, is_overdue, next_due, occurrences
 from ..errors import TrackerError
 from ..i18n import role_label, status_label
 from ..service.feeds import Assignee, FeedTask, PlanEntry, PlanFeed, UnitEntry, UnitFeed
@@ -211,8 +211,8 @@ def _deadline_text(task: FeedTask, lang: str) -> str:
 
 def _mark(statuses: tuple[Assignee, ...], when: _When, lang: str) -> str | None:
     """Done, overdue or behind: what a glance at the calendar should tell."""
-    if statuses and all(a.status == "done" for a in statuses):
-        return status_label("done", lang)
+    if statuses and all(a.status in FINISHED for a in statuses):
+        return status_label("pending_review" if any(a.status != "done" for a in statuses) else "done", lang)
     if when.overdue:
         return _w(lang, "overdue")
     if any(a.status == "behind" for a in statuses):
@@ -389,7 +389,7 @@ def unit_calendar(feed: UnitFeed, options: FeedOptions, today: date, cache: Even
     lang = options.lang
     body, undated = [], 0
     for entry in feed.entries:
-        when = _when(entry.task, entry.own.status == "done", today)
+        when = _when(entry.task, entry.own.status in FINISHED, today)
         if when.start is None:
             undated += 1
             if not options.todo:  # events need a date; a to-do may go without
@@ -407,7 +407,7 @@ def plan_calendar(feed: PlanFeed, options: FeedOptions, today: date, cache: Even
     lang = options.lang
     body, undated = [], 0
     for entry in feed.entries:
-        done = bool(entry.assignees) and all(a.status == "done" for a in entry.assignees)
+        done = bool(entry.assignees) and all(a.status in FINISHED for a in entry.assignees)
         when = _when(entry.task, done, today)
         if when.start is None:
             undated += 1

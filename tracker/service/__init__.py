@@ -11,16 +11,16 @@ This module holds the core queries and commands; the queries one consumer needs 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .. import clock
-from ..deadlines import next_due
+from ..deadlines import FINISHED, next_due
 from ..errors import AmbiguousUnit, Conflict, NotFound, NothingToUndo, PermissionDenied, TrackerError
-from ..i18n import STATUSES, status_label
+from ..i18n import STATUSES, _, status_label
 from ..store.history import CHAINED, chain_hash
 from ..store.tasklist import TaskRow, add_units, sort_by_due, sort_rows_by_due, task_rows
 from ..store.models import (
@@ -28,6 +28,7 @@ from ..store.models import (
 )
 from ..registry import closest_names, local_form, normalise_name
 from .access import acting_identity, connected_liaison
+from . import supervision
 
 # ---------------------------------------------------------------------- units
 
@@ -146,10 +147,11 @@ class PlanSummary:
     archived_tasks: int
     coordinator_id: int | None = None
     timezone: str = clock.DEFAULT_TIMEZONE
+    approval: str = "closing"  # a lead's 已完成 waits for the coordinator's 销号 ("none": it does not)
 
     def to_json(self) -> dict:
         return {"key": self.key, "title": self.title, "document_number": self.document_number,
-                "jurisdiction": self.jurisdiction, "coordinator": self.coordinator,
+                "jurisdiction": self.jurisdiction, "coordinator": self.coordinator, "approval": self.approval,
                 "period_start": self.period_start, "period_end": self.period_end,
                 "tasks": self.tasks, "archived_tasks": self.archived_tasks}
 
@@ -166,7 +168,8 @@ def list_plans(session: Session, key: str | None = None) -> list[PlanSummary]:
     if key is not None:
         query = query.where(Plan.key == key)
     return [PlanSummary(p.id, p.key, p.title, p.document_number, j, c, p.period_start, p.period_end, live or 0,
-                        gone or 0, p.coordinator_id, p.timezone)
+                        gone or 0, p.coordinator_id, p.timezone,
+                        p.approval if p.coordinator_id is not None else "none")
             for p, j, c, live, gone in session.execute(query)]
 
 
@@ -216,15 +219,15 @@ def _unit_task_query(unit: UnitRef, *, role: str | None, plan_key: str | None, o
     if plan_key:
         query = query.where(Plan.key == plan_key)
     if overdue:
-        query = query.where(Task.deadline_kind != "ongoing", Task.due_on < today, Assignment.status != "done")
+        query = query.where(Task.deadline_kind != "ongoing", Task.due_on < today, Assignment.status.not_in(FINISHED))
     if due_within is not None:
         # rules are checked after the query against their next occurrence
         horizon = today + timedelta(days=due_within)
-        query = query.where(Task.deadline_kind != "ongoing", Assignment.status != "done",
+        query = query.where(Task.deadline_kind != "ongoing", Assignment.status.not_in(FINISHED),
                             or_(Task.deadline_kind == "rule", and_(Task.due_on >= today, Task.due_on <= horizon)))
     if stale_days is not None:
         cutoff = datetime.combine(today - timedelta(days=stale_days), datetime.min.time())
-        query = query.where(Assignment.status != "done",
+        query = query.where(Assignment.status.not_in(FINISHED),
                             or_(Assignment.status_at.is_(None), Assignment.status_at < cutoff))
     if search:
         pattern = search.strip()
@@ -319,6 +322,7 @@ class HistoryEntry:
     undoes_id: int | None
     acting_unit: str | None = None
     assignment_id: int | None = None
+    closing_request_id: int | None = None  # this 已完成 asked the coordinator to close the task (申请办结)
 
     def to_json(self, lang: str = "zh") -> dict:
         return {"id": self.id, "unit": self.unit, "role": self.role, "status": self.status,
@@ -472,8 +476,11 @@ def _check_permission(session: Session, assignment: Assignment, acting_unit_id: 
 
 def check_may_update(session: Session, assignment_id: int, acting_unit_id: int) -> None:
     """Raise PermissionDenied unless the acting unit may record status on this assignment: the
-    rule record_status applies, asked before a form opens."""
-    _check_permission(session, _assignment(session, assignment_id), acting_unit_id)
+    rule record_status applies, asked before a form opens (and no form while the task's closing
+    request waits for the coordinator)."""
+    assignment = _assignment(session, assignment_id)
+    _check_permission(session, assignment, acting_unit_id)
+    supervision.refuse_while_pending(session, assignment)
 
 
 def _assignment(session: Session, assignment_id: int) -> Assignment:
@@ -510,7 +517,8 @@ def _author(session: Session, acting_unit_id: int, by: str | None) -> tuple[str 
 
 
 def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, status: str, percent: int | None,
-            note: str | None, by: str | None, expected_version: int | None, undoes: int | None = None) -> HistoryEntry:
+            note: str | None, by: str | None, expected_version: int | None, undoes: int | None = None,
+            shown: str | None = None) -> HistoryEntry:
     now = clock.now()
     author, liaison_id = _author(session, acting_unit_id, by)
     row = StatusUpdate(assignment_id=assignment.id, status=status, percent=percent,
@@ -526,7 +534,7 @@ def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, st
     # the version check and the bump are one statement, so two writers cannot both pass it
     result = session.execute(
         update(Assignment).where(Assignment.id == assignment.id, guard)
-        .values(status=status, percent=percent, status_at=now, version=Assignment.version + 1, **latest)
+        .values(status=shown or status, percent=percent, status_at=now, version=Assignment.version + 1, **latest)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         newer = latest_update(session, assignment.id)
@@ -562,6 +570,17 @@ def record_status(session: Session, *, assignment_id: int, acting_unit_id: int |
                            f"was removed from the plan (archived)")
     acting_unit_id, by = _acting(session, assignment, acting_unit_id, by)
     _check_permission(session, assignment, acting_unit_id)
+    supervision.refuse_while_pending(session, assignment)
+    if status == "done" and supervision.needs_approval(assignment, acting_unit_id):
+        # a lead's 已完成 on a plan that wants approval is a closing request (申请办结)
+        if acting_unit_id != assignment.unit_id:
+            raise PermissionDenied(_("only {unit} itself may report its task done and ask to close it").format(
+                unit=assignment.unit.name))
+        request = supervision._file_closing(session, assignment, acting_unit_id, note=note, percent=percent, by=by,
+                                            expected_version=expected_version)
+        entry = latest_update(session, assignment.id)
+        assert entry is not None
+        return replace(entry, closing_request_id=request.id)
     return _append(session, assignment, acting_unit_id, status=status, percent=percent, note=note, by=by,
                    expected_version=expected_version)
 
@@ -582,6 +601,7 @@ def undo(session: Session, *, assignment_id: int, acting_unit_id: int | None,
     task_key = assignment.task.key
     acting_unit_id, by = _acting(session, assignment, acting_unit_id, by)
     _check_permission(session, assignment, acting_unit_id)
+    supervision.refuse_while_pending(session, assignment)
     updates = list(session.scalars(select(StatusUpdate).where(StatusUpdate.assignment_id == assignment.id)
                                    .order_by(StatusUpdate.id.desc()).limit(2)))
     if not updates:

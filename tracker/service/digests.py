@@ -17,6 +17,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from ..deadlines import FINISHED
 from ..errors import NotFound
 from ..store.models import (
     Assignment, DigestDelivery, Jurisdiction, Liaison, Plan, StatusUpdate, Task, Unit,
@@ -167,7 +168,7 @@ def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: dat
     (status, percent, status_at), joined = _state(state_at)
     # only the rows the digest shows: a big unit's tasks carry tens of thousands of partner rows
     silent = and_(Assignment.task_id.in_(led), Assignment.role != "lead", Assignment.unit_id != unit_id,
-                  status != "done", or_(status_at.is_(None), status_at < silent_before))
+                  status.not_in(FINISHED), or_(status_at.is_(None), status_at < silent_before))
     others_query = (joined(select(Assignment.task_id, Unit.id, Unit.name, Assignment.role, status, percent, status_at)
                            .join(Unit, Unit.id == Assignment.unit_id))
                     .where(Assignment.task_id.in_(mine), Assignment.archived.is_(False),
@@ -272,7 +273,8 @@ def plan_report_rows(session: Session, plan_key: str,
                          StatusUpdate.id > func.coalesce(last_other, 0), *then)
                   .group_by(StatusUpdate.assignment_id))
     done_at = dict(session.execute(done_query).all())
-    rows = [replace(row, done_at=done_at.get(row.assignment_id)) if row.status == "done" else row for row in rows]
+    rows = [replace(row, done_at=done_at.get(row.assignment_id)) if row.status in FINISHED else row
+            for row in rows]
     return PlanReportRows(plan, rows)
 
 

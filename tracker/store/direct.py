@@ -120,16 +120,16 @@ def _read(reader: _Reader, unit_id: int, *, role, plan_key, overdue, due_within,
         sql += ' AND p."key" = ?'
         params.append(plan_key)
     if overdue:
-        sql += " AND t.deadline_kind != 'ongoing' AND t.due_on < ? AND a.status != 'done'"
+        sql += " AND t.deadline_kind != 'ongoing' AND t.due_on < ? AND a.status NOT IN ('done', 'pending_review')"
         params.append(reader.day(today))
     if due_within is not None:
         # rules are checked after the query against their next occurrence
-        sql += (" AND t.deadline_kind != 'ongoing' AND a.status != 'done'"
+        sql += (" AND t.deadline_kind != 'ongoing' AND a.status NOT IN ('done', 'pending_review')"
                 " AND (t.deadline_kind = 'rule' OR (t.due_on >= ? AND t.due_on <= ?))")
         params += [reader.day(today), reader.day(today + timedelta(days=due_within))]
     if stale_days is not None:
         cutoff = datetime.combine(today - timedelta(days=stale_days), datetime.min.time())
-        sql += " AND a.status != 'done' AND (a.status_at IS NULL OR a.status_at < ?)"
+        sql += " AND a.status NOT IN ('done', 'pending_review') AND (a.status_at IS NULL OR a.status_at < ?)"
         params.append(reader.instant(cutoff))
     records = reader.rows(sql + _ORDER, tuple(params))
     if reader.engine == "sqlite":

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ... import clock
-from ...deadlines import describe_rule
+from ...deadlines import FINISHED, describe_rule
 from ...errors import PermissionDenied
 from ...textwidth import fit, printable, width
 from ...i18n import t
@@ -106,7 +106,7 @@ class TaskDetailScreen(Screen):
         elif detail.due_on:
             meta.append(detail.due_on.isoformat())
             days = (detail.due_on - clock.today()).days
-            open_work = any(a.status != "done" for a in detail.assignments)
+            open_work = any(a.status not in FINISHED for a in detail.assignments)
             if open_work and detail.final_due_on and detail.final_due_on < clock.today():
                 meta.append("  " + t("days_overdue", lang, n=(clock.today() - detail.final_due_on).days),
                             style="bold #ff6b6b")
