@@ -368,3 +368,125 @@ def test_a_returned_ledger_that_reads_pending_records_nothing(cli, tmp_path):
     result = cli("ledger", "import-progress", str(path), "--plan", QINGDAO, "--unit", "市商务局")
     assert result.exit_code == 0, _said(result)
     assert snapshot(cli.url) == before
+
+
+# ---------------------------------------------------------------------- 延期申请
+
+
+def _extend(cli, to, reason="招商项目延后落地", today="2022-12-20", task="3.3.2"):
+    return cli("request", "extend", task, "--plan", QINGDAO, "-u", "市商务局", "-j", "青岛市", "--to", to,
+               "--reason", reason, "--by", "赵蕾", today=today)
+
+
+def _feed_event(cli, tmp_path, name: str, today=TODAY):
+    path = tmp_path / f"{name}.ics"
+    assert cli("feed", "export", "--unit", "市商务局", "-j", "青岛市", "--role", "lead", "-o", str(path),
+               today=today).exit_code == 0
+    calendar = Calendar.from_ical(path.read_bytes())
+    return next(e for e in calendar.walk("VEVENT") if "时尚消费" in str(e["summary"]))
+
+
+def _ledger_deadline(cli, tmp_path, name: str) -> str:
+    path = tmp_path / f"{name}.xlsx"
+    assert cli("ledger", "export", "--plan", QINGDAO, "--unit", "市商务局", "-o", str(path)).exit_code == 0
+    sheet = openpyxl.load_workbook(path)["台账"]
+    value = next(sheet.cell(r, 6).value for r in range(1, sheet.max_row + 1) if sheet.cell(r, 2).value == "3.3.2")
+    return value if isinstance(value, str) else value.date().isoformat()
+
+
+def _report(db):
+    with db.reading() as session:
+        return plan_report(session, QINGDAO, Week(2023, 1), date(2023, 1, 5))
+
+
+def test_an_extension_rejected_then_approved_and_what_it_moves(cli, db, tmp_path):
+    result = _extend(cli, "2023-06-30")
+    assert result.exit_code == 0, _said(result)
+    assert "延期申请 #1（2022-12-31 → 2023-06-30）已报市发展改革委" in result.output
+    # nothing moves while it waits
+    assert _commerce_row(cli)["due_on"] == "2022-12-31" and "3.3.2" in _overdue_keys(cli)
+
+    # rejected: the deadline stays, the task is overdue as before
+    result = cli("review", "reject", "1", *AS_COORDINATOR, "--reason", "时限不能再推迟", "--by", "王敏",
+                 today="2022-12-21")
+    assert result.exit_code == 0, _said(result)
+    assert "延期未批准\uff0c完成时限仍为 2022-12-31\uff1a时限不能再推迟" in result.output
+    assert _commerce_row(cli)["due_on"] == "2022-12-31" and "3.3.2" in _overdue_keys(cli)
+    assert _report(db).extended_tasks == 0
+    overdue_before = next(s for s in _report(db).standings if s.unit == "市商务局").overdue
+
+    # asked again and approved: the assignment's deadline moves, the plan's own is kept and shown
+    assert _extend(cli, "2023-06-30", reason="已协调项目方，6月底前落地", today="2022-12-22").exit_code == 0
+    result = cli("review", "approve", "2", *AS_COORDINATOR, "--by", "王敏", today="2022-12-23")
+    assert result.exit_code == 0, _said(result)
+    assert "完成时限 2022-12-31 → 2023-06-30\uff08已批准延期\uff09" in result.output
+    row = _commerce_row(cli)
+    assert (row["due_on"], row["extended_from"], row["overdue"], row["days_left"]) == \
+        ("2023-06-30", "2022-12-31", False, 176)
+    assert "3.3.2" not in _overdue_keys(cli)
+    soon = json.loads(cli("tasks", "-u", "市商务局", "-j", "青岛市", "--due-within", "14", "--json",
+                          today="2023-06-20").output)
+    assert [r["key"] for r in soon] == ["3.3.2"]
+    # only 市商务局's part moved: the districts supporting 3.3.2 keep the plan's deadline
+    districts = json.loads(cli("tasks", "-u", "市南区政府", "-j", "青岛市", "--overdue", "--json").output)
+    assert "3.3.2" in [r["key"] for r in districts]
+
+    event = _feed_event(cli, tmp_path, "extended")
+    assert event.decoded("dtstart") == date(2023, 6, 30)
+    assert "2022-12-31 → 2023-06-30\uff08已批准延期\uff09" in str(event["description"])
+    assert not str(event["summary"]).startswith("[牵头·已超期]")
+    assert _ledger_deadline(cli, tmp_path, "extended") == "2022-12-31 → 2023-06-30\uff08已批准延期\uff09"
+    report = _report(db)
+    assert report.extended_tasks == 1
+    assert next(s for s in report.standings if s.unit == "市商务局").overdue == overdue_before - 1
+    text_report = cli("digest", "report", "--plan", QINGDAO, today="2023-01-05").output
+    assert "已批准延期 1 项" in text_report
+    digest = cli("digest", "-u", "市商务局", "-j", "青岛市", "--week", "2023-W25", today="2023-06-20").output
+    assert "2022-12-31 → 2023-06-30\uff08已批准延期\uff09" in digest
+
+    lines = cli("history", "3.3.2", "--plan", QINGDAO).output
+    assert "延期申请  2022-12-31 → 2023-06-30  赵蕾  招商项目延后落地" in lines
+    assert "延期未批准  王敏  时限不能再推迟" in lines and "已批准延期  王敏" in lines
+    english = cli("--lang", "en", "history", "3.3.2", "--plan", QINGDAO).output
+    assert "extension request  2022-12-31 → 2023-06-30" in english and "extension rejected" in english
+
+
+@pytest.mark.parametrize("to, reason, message", [
+    ("2022-12-01", "来不及", "早于今天（2022-12-20）"),
+    ("2022-12-31", "来不及", "不晚于现行时限（2022-12-31）"),
+    ("2023-06-30", "  ", "需要说明理由"),
+])
+def test_a_bad_extension_is_refused_and_writes_nothing(cli, to, reason, message):
+    before = snapshot(cli.url)
+    result = _extend(cli, to, reason=reason)
+    assert _code(result) == 2 and message in _said(result), _said(result)
+    assert snapshot(cli.url) == before
+
+
+def test_extensions_on_a_closed_or_ongoing_task_or_twice_are_refused(cli):
+    assert _ask_close(cli, today="2022-12-20").exit_code == 0
+    before = snapshot(cli.url)
+    result = _extend(cli, "2023-06-30")
+    assert _code(result) == 2 and "已办结或待审核" in _said(result)
+    assert cli("review", "approve", "1", *AS_COORDINATOR, today="2022-12-20").exit_code == 0
+    assert snapshot(cli.url) != before  # (the approval)
+    before = snapshot(cli.url)
+    result = _extend(cli, "2023-06-30")
+    assert _code(result) == 2 and snapshot(cli.url) == before
+    # a supporting unit asks for its own part too (市商务局 supports 3.4.1); once at a time
+    result = _extend(cli, "2023-06-30", task="3.4.1")
+    assert result.exit_code == 0 and "延期申请 #2" in result.output
+    result = _extend(cli, "2023-08-31", task="3.4.1")
+    assert _code(result) == 2 and "已有一项待审批的延期申请（#2）" in _said(result)
+    result = cli("review", "return", "2", *AS_COORDINATOR, "--reason", "x", today="2022-12-20")
+    assert _code(result) == 2 and "延期申请只能批准或不予批准" in _said(result)
+
+
+def test_an_ongoing_deadline_is_not_extended(loaded_db):
+    with loaded_db.transaction() as session:
+        bureau = service.find_unit(session, "市南区发展改革局")
+        task = next(r for r in service.unit_tasks(session, bureau, today=date(2025, 3, 1)))
+        assert task.deadline_kind == "rule"
+        with pytest.raises(TrackerError, match="只有具体日期的完成时限可以延期"):
+            supervision.request_extension(session, assignment_id=task.assignment_id, acting_unit_id=None,
+                                          due_on=date(2030, 1, 1), reason="来不及", today=date(2025, 3, 1))

@@ -67,6 +67,7 @@ class TaskLine:
     days_overdue: int | None = None
     days_left: int | None = None
     expected_percent: int | None = None
+    extended_from: date | None = None  # the plan's own deadline, when an approved extension moved it
     dates: list[date] = field(default_factory=list)  # recurring: the occurrences in the coming weeks
 
 
@@ -170,7 +171,8 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
         due = _next_due(own.deadline_kind, own.final_due_on, own.deadline_rule, as_of, own.plan_start)
         last = local_date(own.status_at, tz)
         line = TaskLine(own.plan_key, own.plan_title, own.key, own.title, own.role, own.status, own.percent, due,
-                        own.final_due_on, own.deadline_kind, own.deadline_phrase, leads[own.task_id], last)
+                        own.final_due_on, own.deadline_kind, own.deadline_phrase, leads[own.task_id], last,
+                        extended_from=own.extended_from)
         done = own.status in FINISHED
         digest.headline.led += own.role == "lead"
         digest.headline.supported += own.role != "lead"
@@ -295,6 +297,8 @@ class PlanReport:
     done_tasks: int
     standings: list[UnitStanding]
     overdue_tasks: list[OverdueTask]
+    extended_tasks: int = 0  # tasks with an approved extension (延期) on any unit's part, counted apart
+    awaiting_approval: int = 0  # tasks whose lead's 已完成 waits for the coordinator's 销号 (待审核)
 
     @property
     def colors(self) -> dict[str, int]:
@@ -376,7 +380,9 @@ def assemble_plan_report(rows: PlanReportRows, week: Week, as_of: date) -> PlanR
                                              [a.unit for a in group if a.role == "lead"], pending))
     overdue_tasks.sort(key=lambda t: (-t.days_overdue, _key_order(t.key)))
     done_tasks = sum(all(a.status in FINISHED for a in group) for group in tasks.values())
-    return PlanReport(rows.plan, week, as_of, len(tasks), done_tasks, ranked, overdue_tasks)
+    extended = sum(any(a.extended_from is not None for a in group) for group in tasks.values())
+    awaiting = sum(any(a.status == "pending_review" for a in group) for group in tasks.values())
+    return PlanReport(rows.plan, week, as_of, len(tasks), done_tasks, ranked, overdue_tasks, extended, awaiting)
 
 
 def _key_order(key: str) -> tuple:

@@ -44,6 +44,7 @@ _WORDS = {
         "undated_events": "长期坚持等没有截止日期的任务({n}项)不列入日历。",
         "undated_todos": "长期坚持的任务列为没有截止日期的待办。",
         "before": "截止前{n}",
+        "extended": "{before} \u2192 {after}\uff08已批准延期\uff09",
     },
     "en": {
         "deadlines": "action plan deadlines", "tasks": "action plan tasks", "plan_deadlines": "deadlines",
@@ -57,6 +58,7 @@ _WORDS = {
         "undated_events": "Tasks without a deadline (ongoing, {n}) are not in this calendar.",
         "undated_todos": "Ongoing tasks are to-dos without a due date.",
         "before": "{n} before the deadline",
+        "extended": "{before} \u2192 {after} (extension approved)",
     },
 }
 _SEP = {"zh": ":", "en": ": "}
@@ -201,6 +203,8 @@ def _deadline_text(task: FeedTask, lang: str) -> str:
         until = task.plan_end or task.due_on
         return phrase + _aside(f"{_w(lang, 'until')} {until.isoformat()}", lang) if until else phrase
     due = task.due_on.isoformat() if task.due_on else _w(lang, "none")
+    if task.extended_from is not None:  # this unit's deadline, moved by an approved extension
+        return _w(lang, "extended", before=task.extended_from.isoformat(), after=due)
     if task.deadline_kind == "plan_end":
         return due + _aside(_w(lang, "plan_end"), lang)
     return due + (_aside(task.deadline_phrase, lang) if task.deadline_phrase else "")

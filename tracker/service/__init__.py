@@ -201,15 +201,17 @@ def get_task(session: Session, plan_key: str, task_key: str) -> Task:
 
 # a task list reads plain columns (tracker.store.tasklist.COLUMNS), not ORM objects: 2,000 rows build
 # in a few milliseconds
+# the assignment's deadline: an approved extension's (延期), else the task's own
+DUE_ON = func.coalesce(Assignment.extended_due_on, Task.due_on)
 _ROW_COLUMNS = (Assignment.id, Task.id, Plan.key, Plan.title, Task.key, Task.title, Task.text, Assignment.role,
-                Assignment.source, Task.deadline_kind, Task.due_on, Task.deadline_rule, Task.deadline_phrase,
+                Assignment.source, Task.deadline_kind, DUE_ON, Task.deadline_rule, Task.deadline_phrase,
                 Assignment.status, Assignment.percent, Assignment.status_at, Assignment.version, Plan.period_start)
 
 
 def _unit_task_query(unit: UnitRef, *, role: str | None, plan_key: str | None, overdue: bool,
                      due_within: int | None, stale_days: int | None, search: str | None, today: date):
     section = aliased(Section)
-    query = (select(*_ROW_COLUMNS, section.title)
+    query = (select(*_ROW_COLUMNS, section.title, Task.due_on)
              .join(Task, Task.id == Assignment.task_id)
              .join(Plan, Plan.id == Task.plan_id)
              .outerjoin(section, section.id == Task.section_id)
@@ -219,12 +221,12 @@ def _unit_task_query(unit: UnitRef, *, role: str | None, plan_key: str | None, o
     if plan_key:
         query = query.where(Plan.key == plan_key)
     if overdue:
-        query = query.where(Task.deadline_kind != "ongoing", Task.due_on < today, Assignment.status.not_in(FINISHED))
+        query = query.where(Task.deadline_kind != "ongoing", DUE_ON < today, Assignment.status.not_in(FINISHED))
     if due_within is not None:
         # rules are checked after the query against their next occurrence
         horizon = today + timedelta(days=due_within)
         query = query.where(Task.deadline_kind != "ongoing", Assignment.status.not_in(FINISHED),
-                            or_(Task.deadline_kind == "rule", and_(Task.due_on >= today, Task.due_on <= horizon)))
+                            or_(Task.deadline_kind == "rule", and_(DUE_ON >= today, DUE_ON <= horizon)))
     if stale_days is not None:
         cutoff = datetime.combine(today - timedelta(days=stale_days), datetime.min.time())
         query = query.where(Assignment.status.not_in(FINISHED),
@@ -273,7 +275,7 @@ def unit_tasks(session: Session, unit: UnitRef, *, role: str | None = None, plan
     by_due = order in ("deadline", "status")
     if by_due and limit is not None:
         ranked = session.execute(query.with_only_columns(
-            Assignment.id, Assignment.status, Task.deadline_kind, Task.due_on, Task.deadline_rule,
+            Assignment.id, Assignment.status, Task.deadline_kind, DUE_ON, Task.deadline_rule,
             Plan.period_start)).all()
         page = [r[0] for r in sort_by_due(ranked, today, by_status=order == "status",
                                           key=lambda r: (r[2], r[3], r[4], r[5], r[1]))[offset:offset + limit]]
@@ -347,6 +349,7 @@ class AssignmentView:
     status_at: datetime | None
     version: int
     last_note: str | None
+    extended_due_on: date | None = None  # the unit's deadline, moved by an approved extension (延期)
 
 
 @dataclass(frozen=True)
@@ -408,7 +411,7 @@ def _assignment_views(session: Session, where) -> list[AssignmentView]:
              .join(Unit, Unit.id == Assignment.unit_id).outerjoin(via, via.id == Assignment.via_group_id)
              .where(where).order_by(Assignment.role, Assignment.position))
     return [AssignmentView(a.id, name, a.unit_id, a.role, a.source, group, a.status, a.percent,
-                           a.status_at, a.version, note)
+                           a.status_at, a.version, note, a.extended_due_on)
             for a, name, group, note in session.execute(query)]
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ..deadlines import FINISHED
@@ -82,6 +82,7 @@ class OwnAssignment:
     status: str
     percent: int | None
     status_at: datetime | None
+    extended_from: date | None = None  # the plan's own deadline, when an approved extension moved final_due_on
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,12 @@ class UnitDigestRows:
     updates: list[WeekUpdate]
 
 
+# an assignment's deadline: an approved extension's (延期), else the task's own; and the task's own
+# when an extension moved it
+_DUE_ON = func.coalesce(Assignment.extended_due_on, Task.due_on)
+_EXTENDED_FROM = case((Assignment.extended_due_on.is_not(None), Task.due_on), else_=None)
+
+
 def _live(query):
     return query.where(Assignment.archived.is_(False), Task.archived.is_(False))
 
@@ -155,8 +162,8 @@ def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: dat
     own_query = _live(joined(
         select(Assignment.id, Task.id, Plan.key, Plan.title,
                func.coalesce(Plan.period_start, Plan.published_on, Plan.written_on),
-               Task.key, Task.title, Task.deadline_kind, Task.due_on, Task.deadline_rule, Task.deadline_phrase,
-               Assignment.role, status, percent, status_at)
+               Task.key, Task.title, Task.deadline_kind, _DUE_ON, Task.deadline_rule, Task.deadline_phrase,
+               Assignment.role, status, percent, status_at, _EXTENDED_FROM)
         .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id))
         .where(Assignment.unit_id == unit_id)
     ).order_by(Plan.key, Task.position, Assignment.role)
@@ -221,6 +228,7 @@ class PlanAssignment:
     percent: int | None
     status_at: datetime | None
     placeholder: bool = False  # a group still waiting for a person to choose its units (各相关部门)
+    extended_from: date | None = None  # the plan's own deadline, when an approved extension moved final_due_on
     done_at: datetime | None = None  # when the current run of 已完成 began
 
 
@@ -251,8 +259,8 @@ def plan_report_rows(session: Session, plan_key: str,
 
     (status, percent, status_at), joined = _state(then_utc)
     query = _live(joined(
-        select(Assignment.id, Task.id, Task.key, Task.title, Task.deadline_kind, Task.due_on,
-               Unit.id, Unit.name, Assignment.role, status, percent, status_at, Unit.choose)
+        select(Assignment.id, Task.id, Task.key, Task.title, Task.deadline_kind, _DUE_ON,
+               Unit.id, Unit.name, Assignment.role, status, percent, status_at, Unit.choose, _EXTENDED_FROM)
         .join(Task, Task.id == Assignment.task_id).join(Unit, Unit.id == Assignment.unit_id))
         .where(Task.plan_id == plan.id)
     ).order_by(Task.position, Assignment.role, Assignment.position)

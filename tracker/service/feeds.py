@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_, select, update
@@ -47,6 +47,7 @@ class Assignee:
     percent: int | None
     status_at: datetime | None
     note: str | None
+    extended_due_on: date | None = None  # this unit's deadline, when an approved extension (延期) moved it
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ class FeedTask:
     changed_at: datetime
     lead: tuple[str, ...] = ()
     responsible: tuple[str, ...] = ()
+    extended_from: date | None = None  # in a unit's feed: the plan's own deadline, when the unit's was extended
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +166,7 @@ def _last_note():
 def _assignee_rows(session: Session, assignment_filter) -> dict[int, list[Assignee]]:
     """Live assignments on live tasks, with unit and latest note, by task: one statement."""
     query = (select(Assignment.task_id, Assignment.unit_id, Unit.name, Assignment.role, Assignment.status,
-                    Assignment.percent, Assignment.status_at, _last_note())
+                    Assignment.percent, Assignment.status_at, _last_note(), Assignment.extended_due_on)
              .join(Unit, Unit.id == Assignment.unit_id)
              .join(Task, Task.id == Assignment.task_id)
              .where(Assignment.archived.is_(False), Task.archived.is_(False), assignment_filter)
@@ -173,9 +175,9 @@ def _assignee_rows(session: Session, assignment_filter) -> dict[int, list[Assign
     found: dict[int, list[Assignee]] = {}
     shared: dict = {}  # unit names, roles and statuses repeat on every row: one copy each
     one = shared.setdefault
-    for task_id, unit_id, name, role, status, percent, status_at, note in session.execute(query):
+    for task_id, unit_id, name, role, status, percent, status_at, note, extended in session.execute(query):
         found.setdefault(task_id, []).append(Assignee(unit_id, one(name, name), one(role, role), one(status, status),
-                                                      percent, _utc(status_at), note))
+                                                      percent, _utc(status_at), note, extended))
     return found
 
 
@@ -210,9 +212,17 @@ def unit_feed(session: Session, unit_id: int, role: str | None = None) -> UnitFe
     mine = select(Assignment.task_id).where(Assignment.archived.is_(False), own)
     tasks = _task_rows(session, Task.id.in_(mine), _unit_names(session, Assignment.task_id.in_(mine)))
     assignments = _assignee_rows(session, own)
-    entries = [UnitEntry(task, assignments[task.id][0])  # lead sorts before responsible: one entry per task
-               for task in tasks if task.id in assignments]
+    entries = [UnitEntry(_own_deadline(task, assignments[task.id][0]), assignments[task.id][0])
+               for task in tasks if task.id in assignments]  # lead sorts before responsible: one entry per task
     return UnitFeed(unit_id, name, full_name, jurisdiction, role, entries)
+
+
+def _own_deadline(task: FeedTask, own: Assignee) -> FeedTask:
+    """The task as a unit's feed shows it: on the unit's deadline, moved by an approved extension
+    (the plan's own kept beside it, and the event's SEQUENCE one up, so calendars take the new date)."""
+    if own.extended_due_on is None or own.extended_due_on == task.due_on:
+        return task
+    return replace(task, due_on=own.extended_due_on, extended_from=task.due_on, sequence=task.sequence + 1)
 
 
 def _plan_feed(plan: Plan, jurisdiction: str, coordinator: str | None, tasks: list[FeedTask],
@@ -260,7 +270,7 @@ def all_feeds(session: Session) -> tuple[list[UnitFeed], list[PlanFeed]]:
         for assignee in assignees.get(task.id, ()):
             if assignee.unit_id not in seen:  # lead sorts first: one entry per unit and task
                 seen.add(assignee.unit_id)
-                by_unit.setdefault(assignee.unit_id, []).append(UnitEntry(task, assignee))
+                by_unit.setdefault(assignee.unit_id, []).append(UnitEntry(_own_deadline(task, assignee), assignee))
     unit_feeds = [UnitFeed(uid, name, full, jname, None, by_unit.get(uid, [])) for uid, name, full, jname in units]
     plan_feeds = [_plan_feed(plan, jname, cname, by_plan.get(plan.key, []), assignees) for plan, jname, cname in plans]
     return unit_feeds, plan_feeds

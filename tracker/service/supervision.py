@@ -331,6 +331,9 @@ def decide(session: Session, *, request_id: int, acting_unit_id: int | None, dec
                 .order_by(StatusUpdate.id.desc()).limit(1)).first()
             _append(session, assignment, acting_id, status="in_progress", percent=before, note=reason, by=by,
                     expected_version=None)
+    elif decision == "approved":  # the deadline moves (the decision's trigger): lists and feeds built on it renew
+        session.execute(update(Assignment).where(Assignment.id == assignment.id)
+                        .values(version=Assignment.version + 1).execution_options(synchronize_session=False))
     author, liaison_id = _author(session, acting_id, by)
     row = SupervisionDecision(request_id=asked.id, decision=decision, reason=_clean(reason), liaison_id=liaison_id,
                               recorded_by_unit_id=acting_id, author=author, recorded_at=clock.now())

@@ -23,8 +23,9 @@ from ..registry import local_form, normalise_name
 
 
 _TASKS = """
-SELECT a.id, t.id, p."key", p.title, t."key", t.title, t.text, a.role, a.source, t.deadline_kind, t.due_on,
-       t.deadline_rule, t.deadline_phrase, a.status, a.percent, a.status_at, a.version, p.period_start, s.title
+SELECT a.id, t.id, p."key", p.title, t."key", t.title, t.text, a.role, a.source, t.deadline_kind,
+       COALESCE(a.extended_due_on, t.due_on), t.deadline_rule, t.deadline_phrase, a.status, a.percent, a.status_at,
+       a.version, p.period_start, s.title, t.due_on
 FROM assignment a
 JOIN task t ON t.id = a.task_id
 JOIN "plan" p ON p.id = t.plan_id
@@ -120,12 +121,13 @@ def _read(reader: _Reader, unit_id: int, *, role, plan_key, overdue, due_within,
         sql += ' AND p."key" = ?'
         params.append(plan_key)
     if overdue:
-        sql += " AND t.deadline_kind != 'ongoing' AND t.due_on < ? AND a.status NOT IN ('done', 'pending_review')"
+        sql += " AND t.deadline_kind != 'ongoing' AND COALESCE(a.extended_due_on, t.due_on) < ? AND a.status NOT IN ('done', 'pending_review')"
         params.append(reader.day(today))
     if due_within is not None:
         # rules are checked after the query against their next occurrence
         sql += (" AND t.deadline_kind != 'ongoing' AND a.status NOT IN ('done', 'pending_review')"
-                " AND (t.deadline_kind = 'rule' OR (t.due_on >= ? AND t.due_on <= ?))")
+                " AND (t.deadline_kind = 'rule' OR (COALESCE(a.extended_due_on, t.due_on) >= ?"
+                " AND COALESCE(a.extended_due_on, t.due_on) <= ?))")
         params += [reader.day(today), reader.day(today + timedelta(days=due_within))]
     if stale_days is not None:
         cutoff = datetime.combine(today - timedelta(days=stale_days), datetime.min.time())
@@ -145,7 +147,7 @@ def _read(reader: _Reader, unit_id: int, *, role, plan_key, overdue, due_within,
 def _typed(record: tuple) -> tuple:
     """A SQLite record with its dates and times as Python values, as SQLAlchemy reads them."""
     values = list(record)
-    for index in (10, 17):  # due_on, period_start
+    for index in (10, 17, 19):  # due_on, period_start, the task's own due_on
         if values[index] is not None:
             values[index] = date.fromisoformat(values[index])
     if values[15] is not None:  # status_at
