@@ -204,16 +204,20 @@ _DECISIONS = {("closing", "approved"): N_("closed (approved)"), ("closing", "ret
               ("extension", "approved"): N_("extension approved"), ("extension", "rejected"): N_("extension rejected")}
 
 
-def request_kind_label(kind: str) -> str:
-    """申请办结 / 延期申请, in the current language."""
-    return _(_REQUEST_KINDS[kind]) if kind in _REQUEST_KINDS else kind
+def _in(lang: str | None, message: str) -> str:
+    return gettext_in(lang, message) if lang else _(message)
 
 
-def decision_label(kind: str, decision: str | None) -> str:
-    """已销号 / 已退回 / 已批准延期 / 未批准延期, or 待审批 while undecided."""
+def request_kind_label(kind: str, lang: str | None = None) -> str:
+    """申请办结 / 延期申请, in `lang` (default: the current language)."""
+    return _in(lang, _REQUEST_KINDS[kind]) if kind in _REQUEST_KINDS else kind
+
+
+def decision_label(kind: str, decision: str | None, lang: str | None = None) -> str:
+    """已销号 / 已退回 / 已批准延期 / 延期未批准, or 待审批 while undecided."""
     if decision is None:
-        return _("awaiting decision")
-    return _(_DECISIONS[(kind, decision)]) if (kind, decision) in _DECISIONS else decision
+        return _in(lang, N_("awaiting decision"))
+    return _in(lang, _DECISIONS[(kind, decision)]) if (kind, decision) in _DECISIONS else decision
 
 
 def role_label(code: str, lang: str = "zh") -> str:

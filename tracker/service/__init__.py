@@ -382,6 +382,7 @@ class TaskDetail:
     targets: tuple[TaskTarget, ...]
     history: tuple[HistoryEntry, ...]
     period_start: date | None = None
+    requests: tuple[supervision.Request, ...] = ()  # closing and extension requests, with their decisions
 
 
 def _history_query():
@@ -428,6 +429,7 @@ def task_detail(session: Session, plan_key: str, task_key: str, today: date | No
         next_due(task.deadline_kind, task.due_on, task.deadline_rule, today, plan.period_start),
         task.deadline_rule, task.deadline_phrase, task.archived, tuple(assignments), targets,
         tuple(history(session, plan_key, task_key)), plan.period_start,
+        tuple(supervision.task_requests(session, plan_key, task_key)),
     )
 
 

@@ -130,6 +130,11 @@ def pending_for(session: Session, coordinator_id: int) -> list[Request]:
     return [_record(row) for row in session.execute(query)]
 
 
+def coordinated_plans(session: Session, unit_id: int) -> list[str]:
+    """The keys of the plans a unit coordinates: whose requests it decides."""
+    return list(session.scalars(select(Plan.key).where(Plan.coordinator_id == unit_id).order_by(Plan.key)))
+
+
 def waiting_request(session: Session, assignment_id: int, kind: str) -> int | None:
     """The id of the assignment's undecided request of this kind, if any."""
     return session.scalar(
