@@ -314,25 +314,25 @@ def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
     """Every status update on a task, oldest first."""
     from .. import clock
     from ..i18n import role_label, status_label
-    from ..service import history as task_history
-
+    from ..service import find_plan, history as task_history
     from ..service.supervision import task_requests
 
     with app.db.reading() as session:
         entries = task_history(session, plan_key, task_key)
+        zone = find_plan(session, plan_key).timezone
         requests = task_requests(session, plan_key, task_key)
     if as_json:
         # status updates and requests (each with its decision), in the order they were recorded
         items = [(e.recorded_at, 0, e.id, {"type": "status", **e.to_json(app.lang)}) for e in entries]
         items += [(r.requested_at, 1, r.id, {"type": "request", **r.to_json()}) for r in requests]
-        echo_json([item for *_rest, item in sorted(items, key=lambda i: (clock.local(i[0]), i[1], i[2]))])
+        echo_json([item for *_rest, item in sorted(items, key=lambda i: (clock.utc(i[0]), i[1], i[2]))])
         return
     if not entries:
         click.echo("尚无进展记录。" if app.lang == "zh" else "No updates yet.")
     zh = app.lang == "zh"
     lines = []
     for e in entries:
-        when = clock.local(e.recorded_at).strftime("%Y-%m-%d %H:%M")
+        when = clock.shown(e.recorded_at, zone)
         percent = f" {e.percent}%" if e.percent is not None else ""
         # who recorded it: the liaison, and the unit they acted for when it is not the assignment's own
         by = e.author or ""
@@ -343,28 +343,28 @@ def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
         if e.undoes_id is not None:
             undo = f"撤销 #{e.undoes_id}" if zh else f"undoes #{e.undoes_id}"
         note = "  ".join(part for part in (undo, e.note or "") if part)
-        lines.append((clock.local(e.recorded_at), 0, f"#{e.id}  {when}  {e.unit}({role_label(e.role, app.lang)})  "
+        lines.append((clock.utc(e.recorded_at), 0, f"#{e.id}  {when}  {e.unit}({role_label(e.role, app.lang)})  "
                       f"{status_label(e.status, app.lang)}{percent}  {by}  {note}".rstrip()))
-    lines += supervision_lines(requests, app.lang)
+    lines += supervision_lines(requests, app.lang, zone)
     for *_rest, line in sorted(lines, key=lambda item: item[:2]):
         click.echo(line)
 
 
-def supervision_lines(requests, lang: str) -> list[tuple]:
-    """History lines for requests and their decisions: (local time, order, text)."""
+def supervision_lines(requests, lang: str, zone: str) -> list[tuple]:
+    """History lines for requests and their decisions: (instant, order, text), times in the plan's zone."""
     from .. import clock
     from ..i18n import decision_label, request_kind_label, role_label
 
     out = []
     asked_word, decided_word = _("request"), _("decision")
     for r in requests:
-        asked = clock.local(r.requested_at)
         what = f"{r.previous_due_on} \u2192 {r.due_on}  " if r.kind == "extension" else ""
-        out.append((asked, 1, f"{asked_word} #{r.id}  {asked:%Y-%m-%d %H:%M}  {r.unit}({role_label(r.role, lang)})  "
+        out.append((clock.utc(r.requested_at), 1,
+                    f"{asked_word} #{r.id}  {clock.shown(r.requested_at, zone)}  {r.unit}({role_label(r.role, lang)})  "
                     f"{request_kind_label(r.kind)}  {what}{r.author or ''}  {r.note or ''}".rstrip()))
         if r.decided_at is not None:
-            decided = clock.local(r.decided_at)
-            out.append((decided, 2, f"{decided_word} #{r.id}  {decided:%Y-%m-%d %H:%M}  {r.deciding_unit or ''}  "
+            out.append((clock.utc(r.decided_at), 2,
+                        f"{decided_word} #{r.id}  {clock.shown(r.decided_at, zone)}  {r.deciding_unit or ''}  "
                         f"{decision_label(r.kind, r.decision)}  {r.decided_by or ''}  {r.reason or ''}".rstrip()))
     return out
 

@@ -111,7 +111,7 @@ def review_list(app: App, acting, jurisdiction, liaison, as_json) -> None:
         what = f"{r.previous_due_on} \u2192 {r.due_on}" if r.kind == "extension" else ""
         rows.append([f"#{r.id}", request_kind_label(r.kind), r.plan_key, r.task_key,
                      f"{r.unit}({role_label(r.role, app.lang)})", what, " ".join(filter(None, [r.author, r.note])),
-                     clock.local(r.requested_at).strftime("%Y-%m-%d %H:%M")])
+                     clock.shown(r.requested_at, r.timezone)])
     headers = [_("no."), _("request"), _("plan"), _("task"), _("unit"), _("deadline"), _("note"), _("asked at")]
     click.echo(table(headers, rows, [None, None, None, None, None, None, 36, None]))
     click.echo(_("{n} waiting").format(n=len(waiting)))
@@ -126,7 +126,7 @@ def _decide(app: App, request_id: int, acting, jurisdiction, liaison, decision: 
                       decision=decision, reason=reason, by=liaison)
     where = f"{done.plan_key} {done.task_key} {done.unit}"
     assert done.decided_at is not None
-    day = clock.local(done.decided_at).date()
+    day = clock.shown_day(done.decided_at, done.timezone)
     if done.kind == "closing" and decision == "approved":
         click.echo(_("request #{id}: {task} closed (销号) on {date}").format(id=done.id, task=where, date=day))
     elif done.kind == "closing":

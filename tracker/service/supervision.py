@@ -62,6 +62,7 @@ class Request:
     deciding_unit: str | None = None
     decided_at: datetime | None = None
     coordinator: str | None = None  # the plan's coordinating unit, who decides
+    timezone: str = clock.DEFAULT_TIMEZONE  # the plan's: the times above are shown in it
 
     @property
     def pending(self) -> bool:
@@ -81,7 +82,7 @@ class Request:
 def _query():
     decider, coordinator = aliased(Unit), aliased(Unit)
     return (select(SupervisionRequest, SupervisionDecision, Plan.key, Task.key, Task.title, Unit.name,
-                   Assignment.role, decider.name, coordinator.name)
+                   Assignment.role, decider.name, coordinator.name, Plan.timezone)
             .join(Assignment, Assignment.id == SupervisionRequest.assignment_id)
             .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id)
             .join(Unit, Unit.id == Assignment.unit_id)
@@ -91,11 +92,12 @@ def _query():
 
 
 def _record(row) -> Request:
-    asked, answer, plan_key, task_key, title, unit, role, decider, coordinator = row
+    asked, answer, plan_key, task_key, title, unit, role, decider, coordinator, zone = row
     return Request(asked.id, asked.kind, plan_key, task_key, title, asked.assignment_id, unit, role, asked.due_on,
                    asked.previous_due_on, asked.note, asked.author, asked.recorded_at,
                    answer.decision if answer else None, answer.reason if answer else None,
-                   answer.author if answer else None, decider, answer.recorded_at if answer else None, coordinator)
+                   answer.author if answer else None, decider, answer.recorded_at if answer else None, coordinator,
+                   zone or clock.DEFAULT_TIMEZONE)
 
 
 def request_by_id(session: Session, request_id: int) -> Request:

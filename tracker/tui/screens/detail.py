@@ -150,7 +150,7 @@ class TaskDetailScreen(Screen):
                 role += "·" + tr("source_inherited", lang)
             style = "bold" if a.unit_id == mine else ""
             unit = a.unit + (f"({a.via_group})" if a.via_group else "")
-            cells = [role, unit, state(a.status, a.percent, lang), local_time(a.status_at) if a.status_at else "—",
+            cells = [role, unit, state(a.status, a.percent, lang), local_time(a.status_at, detail.timezone),
                      a.last_note or ""]
             widths = [8, unit_w, 15, 16, room]
             table.add_row(*[Text(fit(c, w), style=style, no_wrap=True) for c, w in zip(cells, widths)],
@@ -185,11 +185,11 @@ class TaskDetailScreen(Screen):
             by = entry.author or ""
             if entry.acting_unit and entry.acting_unit != entry.unit:  # recorded by the coordinating unit
                 by = f"{by}({entry.acting_unit})" if by else entry.acting_unit
-            rows.append((entry.recorded_at, 0, entry.id, [local_time(entry.recorded_at), entry.unit,
+            rows.append((entry.recorded_at, 0, entry.id, [local_time(entry.recorded_at, detail.timezone), entry.unit,
                                                           state(entry.status, entry.percent, lang), by, note]))
         rows += requests
         # newest first: what a liaison wants to see
-        for moment, order, ident, cells in sorted(rows, key=lambda r: (clock.local(r[0]), r[1], r[2]), reverse=True):
+        for moment, order, ident, cells in sorted(rows, key=lambda r: (clock.utc(r[0]), r[1], r[2]), reverse=True):
             table.add_row(*[Text(fit(c, w), no_wrap=True) for c, w in zip(cells, widths)], key=f"{order}:{ident}")
         if not detail.history and not detail.requests:
             table.add_row(Text(tr("no_history", lang)), "", "", "", "")
@@ -221,7 +221,8 @@ class TaskDetailScreen(Screen):
             return
         # the permission is asked first, so a liaison is not left typing into a form that cannot be saved
         target = UpdateTarget(self.plan_key, self.task_key, self.detail.title, assignment.unit_id, assignment.unit,
-                              assignment.assignment_id, assignment.version, assignment.status, assignment.percent)
+                              assignment.assignment_id, assignment.version, assignment.status, assignment.percent,
+                              self.detail.timezone)
 
         def refused(exc: Exception) -> bool:
             if isinstance(exc, PermissionDenied):
@@ -326,10 +327,10 @@ def _request_rows(detail: TaskDetail, lang: str) -> list[tuple]:
         note = r.note or ""
         if r.kind == "extension":  # the dates first: a narrow screen cuts the reason, not them
             note = f"{r.previous_due_on or '—'} \u2192 {r.due_on}" + (f" · {note}" if note else "")
-        rows.append((r.requested_at, 1, r.id, [local_time(r.requested_at), r.unit, request_kind_label(r.kind, lang),
+        rows.append((r.requested_at, 1, r.id, [local_time(r.requested_at, detail.timezone), r.unit, request_kind_label(r.kind, lang),
                                                r.author or "", note]))
         if r.decided_at is not None:
-            rows.append((r.decided_at, 2, r.id, [local_time(r.decided_at), r.deciding_unit or "",
+            rows.append((r.decided_at, 2, r.id, [local_time(r.decided_at, detail.timezone), r.deciding_unit or "",
                                                   decision_label(r.kind, r.decision, lang), r.decided_by or "",
                                                   r.reason or ""]))
     return rows

@@ -54,7 +54,7 @@ class ReviewList(DataTable):
         cursor = 0
         for index, r in enumerate(self.requests):
             cells = [f"#{r.id}", request_kind_label(r.kind, lang), r.task_key, r.unit,
-                     clock.local(r.requested_at).strftime("%m-%d %H:%M"), what_is_asked(r, lang)]
+                     clock.local(r.requested_at, r.timezone).strftime("%m-%d %H:%M"), what_is_asked(r, lang)]
             widths = [4, kind_w, 7, unit_w, 11, room]
             self.add_row(*[Text(fit(c, w), no_wrap=True) for c, w in zip(cells, widths)], key=str(r.id))
             if keep is not None and r.id == keep.id:
