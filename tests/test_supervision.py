@@ -190,6 +190,7 @@ def test_a_bad_approval_in_a_plan_file_names_its_line(tmp_path, tracker_cli, val
         value = '"closing"'
     path = tmp_path / "plan.toml"
     path.write_text(source.replace("[plan]\n", f"[plan]\napproval = {value}\n", 1), encoding="utf-8")
+    assert tracker_cli("init").exit_code == 0
     before_db = tracker_cli("plan", "list", "--json").output
     result = tracker_cli("plan", "load", str(PLANS / "units.toml"), str(path))
     assert _code(result) == 2
