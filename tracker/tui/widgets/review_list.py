@@ -11,7 +11,7 @@ from ... import clock
 from ...i18n import gettext_in, request_kind_label
 from ...service.supervision import Request
 from ...textwidth import fit, width
-from ..text import plain, tr
+from ..text import tr
 
 
 def what_is_asked(request: Request, lang: str) -> str:
@@ -50,7 +50,7 @@ class ReviewList(DataTable):
                  ("unit", tr("col_unit", lang), unit_w), ("asked", gettext_in(lang, "asked at"), 11)]
         room = max(12, self.size.width - sum(w + 2 for _, _, w in fixed) - 4)
         for key, label, w in fixed + [("what", gettext_in(lang, "what is asked"), room)]:
-            self.add_column(plain(label), width=w, key=key)
+            self.add_column(Text(label), width=w, key=key)
         cursor = 0
         for index, r in enumerate(self.requests):
             cells = [f"#{r.id}", request_kind_label(r.kind, lang), r.task_key, r.unit,
