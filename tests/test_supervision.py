@@ -73,6 +73,14 @@ def _feed_summary(cli, tmp_path, name: str) -> str:
     return next(str(e["summary"]) for e in calendar.walk("VEVENT") if "时尚消费" in str(e["summary"]))
 
 
+def _digest_overdue(db) -> list[str]:
+    from tracker.digest.build import unit_digest
+
+    with db.reading() as session:
+        digest = unit_digest(session, service.find_unit(session, "市商务局", "青岛市"), Week(2023, 1), date(2023, 1, 5))
+    return [line.key for line in digest.overdue]
+
+
 def _standing(db, unit="市商务局"):
     with db.reading() as session:
         report = plan_report(session, QINGDAO, Week(2023, 1), date(2023, 1, 5))
@@ -81,7 +89,7 @@ def _standing(db, unit="市商务局"):
 
 
 def test_a_closing_cycle_request_return_request_again_approve(cli, db, tmp_path):
-    assert "3.3.2" in _overdue_keys(cli)
+    assert "3.3.2" in _overdue_keys(cli) and "3.3.2" in _digest_overdue(db)
     assert _standing(db) == (0, 6)
 
     # 申请办结: the lead's 已完成 reads 待审核 and waits for the coordinator
@@ -94,7 +102,8 @@ def test_a_closing_cycle_request_return_request_again_approve(cli, db, tmp_path)
     assert "3.3.2" not in _overdue_keys(cli)  # the unit's part is done: waiting is the coordinator's
     assert _ledger_status(cli, tmp_path, "pending") == "待审核"
     assert _feed_summary(cli, tmp_path, "pending").startswith("[牵头·待审核]")
-    assert _standing(db) == (1, 5)
+    assert _standing(db) == (1, 5) and "3.3.2" not in _digest_overdue(db)
+    assert _report(db).awaiting_approval == 1
     listed = cli("review", "list", *AS_COORDINATOR)
     assert "#1" in listed.output and "申请办结" in listed.output and "平台已建成" in listed.output
     assert json.loads(cli("review", "list", *AS_COORDINATOR, "--json").output)[0]["task"] == "3.3.2"
@@ -107,7 +116,7 @@ def test_a_closing_cycle_request_return_request_again_approve(cli, db, tmp_path)
     assert (row["status"], row["overdue"]) == ("in_progress", True)
     assert _ledger_status(cli, tmp_path, "returned") == "推进中"
     assert _feed_summary(cli, tmp_path, "returned").startswith("[牵头·已超期]")
-    assert _standing(db) == (0, 6)
+    assert _standing(db) == (0, 6) and "3.3.2" in _digest_overdue(db)
     assert "没有待审批的申请" in cli("review", "list", *AS_COORDINATOR).output
 
     # asked again, through `request close`, and approved: 销号, the date recorded
@@ -122,7 +131,7 @@ def test_a_closing_cycle_request_return_request_again_approve(cli, db, tmp_path)
     assert (row["status"], row["status_label"], row["overdue"]) == ("done", "已完成", False)
     assert _ledger_status(cli, tmp_path, "closed") == "已完成"
     assert _feed_summary(cli, tmp_path, "closed").startswith("[牵头·已完成]")
-    assert _standing(db) == (1, 5)
+    assert _standing(db) == (1, 5) and _report(db).awaiting_approval == 0
 
     # every request and decision is history: who, when, what, why
     lines = cli("history", "3.3.2", "--plan", QINGDAO).output.splitlines()
@@ -353,12 +362,36 @@ def test_on_the_shared_database_the_roles_ask_and_decide_only_what_they_may(shar
         with database.transaction() as session:
             waiting = supervision.pending_for(session, supervision.deciding_unit(session, None))
             assert [r.id for r in waiting] == [asked.id]
-            done = supervision.decide(session, request_id=asked.id, acting_unit_id=None, decision="approved")
-        assert (done.decision, done.decided_by, done.deciding_unit) == ("approved", "王敏", "市发展改革委")
+            back = supervision.decide(session, request_id=asked.id, acting_unit_id=None, decision="returned",
+                                      reason="缺少验收材料")
+        assert (back.decision, back.decided_by, back.deciding_unit) == ("returned", "王敏", "市发展改革委")
+    finally:
+        database.dispose()
+    with shared.db.reading() as session:
+        assert service.assignment_state(session, mine).status == "in_progress"
+        assert service.history(session, QINGDAO, "3.3.2")[-1].author == "王敏"
+
+    # the lead asks again, and for more time on another task; the coordinator approves both
+    database = shared.connect(lead.login)
+    try:
+        with database.transaction() as session:
+            again = supervision.request_closing(session, assignment_id=mine, acting_unit_id=None, note="已补充")
+            later = supervision.request_extension(
+                session, assignment_id=service.find_assignment(session, QINGDAO, "3.5.3", commerce.id),
+                acting_unit_id=None, due_on=date(2030, 6, 30), reason="项目延后", today=date(2022, 12, 20))
+    finally:
+        database.dispose()
+    database = shared.connect(coordinator.login)
+    try:
+        with database.transaction() as session:
+            for request in (again, later):
+                supervision.decide(session, request_id=request.id, acting_unit_id=None, decision="approved")
     finally:
         database.dispose()
     with shared.db.reading() as session:
         assert service.assignment_state(session, mine).status == "done"
+        moved = next(r for r in service.unit_tasks(session, commerce, today=date(2022, 12, 20)) if r.key == "3.5.3")
+        assert (moved.due_on, moved.extended_from) == (date(2030, 6, 30), date(2022, 12, 31))
 
 
 def test_a_returned_ledger_that_reads_pending_records_nothing(cli, tmp_path):
