@@ -458,6 +458,8 @@ def test_an_extension_rejected_then_approved_and_what_it_moves(cli, db, tmp_path
     assert (row["due_on"], row["extended_from"], row["overdue"], row["days_left"]) == \
         ("2023-06-30", "2022-12-31", False, 176)
     assert "3.3.2" not in _overdue_keys(cli)
+    listed = cli("tasks", "-u", "市商务局", "-j", "青岛市", "--role", "lead").output
+    assert "2022-12-31 → 2023-06-30\uff08已批准延期\uff09" in listed
     soon = json.loads(cli("tasks", "-u", "市商务局", "-j", "青岛市", "--due-within", "14", "--json",
                           today="2023-06-20").output)
     assert [r["key"] for r in soon] == ["3.3.2"]

@@ -256,6 +256,8 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
             due = t("ongoing_deadline", lang)
         else:
             due = r.due_on.isoformat() if r.due_on else ""
+            if r.extended_from is not None:  # the plan's own deadline kept and shown beside the approved one
+                due = _("{before} \u2192 {after} (extension approved)").format(before=r.extended_from, after=due)
             if r.overdue:
                 due += " " + t("days_overdue", lang, n=-(r.days_left or 0))
         status = status_label(r.status, lang) + (f" {r.percent}%" if r.percent is not None else "")
