@@ -27,7 +27,7 @@ from .recording import record
 QINGDAO = "qingdao-2020-service-clusters"
 JILIN = "jilin-2021-cluster-upgrade"
 TODAY = "2023-01-05"  # 3.3.2 (市商务局 leads it) was due 2022-12-31: five days overdue
-AS_COORDINATOR = ("--as", "市发展改革委", "-j", "青岛市")
+AS_COORDINATOR = ("-u", "市发展改革委", "-j", "青岛市")
 
 
 @pytest.fixture
@@ -214,10 +214,10 @@ def _ask_close(cli, today=TODAY):
 
 @pytest.mark.parametrize("args, message, code", [
     # a decision by a unit that is not the plan's coordinating unit
-    (("review", "approve", "1", "--as", "市商务局", "-j", "青岛市"), "只有其牵头协调单位（市发展改革委）可以", 4),
-    (("review", "return", "1", "--as", "市财政局", "-j", "青岛市", "--reason", "x"), "不能审批", 4),
-    (("review", "approve", "1"), "请用 --as 指明审批单位", 2),
-    (("review", "list"), "请用 --as 指明审批单位", 2),
+    (("review", "approve", "1", "-u", "市商务局", "-j", "青岛市"), "只有其牵头协调单位（市发展改革委）可以", 4),
+    (("review", "return", "1", "--unit", "市财政局", "-j", "青岛市", "--reason", "x"), "不能审批", 4),
+    (("review", "approve", "1"), "请用 -u 指明审批单位", 2),
+    (("review", "list"), "请用 -u 指明审批单位", 2),
     # returning needs a reason; a closing request is not rejected; an unknown request
     (("review", "return", "1", *AS_COORDINATOR, "--reason", "  "), "需要说明理由", 2),
     (("review", "reject", "1", *AS_COORDINATOR, "--reason", "x"), "办结申请只能批准或退回", 2),

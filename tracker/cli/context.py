@@ -37,10 +37,21 @@ class App:
                 load_bundled(self._db)
         return self._db
 
-    def unit(self, session, name: str, jurisdiction: str | None = None):
-        from ..service import find_unit
+    def unit(self, session, name: str, jurisdiction: str | None = None, plan_key: str | None = None):
+        """A unit named on the command line. A name several jurisdictions use (市商务局) needs
+        --jurisdiction, unless the command names a plan: then the plan's jurisdiction settles it."""
+        from ..errors import AmbiguousUnit
+        from ..service import find_plan, find_unit
 
-        return find_unit(session, name, jurisdiction)
+        try:
+            return find_unit(session, name, jurisdiction)
+        except AmbiguousUnit as exc:
+            if jurisdiction or not plan_key:
+                raise
+            where = find_plan(session, plan_key).jurisdiction
+            if where not in exc.jurisdictions:
+                raise
+            return find_unit(session, name, where)
 
 
 pass_app = click.make_pass_decorator(App)

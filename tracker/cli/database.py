@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .. import clock
-from . import language
+from . import language, options
 from .context import App, pass_app
 from ..i18n import _
 from ..errors import TrackerError
@@ -250,13 +250,13 @@ _COUNT_LABELS = {"jurisdictions": "地区", "units": "单位", "groups": "单位
 
 
 @language.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@options.output_format()
 @pass_app
-def doctor(app: App, as_json: bool) -> None:
+def doctor(app: App, fmt: str) -> None:
     """Check the database: schema version, pending migrations, size, contents, unused feed tokens.
     Exits non-zero when something needs a person."""
     report = _examine(app.settings.database_url, _zh(app))
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         _print(app, report)

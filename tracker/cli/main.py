@@ -19,7 +19,7 @@ from .. import i18n
 from ..config import Settings
 from ..errors import TrackerError
 from ..i18n import _
-from . import language
+from . import language, options
 from .context import ROLE_CHOICE, App, echo_json, pass_app
 from .parse import parse
 from .registry import check, propose
@@ -126,15 +126,30 @@ def plan() -> None:
 @plan.command("load")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@options.quiet
 @pass_app
-def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool) -> None:
+def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool, quiet: bool) -> None:
     """Load the unit registry (units.toml) and plan files; a folder loads all of them."""
     from ..service.loading import load_paths
+    from .progress import track
 
-    report, changes = load_paths(app.db, list(paths), dry_run=dry_run)
+    labels = {"read": _("Reading plan files"), "load": _("Loading plans")}
+    report, changes = load_paths(app.db, list(paths), dry_run=dry_run,
+                                 progress=lambda items, phase: track(items, labels[phase], quiet=quiet))
     zh = app.lang == "zh"
     if dry_run:
         click.echo("(试运行,未写入)" if zh else "(dry run: nothing written)")
+    if not quiet:
+        _plan_changes(report, changes, zh)
+    new = sum(1 for c in changes if c.new_plan)
+    changed = sum(1 for c in changes if c.changed and not c.new_plan)
+    click.echo(i18n.ngettext("{n} plan: {new} new, {changed} changed, {same} unchanged",
+                             "{n} plans: {new} new, {changed} changed, {same} unchanged", len(changes)).format(
+        n=len(changes), new=new, changed=changed, same=len(changes) - new - changed))
+
+
+def _plan_changes(report: dict, changes, zh: bool) -> None:
+    """What `plan load` changed, plan by plan (its notes on standard error)."""
     if report:
         click.echo((f"单位: {report['units']} 个" if zh else f"units: {report['units']}")
                    + (f"(新增 {report['new_units']})" if zh else f" ({report['new_units']} new)"))
@@ -155,15 +170,15 @@ def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool) -> None:
 
 
 @plan.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@options.output_format()
 @pass_app
-def plan_list(app: App, as_json: bool) -> None:
+def plan_list(app: App, fmt: str) -> None:
     """The plans in the database."""
     from ..service import list_plans
 
     with app.db.reading() as session:
         plans = list_plans(session)
-    if as_json:
+    if fmt == "json":
         echo_json([p.to_json() for p in plans])
         return
     from ..textwidth import table
@@ -182,10 +197,10 @@ plan.add_command(parse)  # tracker plan parse: light until it runs
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--jurisdiction", "-j", help="Only this jurisdiction (青岛市, 吉林市, …).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@options.jurisdiction(help="Only this jurisdiction (青岛市, 吉林市, …).")
+@options.output_format()
 @click.pass_context
-def units(ctx: click.Context, jurisdiction: str | None, as_json: bool) -> None:
+def units(ctx: click.Context, jurisdiction: str | None, fmt: str) -> None:
     """The unit registry as loaded: units, aliases, groups and their members
     (`units propose` drafts a new jurisdiction's entries, `units check` checks a registry file)."""
     if ctx.invoked_subcommand is not None:
@@ -197,7 +212,7 @@ def units(ctx: click.Context, jurisdiction: str | None, as_json: bool) -> None:
         found = list_units(session, jurisdiction)
     if jurisdiction and not found:
         raise TrackerError(f"no units in jurisdiction {jurisdiction!r}")
-    if as_json:
+    if fmt == "json":
         echo_json([u.to_json() for u in found])
         return
     for u in found:
@@ -214,16 +229,15 @@ units.add_command(check)
 
 
 @cli.command()
-@click.option("--unit", "-u", "unit_name", required=True, help="Unit name, short name or alias.")
-@click.option("--jurisdiction", "-j", help="Needed when the name exists in several jurisdictions.")
-@click.option("--plan", "plan_key", help="Only this plan.")
+@options.unit_and_jurisdiction(required=True)
+@options.plan(help="Only this plan.")
 @click.option("--role", type=ROLE_CHOICE, help="lead: tasks it leads; responsible: tasks it supports.")
 @click.option("--overdue", is_flag=True, help="Only overdue tasks.")
 @click.option("--due-within", type=click.IntRange(min=0), metavar="DAYS", help="Only tasks due within DAYS.")
 @click.option("--stale", type=click.IntRange(min=1), metavar="DAYS", help="Only tasks not updated for DAYS.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@options.output_format()
 @pass_app
-def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within, stale, as_json) -> None:
+def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within, stale, fmt) -> None:
     """A unit's tasks, soonest deadline first."""
     from .. import clock
     from ..i18n import role_label, status_label, t
@@ -236,12 +250,12 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
         from ..service import find_plan, unit_tasks
 
         with app.db.reading() as session:
-            unit = app.unit(session, unit_name, jurisdiction)
             if plan_key:
                 find_plan(session, plan_key)
+            unit = app.unit(session, unit_name, jurisdiction, plan_key)
             rows = unit_tasks(session, unit, role=role, plan_key=plan_key, overdue=overdue,
                               due_within=due_within, stale_days=stale)
-    if as_json:
+    if fmt == "json":
         echo_json([r.to_json(app.lang) for r in rows])
         return
     if not rows:
@@ -278,9 +292,8 @@ def status() -> None:
 
 @status.command("set")
 @click.argument("task_key")
-@click.option("--plan", "plan_key", required=True, help="The plan's key (tracker plan list).")
-@click.option("--unit", "-u", "unit_name", required=True, help="Whose assignment this update is for.")
-@click.option("--jurisdiction", "-j", help="Needed when the name exists in several jurisdictions.")
+@options.plan(required=True)
+@options.unit_and_jurisdiction(required=True, unit_help="Whose assignment this update is for.")
 @click.option("--status", "status_text", required=True, help="未启动 推进中 已完成 滞后 长期坚持 (or their English codes).")
 @click.option("--percent", type=int, help="Share of the task done, 0 to 100.")
 @click.option("--note", help="What happened; required when the status is 滞后 (why, and what next).")
@@ -294,7 +307,7 @@ def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_tex
 
     code = parse_status(status_text)
     with app.db.transaction() as session:
-        unit = app.unit(session, unit_name, jurisdiction)
+        unit = app.unit(session, unit_name, jurisdiction, plan_key)
         acting_unit = app.unit(session, acting, jurisdiction or unit.jurisdiction) if acting else None
         entry = record_status(session, assignment_id=find_assignment(session, plan_key, task_key, unit.id),
                               acting_unit_id=acting_unit.id if acting_unit else None, status=code, percent=percent,
@@ -309,10 +322,10 @@ def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_tex
 
 @cli.command()
 @click.argument("task_key")
-@click.option("--plan", "plan_key", required=True, help="The plan's key (tracker plan list).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@options.plan(required=True)
+@options.output_format()
 @pass_app
-def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
+def history(app: App, task_key: str, plan_key: str, fmt: str) -> None:
     """Every status update on a task, oldest first."""
     from .. import clock
     from ..i18n import role_label, status_label
@@ -323,7 +336,7 @@ def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
         entries = task_history(session, plan_key, task_key)
         zone = find_plan(session, plan_key).timezone
         requests = task_requests(session, plan_key, task_key)
-    if as_json:
+    if fmt == "json":
         # status updates and requests (each with its decision), in the order they were recorded
         items = [(e.recorded_at, 0, e.id, {"type": "status", **e.to_json(app.lang)}) for e in entries]
         items += [(r.requested_at, 1, r.id, {"type": "request", **r.to_json()}) for r in requests]

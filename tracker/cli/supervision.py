@@ -6,23 +6,22 @@ from __future__ import annotations
 
 import click
 
-from . import language
+from . import language, options
 from .context import App, echo_json, pass_app
-from ..i18n import _
+from ..i18n import N_, _
 
 
 def _task_options(command):
     command = click.option("--by", "liaison", help="The liaison asking.")(command)
-    command = click.option("--jurisdiction", "-j", help="Needed when the name exists in several jurisdictions.")(command)
-    command = click.option("--unit", "-u", "unit_name", required=True, help="Whose assignment the request is for.")(command)
-    command = click.option("--plan", "plan_key", required=True, help="The plan's key (tracker plan list).")(command)
+    command = options.unit_and_jurisdiction(required=True, unit_help=N_("Whose assignment the request is for."))(command)
+    command = options.plan(required=True)(command)
     return click.argument("task_key")(command)
 
 
 def _assignment(app: App, session, plan_key: str, task_key: str, unit_name: str, jurisdiction: str | None):
     from ..service import find_assignment
 
-    unit = app.unit(session, unit_name, jurisdiction)
+    unit = app.unit(session, unit_name, jurisdiction, plan_key)
     return unit, find_assignment(session, plan_key, task_key, unit.id)
 
 
@@ -34,7 +33,7 @@ def request() -> None:
 @request.command("close")
 @_task_options
 @click.option("--note", help="What was done: the closing report.")
-@click.option("--percent", type=click.IntRange(0, 100), help="Share done (default 100).")
+@click.option("--percent", type=int, help="Share done, 0 to 100 (default 100).")
 @pass_app
 def request_close(app: App, task_key, plan_key, unit_name, jurisdiction, liaison, note, percent) -> None:
     """Report a task the unit leads as done and ask the coordinating unit to close it (销号)."""
@@ -72,9 +71,9 @@ def request_extend(app: App, task_key, plan_key, unit_name, jurisdiction, liaiso
 
 def _decider_options(command):
     command = click.option("--by", "liaison", help="The coordinating unit's liaison deciding.")(command)
-    command = click.option("--jurisdiction", "-j", help="Needed when the name exists in several jurisdictions.")(command)
-    return click.option("--as", "acting", help="The coordinating unit deciding (on the shared database: the "
-                                               "connected liaison's).")(command)
+    return options.unit_and_jurisdiction(
+        unit_help=N_("The coordinating unit deciding (on the shared database: the connected liaison's)."),
+    )(command)
 
 
 def _acting_id(app: App, session, acting: str | None, jurisdiction: str | None) -> int | None:
@@ -88,17 +87,17 @@ def review() -> None:
 
 @review.command("list")
 @_decider_options
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@options.output_format()
 @pass_app
-def review_list(app: App, acting, jurisdiction, liaison, as_json) -> None:
+def review_list(app: App, unit_name, jurisdiction, liaison, fmt) -> None:
     """The requests waiting for the coordinating unit, oldest first."""
     from .. import clock
     from ..i18n import request_kind_label, role_label
     from ..service.supervision import deciding_unit, pending_for
 
     with app.db.reading() as session:
-        waiting = pending_for(session, deciding_unit(session, _acting_id(app, session, acting, jurisdiction)))
-    if as_json:
+        waiting = pending_for(session, deciding_unit(session, _acting_id(app, session, unit_name, jurisdiction)))
+    if fmt == "json":
         echo_json([r.to_json() for r in waiting])
         return
     if not waiting:
@@ -145,9 +144,9 @@ def _decide(app: App, request_id: int, acting, jurisdiction, liaison, decision: 
 @_decider_options
 @click.option("--reason", help="A remark for the record (optional).")
 @pass_app
-def review_approve(app: App, request_id, acting, jurisdiction, liaison, reason) -> None:
+def review_approve(app: App, request_id, unit_name, jurisdiction, liaison, reason) -> None:
     """Approve request REQUEST_ID: close the task (销号), or move the deadline (延期)."""
-    _decide(app, request_id, acting, jurisdiction, liaison, "approved", reason)
+    _decide(app, request_id, unit_name, jurisdiction, liaison, "approved", reason)
 
 
 @review.command("return")
@@ -155,9 +154,9 @@ def review_approve(app: App, request_id, acting, jurisdiction, liaison, reason) 
 @_decider_options
 @click.option("--reason", required=True, help="Why it is not done yet: the lead unit sees it.")
 @pass_app
-def review_return(app: App, request_id, acting, jurisdiction, liaison, reason) -> None:
+def review_return(app: App, request_id, unit_name, jurisdiction, liaison, reason) -> None:
     """Return closing request REQUEST_ID (退回): the task is back in progress."""
-    _decide(app, request_id, acting, jurisdiction, liaison, "returned", reason)
+    _decide(app, request_id, unit_name, jurisdiction, liaison, "returned", reason)
 
 
 @review.command("reject")
@@ -165,6 +164,6 @@ def review_return(app: App, request_id, acting, jurisdiction, liaison, reason) -
 @_decider_options
 @click.option("--reason", required=True, help="Why the deadline stays: the unit sees it.")
 @pass_app
-def review_reject(app: App, request_id, acting, jurisdiction, liaison, reason) -> None:
+def review_reject(app: App, request_id, unit_name, jurisdiction, liaison, reason) -> None:
     """Reject extension request REQUEST_ID: the deadline stays as it is."""
-    _decide(app, request_id, acting, jurisdiction, liaison, "rejected", reason)
+    _decide(app, request_id, unit_name, jurisdiction, liaison, "rejected", reason)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -67,10 +68,12 @@ class _Source:
     header: Header
 
 
-def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key: str | None = None,
-                    by: str | None = None, dry_run: bool = False, partial: bool = False,
-                    lang: str = "zh") -> ImportResult:
-    """Record a returned ledger's changed rows as `unit_name`'s liaison.
+def import_progress(db: Database, path: str | Path, *, unit_name: str, jurisdiction: str | None = None,
+                    plan_key: str | None = None, by: str | None = None, dry_run: bool = False,
+                    partial: bool = False, lang: str = "zh",
+                    progress: Callable[[list[Change]], Iterable[Change]] = iter) -> ImportResult:
+    """Record a returned ledger's changed rows as `unit_name`'s liaison (of `jurisdiction`,
+    by default the plan's). `progress` wraps the changes as they are recorded (a bar).
 
     A unit's ledger (exported with --unit) holds that unit's own status on each row. A
     whole-plan ledger holds each task's lead's status: a lead may fill in its own rows, and the
@@ -80,7 +83,7 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key:
     plan_key = _which_plan(title, plan_key, name, lang)
     with (db.reading() if dry_run else db.transaction()) as session:
         plan = find_plan(session, plan_key)
-        acting = find_unit(session, unit_name, plan.jurisdiction)
+        acting = find_unit(session, unit_name, jurisdiction or plan.jurisdiction)
         if title.unit:
             exported_for = find_unit(session, title.unit, plan.jurisdiction)
             if exported_for.id != acting.id:
@@ -103,7 +106,7 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key:
         result.author = _author(session, acting, by, lang)
         if dry_run:
             return result
-        for change in result.changes:
+        for change in progress(result.changes):
             record_status(session, assignment_id=change.before.assignment_id, acting_unit_id=acting.id,
                           status=change.status, percent=change.percent, note=change.note, by=result.author,
                           expected_version=change.before.version)

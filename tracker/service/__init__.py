@@ -522,6 +522,17 @@ def _author(session: Session, acting_unit_id: int, by: str | None) -> tuple[str 
     return by, next((lid for lid, name in liaisons if name == by), None)
 
 
+def _locked_version(session: Session, assignment_id: int) -> int | None:
+    """The assignment's version as it is now, its row locked until the transaction ends.
+
+    An update made from no view (`tracker status set`, an undo) is checked against nothing: it
+    follows whatever landed before it. On PostgreSQL (READ COMMITTED) the row read earlier in the
+    transaction may be older than what another writer has committed since, so the lock is taken
+    and the version read again; a later writer waits for this one. SQLite's write transaction
+    (BEGIN IMMEDIATE) holds the whole database already, and the FOR UPDATE is left out there."""
+    return session.scalar(select(Assignment.version).where(Assignment.id == assignment_id).with_for_update())
+
+
 def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, status: str, percent: int | None,
             note: str | None, by: str | None, expected_version: int | None, undoes: int | None = None,
             shown: str | None = None) -> HistoryEntry:
@@ -536,7 +547,9 @@ def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, st
         # the new link of the assignment's history chain; on PostgreSQL the insert trigger makes it
         row.chain_hash = latest["history_hash"] = chain_hash(
             assignment.history_hash, {column: getattr(row, column) for column in CHAINED})
-    guard = Assignment.version == (assignment.version if expected_version is None else expected_version)
+    # made from a view: checked against it; from none: against the version as it is now, locked
+    guard = Assignment.version == (_locked_version(session, assignment.id) if expected_version is None
+                                   else expected_version)
     # the version check and the bump are one statement, so two writers cannot both pass it
     result = session.execute(
         update(Assignment).where(Assignment.id == assignment.id, guard)
@@ -609,6 +622,7 @@ def undo(session: Session, *, assignment_id: int, acting_unit_id: int | None,
     acting_unit_id, by = _acting(session, assignment, acting_unit_id, by)
     _check_permission(session, assignment, acting_unit_id)
     supervision.refuse_while_pending(session, assignment)
+    _locked_version(session, assignment.id)  # what is undone is the latest as it is now, not as first read
     updates = list(session.scalars(select(StatusUpdate).where(StatusUpdate.assignment_id == assignment.id)
                                    .order_by(StatusUpdate.id.desc()).limit(2)))
     if not updates:

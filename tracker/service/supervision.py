@@ -120,7 +120,7 @@ def deciding_unit(session: Session, acting_unit_id: int | None) -> int:
     """The unit whose requests to decide are listed: the one given, or the connected liaison's."""
     acting_id, _by = acting_identity(session, acting_unit_id, None)
     if acting_id is None:
-        raise TrackerError(_("say which unit decides (--as): only the plan's coordinating unit may"))
+        raise TrackerError(_("say which unit decides (-u): only the plan's coordinating unit may"))
     return acting_id
 
 
@@ -296,7 +296,7 @@ def _decider(session: Session, assignment: Assignment, acting_unit_id: int | Non
     acting_id, by = acting_identity(session, acting_unit_id, by)
     plan = assignment.task.plan
     if acting_id is None:
-        raise TrackerError(_("say which unit decides (--as): only the plan's coordinating unit may"))
+        raise TrackerError(_("say which unit decides (-u): only the plan's coordinating unit may"))
     if acting_id != plan.coordinator_id:
         acting = session.scalar(select(Unit.name).where(Unit.id == acting_id))
         coordinator = session.scalar(select(Unit.name).where(Unit.id == plan.coordinator_id)) \
