@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from . import language, options
-from .context import App, echo_json, pass_app
+from .context import App, echo, echo_json, pass_app
 from ..i18n import N_, _
 
 
@@ -43,7 +43,7 @@ def request_close(app: App, task_key, plan_key, unit_name, jurisdiction, liaison
         unit, assignment_id = _assignment(app, session, plan_key, task_key, unit_name, jurisdiction)
         asked = request_closing(session, assignment_id=assignment_id, acting_unit_id=unit.id, note=note,
                                 percent=percent, by=liaison)
-    click.echo(_("{plan} {task} {unit}: awaiting approval; closing request #{id} is with {coordinator}").format(
+    echo(_("{plan} {task} {unit}: awaiting approval; closing request #{id} is with {coordinator}").format(
         plan=asked.plan_key, task=asked.task_key, unit=asked.unit, id=asked.id, coordinator=asked.coordinator))
 
 
@@ -61,7 +61,7 @@ def request_extend(app: App, task_key, plan_key, unit_name, jurisdiction, liaiso
         unit, assignment_id = _assignment(app, session, plan_key, task_key, unit_name, jurisdiction)
         asked = request_extension(session, assignment_id=assignment_id, acting_unit_id=unit.id,
                                   due_on=due_on.date(), reason=reason, by=liaison)
-    click.echo(_("{plan} {task} {unit}: extension request #{id} ({old} \u2192 {new}) is with {coordinator}").format(
+    echo(_("{plan} {task} {unit}: extension request #{id} ({old} \u2192 {new}) is with {coordinator}").format(
         plan=asked.plan_key, task=asked.task_key, unit=asked.unit, id=asked.id, old=asked.previous_due_on,
         new=asked.due_on, coordinator=asked.coordinator))
 
@@ -101,7 +101,7 @@ def review_list(app: App, unit_name, jurisdiction, liaison, fmt) -> None:
         echo_json([r.to_json() for r in waiting])
         return
     if not waiting:
-        click.echo(_("No requests are waiting."))
+        echo(_("No requests are waiting."))
         return
     from ..textwidth import table
 
@@ -112,8 +112,8 @@ def review_list(app: App, unit_name, jurisdiction, liaison, fmt) -> None:
                      f"{r.unit}({role_label(r.role, app.lang)})", what, " ".join(filter(None, [r.author, r.note])),
                      clock.shown(r.requested_at, r.timezone)])
     headers = [_("no."), _("request"), _("plan"), _("task"), _("unit"), _("deadline"), _("note"), _("asked at")]
-    click.echo(table(headers, rows, [None, None, None, None, None, None, 36, None]))
-    click.echo(_("{n} waiting").format(n=len(waiting)))
+    echo(table(headers, rows, [None, None, None, None, None, None, 36, None]))
+    echo(_("{n} waiting").format(n=len(waiting)))
 
 
 def _decide(app: App, request_id: int, acting, jurisdiction, liaison, decision: str, reason: str | None) -> None:
@@ -127,15 +127,15 @@ def _decide(app: App, request_id: int, acting, jurisdiction, liaison, decision: 
     assert done.decided_at is not None
     day = clock.shown_day(done.decided_at, done.timezone)
     if done.kind == "closing" and decision == "approved":
-        click.echo(_("request #{id}: {task} closed (销号) on {date}").format(id=done.id, task=where, date=day))
+        echo(_("request #{id}: {task} closed (销号) on {date}").format(id=done.id, task=where, date=day))
     elif done.kind == "closing":
-        click.echo(_("request #{id}: {task} returned, back to in progress: {reason}").format(
+        echo(_("request #{id}: {task} returned, back to in progress: {reason}").format(
             id=done.id, task=where, reason=done.reason))
     elif decision == "approved":
-        click.echo(_("request #{id}: {task} deadline {old} \u2192 {new} (extension approved)").format(
+        echo(_("request #{id}: {task} deadline {old} \u2192 {new} (extension approved)").format(
             id=done.id, task=where, old=done.previous_due_on, new=done.due_on))
     else:
-        click.echo(_("request #{id}: {task} extension rejected, the deadline stays {old}: {reason}").format(
+        echo(_("request #{id}: {task} extension rejected, the deadline stays {old}: {reason}").format(
             id=done.id, task=where, old=done.previous_due_on, reason=done.reason))
 
 

@@ -27,6 +27,7 @@ from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
 from ..registry import closest_names, local_form, normalise_name
+from ..textwidth import says_nothing
 from .access import acting_identity, connected_liaison
 from . import supervision
 
@@ -502,12 +503,29 @@ def latest_update(session: Session, assignment_id: int) -> HistoryEntry | None:
     return _entry(*row) if row else None
 
 
+# A note says what happened and what comes next; it travels in every feed poll, digest and
+# ledger of the unit, so it is bounded (and a ledger cell, at most 32,767 characters, holds it)
+NOTE_LIMIT = 2000
+
+
+def note_problem(note: str | None) -> str | None:
+    """Why a note cannot be recorded (in the user's language), or None when it can."""
+    if note is not None and len(note.strip()) > NOTE_LIMIT:
+        return _("a note may hold at most {limit} characters; this one has {n}: shorten it, or put the "
+                 "details in a document and name it").format(limit=f"{NOTE_LIMIT:,}", n=f"{len(note.strip()):,}")
+    return None
+
+
 def validate_update(status: str, percent: int | None, note: str | None) -> None:
+    """The rules every update keeps, whichever front end it comes from."""
+    problem = note_problem(note)
+    if problem:
+        raise TrackerError(problem)
     if status not in STATUSES:
         raise TrackerError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     if percent is not None and not (0 <= percent <= 100):
         raise TrackerError(f"percent must be between 0 and 100, not {percent}")
-    if status == "behind" and not (note and note.strip()):
+    if status == "behind" and says_nothing(note):  # zero-width spaces are no reason
         raise TrackerError("a note is required when a task is behind (滞后): say why and what comes next")
 
 
@@ -539,7 +557,7 @@ def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, st
     now = clock.now()
     author, liaison_id = _author(session, acting_unit_id, by)
     row = StatusUpdate(assignment_id=assignment.id, status=status, percent=percent,
-                       note=note.strip() if note and note.strip() else None,
+                       note=None if says_nothing(note) else note.strip(),
                        liaison_id=liaison_id, recorded_by_unit_id=acting_unit_id,
                        author=author, recorded_at=now, undoes_id=undoes)
     latest = {}

@@ -27,6 +27,7 @@ from ..i18n import _
 from ..store.models import (
     Assignment, Plan, StatusUpdate, SupervisionDecision, SupervisionRequest, Task, Unit,
 )
+from ..textwidth import says_nothing
 from .access import acting_identity, connected_liaison
 
 PENDING = "pending_review"  # the assignment's status while a closing request waits: 待审核
@@ -195,7 +196,17 @@ def _live_assignment(session: Session, assignment_id: int) -> Assignment:
 
 
 def _clean(text: str | None) -> str | None:
-    return text.strip() if text and text.strip() else None
+    """A note or reason as kept: None when it says nothing (blank, zero-width), and bounded like a
+    status update's note."""
+    from . import note_problem
+
+    if says_nothing(text):
+        return None
+    problem = note_problem(text)
+    if problem:
+        raise TrackerError(problem)
+    assert text is not None
+    return text.strip()
 
 
 def _add_request(session: Session, assignment: Assignment, acting_unit_id: int, *, kind: str,
@@ -265,8 +276,9 @@ def request_extension(session: Session, *, assignment_id: int, acting_unit_id: i
     if task.deadline_kind not in ("date", "plan_end") or task.due_on is None:
         raise TrackerError(_("{task}: only a deadline on a date can be extended, not an ongoing or recurring "
                              "one").format(task=where))
-    if not _clean(reason):
+    if says_nothing(reason):
         raise TrackerError(_("an extension needs a reason (--reason): why the deadline cannot be met"))
+    _clean(reason)  # bounded like a note
     current = effective_due(assignment)
     if due_on < today:
         raise TrackerError(_("the new deadline {date} is before today ({today})").format(date=due_on, today=today))
@@ -323,8 +335,9 @@ def decide(session: Session, *, request_id: int, acting_unit_id: int | None, dec
                            else _("an extension request is approved or rejected, not returned"))
     if session.scalar(select(SupervisionDecision.id).where(SupervisionDecision.request_id == asked.id)) is not None:
         raise Conflict(_("request #{id} was decided already").format(id=asked.id))
-    if decision != "approved" and not _clean(reason):
+    if decision != "approved" and says_nothing(reason):
         raise TrackerError(_("returning or rejecting a request needs a reason (--reason)"))
+    _clean(reason)  # bounded like a note, before anything is written
     if asked.kind == "closing":
         if decision == "approved":  # 销号: the lead's 已完成 stands
             closed = session.execute(
