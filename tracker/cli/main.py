@@ -38,6 +38,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "access": "tracker.cli.access:access",
     "request": "tracker.cli.supervision:request",
     "review": "tracker.cli.supervision:review",
+    "remind": "tracker.cli.remind:remind",
 }
 
 

@@ -9,7 +9,7 @@
   approved one moves the assignment's deadline (the database's trigger sets
   assignment.extended_due_on), the task's own deadline stays as the plan wrote it.
 
-Requests and decisions are history, append-only like status updates (migration 0003). The
+Requests and decisions are history, append-only like status updates (migration 0005). The
 rules: a unit asks only for its own assignments; only the plan's coordinating unit decides.
 """
 

@@ -25,10 +25,11 @@ from ..i18n import _
 # what a liaison's role may write: add history rows, and move its assignments' latest status
 # (the copy lists read); everything else it may only read
 WRITES = {"status_update": ("INSERT", None), "assignment": ("UPDATE", ("status", "percent", "status_at", "version")),
-          # ask the coordinator (a unit for its own assignments), and decide (the coordinator): migration 0003
+          "ledger_return": ("INSERT", None),  # a returned ledger counts as a report (报送)
+          # ask the coordinator (a unit for its own assignments), and decide (the coordinator): migration 0005
           "supervision_request": ("INSERT", None), "supervision_decision": ("INSERT", None)}
 # the tables whose rows a liaison may write only where the policies say: row-level security
-GUARDED = ("status_update", "assignment", "supervision_request", "supervision_decision")
+GUARDED = ("status_update", "assignment", "ledger_return", "supervision_request", "supervision_decision")
 # feed tokens are the feed server's; a liaison reads everything else the tracker shows
 UNREADABLE = ("feed_token",)
 PRIVILEGES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")

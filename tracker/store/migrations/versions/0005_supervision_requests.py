@@ -12,16 +12,16 @@ status_update), and row-level security lets a liaison ask only for its own unit'
 and decide only the requests on plans its unit coordinates. `tracker access enable` grants
 the INSERTs (run it again after this upgrade).
 
-Revision ID: 0003_supervision_requests
-Revises: 0002_history_chain_and_access
+Revision ID: 0005_supervision_requests
+Revises: 0004_reporting
 Create Date: 2026-12-02
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003_supervision_requests'
-down_revision = '0002_history_chain_and_access'
+revision = '0005_supervision_requests'
+down_revision = '0004_reporting'
 branch_labels = None
 depends_on = None
 
