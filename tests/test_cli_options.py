@@ -144,3 +144,14 @@ def test_tui_names_its_unit_the_same_way(cli, spelling):
     found = cli("tui", spelling, "市商务局", "-j", "吉林市", "--liaison", "邹全发")
     assert found.exit_code != 0 and "市商务局" not in said(found) and "济南市" not in said(found)
     assert said(found) == said(cli("tui", "-u", "市统计局", "--liaison", "苏秀兰"))
+
+
+def test_ledger_export_format(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("ledger", "export", "--plan", JILIN, "-u", "市商务局", "--format", "csv")
+    assert result.exit_code == 0, said(result)
+    written = tmp_path / f"{JILIN}-市商务局-台账.csv"
+    assert written.read_bytes().startswith("\ufeff".encode())  # UTF-8 with BOM, as .csv is written
+    assert cli("ledger", "export", "--plan", JILIN, "-o", "x.csv", "--format", "csv").exit_code == 0
+    clash = cli("ledger", "export", "--plan", JILIN, "-o", "y.xlsx", "--format", "csv")
+    assert clash.exit_code == 2 and "y.xlsx" in clash.output and not (tmp_path / "y.xlsx").exists()
