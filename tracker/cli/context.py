@@ -12,6 +12,7 @@ import json
 import click
 
 from ..config import Settings
+from ..textwidth import printable
 
 
 class App:
@@ -59,5 +60,13 @@ pass_app = click.make_pass_decorator(App)
 ROLE_CHOICE = click.Choice(["lead", "responsible"])
 
 
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo for anything that may carry user data (notes, names, task texts, a returned
+    file's cells): escape codes, bells, backspaces and bidi overrides are shown as \\uXXXX
+    escapes, never sent to the terminal as they are (tracker.textwidth.printable)."""
+    click.echo(printable(text), err=err, nl=nl)
+
+
 def echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    # JSON escapes C0 controls itself; printable escapes the rest (C1, bidi) the way JSON reads back
+    echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -120,7 +120,7 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit, 
         raise TrackerError("not a folder", where=str(output))
     zh = app.lang == "zh"
     sender = _sender() if fmt == "eml" else None
-    written, skipped = 0, []
+    written, skipped, failed = 0, [], []
     with app.db.reading() as session:
         units = units_with_assignments(session, jurisdiction)
         recipients = recipients_for(session, [u.id for u in units]) if fmt == "eml" else {}
@@ -134,14 +134,24 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit, 
                 if not recipients[unit.id]:
                     skipped.append(unit)
                     continue
-                _write(path, message_bytes(digest_message(data, recipients[unit.id], sender, app.lang)))
+                try:
+                    message = digest_message(data, recipients[unit.id], sender, app.lang)
+                except TrackerError as exc:  # this unit's (a liaison's address): the others still go
+                    failed.append(exc)
+                    continue
+                _write(path, message_bytes(message))
             else:
                 _write(path, render_digest(data, fmt, app.lang))
             written += 1
     for unit in [] if quiet else skipped:
         click.echo((f"跳过 {unit.jurisdiction} {unit.name}:联络员没有邮箱" if zh
                     else f"skipped {unit.jurisdiction} {unit.name}: no liaison with an email address"), err=True)
+    for problem in failed:
+        click.echo(str(problem), err=True)
     click.echo(f"已写入 {written} 份周报到 {output}" if zh else f"wrote {written} digests to {output}")
+    if failed:
+        raise TrackerError(_("{n} of {total} digests could not be made into mail (see above)")
+                           .format(n=len(failed), total=written + len(failed)))
 
 
 @digest.command("report")

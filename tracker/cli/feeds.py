@@ -145,7 +145,10 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (0.0.0.0: every one).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="The port to listen on.")
 @click.option("--concurrency", default=64, show_default=True, type=click.IntRange(1, 10_000),
-              help="Connections and requests handled at once; beyond it, 503 at once.")
+              help="Requests answered at once; beyond it, 503 at once (idle connections and requests "
+                   "still arriving do not count).")
+@click.option("--request-timeout", default=5.0, show_default=True, type=click.FloatRange(0.5, 300),
+              help="Seconds a client has to send its whole request; a slower one is disconnected.")
 @click.option("--cache-size", default=20_000, show_default=True, type=click.IntRange(0),
               help="Serialised events kept in memory.")
 @click.option("--feed-cache-mb", default=256, show_default=True, type=click.IntRange(0),
@@ -153,7 +156,7 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
 @click.option("--task-url", envvar="TRACKER_FEED_TASK_URL", metavar="TEMPLATE",
               help="Link each entry to e.g. https://oa.example.cn/tasks/{plan}/{task}.")
 @pass_app
-def serve(app: App, host, port, concurrency, cache_size, feed_cache_mb, task_url) -> None:
+def serve(app: App, host, port, concurrency, request_timeout, cache_size, feed_cache_mb, task_url) -> None:
     """Serve subscription feeds over HTTP (put TLS in front when it leaves the machine)."""
     from ..feeds.ical import FeedOptions
     from ..feeds.server import serve as run
@@ -163,4 +166,4 @@ def serve(app: App, host, port, concurrency, cache_size, feed_cache_mb, task_url
     click.echo((f"订阅服务: http://{host}:{port} (Ctrl-C 停止)" if app.lang == "zh"
                 else f"feed server: http://{host}:{port} (Ctrl-C stops)"), err=True)
     run(db, host, port, lang=app.lang, concurrency=concurrency, cache_size=cache_size,
-        feed_cache_bytes=feed_cache_mb * 1024 * 1024, task_url=task_url)
+        feed_cache_bytes=feed_cache_mb * 1024 * 1024, task_url=task_url, request_timeout=request_timeout)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import language, options
-from .context import App, pass_app
+from .context import App, echo, pass_app
 from .progress import track
 from ..errors import TrackerError
 from ..i18n import _
@@ -44,7 +44,7 @@ def ledger_export(app: App, plan_key: str, unit_name: str | None, jurisdiction: 
     output = output or Path(f"{table.plan_key}{'-' + table.unit if table.unit else ''}-台账.{fmt or 'xlsx'}")
     written = export(table, output)
     n = len(table.rows)
-    click.echo(f"已导出 {n} 项任务: {written}" if app.lang == "zh" else f"exported {n} tasks: {written}")
+    echo(f"已导出 {n} 项任务: {written}" if app.lang == "zh" else f"exported {n} tasks: {written}")
 
 
 @ledger.command("import-progress")
@@ -68,7 +68,7 @@ def ledger_import_progress(app: App, file: Path, unit_name: str, jurisdiction: s
                              by=liaison, dry_run=dry_run, partial=partial, lang=app.lang,
                              progress=lambda changes: track(changes, _("Recording progress"), quiet=quiet))
     if dry_run:
-        click.echo("(试运行,未写入)" if zh else "(dry run: nothing written)")
+        echo("(试运行,未写入)" if zh else "(dry run: nothing written)")
 
     def state(status: str, percent: int | None) -> str:
         return status_label(status, app.lang) + (f" {percent}%" if percent is not None else "")
@@ -76,18 +76,18 @@ def ledger_import_progress(app: App, file: Path, unit_name: str, jurisdiction: s
     for change in [] if quiet else result.changes:
         before = state(change.before.status, change.before.percent)
         owner = f"{change.before.unit}  " if change.before.unit != result.unit else ""
-        click.echo(f"{change.task_key}  {owner}{before} → {state(change.status, change.percent)}"
-                   + (f"  {change.note}" if change.note and change.note != change.before.note else "")
-                   + f"  ({change.place})")
+        echo(f"{change.task_key}  {owner}{before} → {state(change.status, change.percent)}"
+             + (f"  {change.note}" if change.note and change.note != change.before.note else "")
+             + f"  ({change.place})")
     n, same = len(result.changes), result.unchanged
     if zh:
         verb = "将记录" if dry_run else "已记录"
-        click.echo(f"{result.plan_key} {result.unit}: {verb} {n} 条进展" + (f"(填报人 {result.author})" if n else "")
-                   + f",{same} 行无变化")
+        echo(f"{result.plan_key} {result.unit}: {verb} {n} 条进展" + (f"(填报人 {result.author})" if n else "")
+             + f",{same} 行无变化")
     else:
         verb = "would record" if dry_run else "recorded"
-        click.echo(f"{result.plan_key} {result.unit}: {verb} {n} update(s)" + (f" by {result.author}" if n else "")
-                   + f", {same} row(s) unchanged")
+        echo(f"{result.plan_key} {result.unit}: {verb} {n} update(s)" + (f" by {result.author}" if n else "")
+             + f", {same} row(s) unchanged")
     if result.refused:
         raise TrackerError((f"{len(result.refused)} 处问题,相关行未导入:" if zh
                             else f"{len(result.refused)} problem(s); those rows were not imported:")
@@ -138,16 +138,16 @@ def ledger_import_plan(app: App, file: Path, jurisdiction: str, output: Path | N
                            period_end=period_end.date() if period_end else None, lang=app.lang)
     text = dump_plan(draft.plan, header=draft_header(draft, file.name))
     for note in draft.notes:
-        click.echo(("注意: " if zh else "note: ") + note, err=True)
+        echo(("注意: " if zh else "note: ") + note, err=True)
     if output:
         write_atomically(output, lambda temporary: temporary.write_text(text, encoding="utf-8"))
         plan = draft.plan
-        click.echo(f"已生成计划草稿 {output}: {len(plan.sections)} 个部分, {len(plan.tasks)} 项任务;核对后用 "
-                   f"tracker plan load 加载" if zh else
-                   f"wrote the plan draft {output}: {len(plan.sections)} sections, {len(plan.tasks)} tasks; "
-                   f"review it, then tracker plan load")
+        echo(f"已生成计划草稿 {output}: {len(plan.sections)} 个部分, {len(plan.tasks)} 项任务;核对后用 "
+             f"tracker plan load 加载" if zh else
+             f"wrote the plan draft {output}: {len(plan.sections)} sections, {len(plan.tasks)} tasks; "
+             f"review it, then tracker plan load")
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     if draft.unknown_units:
         n = len(draft.unknown_units)
         raise TrackerError((f"{n} 个单位名称未能识别(草稿已写出,修正后才能加载):" if zh else

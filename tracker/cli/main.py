@@ -20,7 +20,7 @@ from ..config import Settings
 from ..errors import TrackerError
 from ..i18n import _
 from . import language, options
-from .context import ROLE_CHOICE, App, echo_json, pass_app
+from .context import ROLE_CHOICE, App, echo, echo_json, pass_app
 from .parse import parse
 from .registry import check, propose
 
@@ -93,15 +93,15 @@ def summary(app: App) -> None:
     with app.db.reading() as session:
         plans = list_plans(session)
     zh = app.lang == "zh"
-    click.echo(("数据库: " if zh else "database: ") + app.db.engine.url.render_as_string(hide_password=True))
+    echo(("数据库: " if zh else "database: ") + app.db.engine.url.render_as_string(hide_password=True))
     if not plans:
-        click.echo("还没有加载任何计划。运行 tracker plan load plans/" if zh else "No plans loaded yet. Run: tracker plan load plans/")
+        echo("还没有加载任何计划。运行 tracker plan load plans/" if zh else "No plans loaded yet. Run: tracker plan load plans/")
         return
     for plan in plans:
-        click.echo(f"  {plan.key}  {plan.title}  {plan.document_number or ''}  "
-                   + (f"{plan.tasks}项任务" if zh else f"{plan.tasks} tasks"))
-    click.echo("试试: tracker tasks --unit 市发展改革委 --jurisdiction 青岛市" if zh
-               else "Try: tracker tasks --unit 市发展改革委 --jurisdiction 青岛市")
+        echo(f"  {plan.key}  {plan.title}  {plan.document_number or ''}  "
+             + (f"{plan.tasks}项任务" if zh else f"{plan.tasks} tasks"))
+    echo("试试: tracker tasks --unit 市发展改革委 --jurisdiction 青岛市" if zh
+         else "Try: tracker tasks --unit 市发展改革委 --jurisdiction 青岛市")
 
 
 @cli.command()
@@ -109,8 +109,8 @@ def summary(app: App) -> None:
 def init(app: App) -> None:
     """Create (or migrate) the database; the embedded default gets the bundled plans."""
     db = app.db
-    click.echo(("数据库已就绪: " if app.lang == "zh" else "database ready: ")
-               + db.engine.url.render_as_string(hide_password=True))
+    echo(("数据库已就绪: " if app.lang == "zh" else "database ready: ")
+         + db.engine.url.render_as_string(hide_password=True))
 
 
 # ---------------------------------------------------------------------- plans
@@ -136,35 +136,35 @@ def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool, quiet: bool) -> 
                                  progress=lambda items, phase: track(items, labels[phase], quiet=quiet))
     zh = app.lang == "zh"
     if dry_run:
-        click.echo("(试运行,未写入)" if zh else "(dry run: nothing written)")
+        echo("(试运行,未写入)" if zh else "(dry run: nothing written)")
     if not quiet:
         _plan_changes(report, changes, zh)
     new = sum(1 for c in changes if c.new_plan)
     changed = sum(1 for c in changes if c.changed and not c.new_plan)
-    click.echo(i18n.ngettext("{n} plan: {new} new, {changed} changed, {same} unchanged",
-                             "{n} plans: {new} new, {changed} changed, {same} unchanged", len(changes)).format(
+    echo(i18n.ngettext("{n} plan: {new} new, {changed} changed, {same} unchanged",
+                       "{n} plans: {new} new, {changed} changed, {same} unchanged", len(changes)).format(
         n=len(changes), new=new, changed=changed, same=len(changes) - new - changed))
 
 
 def _plan_changes(report: dict, changes, zh: bool) -> None:
     """What `plan load` changed, plan by plan (its notes on standard error)."""
     if report:
-        click.echo((f"单位: {report['units']} 个" if zh else f"units: {report['units']}")
-                   + (f"(新增 {report['new_units']})" if zh else f" ({report['new_units']} new)"))
+        echo((f"单位: {report['units']} 个" if zh else f"units: {report['units']}")
+             + (f"(新增 {report['new_units']})" if zh else f" ({report['new_units']} new)"))
     for change in changes:
         if change.new_plan:
-            click.echo(("新计划 " if zh else "new plan ") + change.plan)
+            echo(("新计划 " if zh else "new plan ") + change.plan)
         elif not change.changed:
-            click.echo(change.plan + (": 无变化" if zh else ": unchanged"))
+            echo(change.plan + (": 无变化" if zh else ": unchanged"))
         else:
             parts = []
             for label_zh, label_en, keys in (("新增", "added", change.added), ("更新", "updated", change.updated),
                                              ("归档", "archived", change.archived), ("恢复", "restored", change.restored)):
                 if keys:
                     parts.append(f"{label_zh if zh else label_en} {len(keys)}: {', '.join(keys)}")
-            click.echo(f"{change.plan}: " + "; ".join(parts or ["assignments changed"]))
+            echo(f"{change.plan}: " + "; ".join(parts or ["assignments changed"]))
         for warning in change.warnings:
-            click.echo(("  注意: " if zh else "  note: ") + warning, err=True)
+            echo(("  注意: " if zh else "  note: ") + warning, err=True)
 
 
 @plan.command("list")
@@ -185,7 +185,7 @@ def plan_list(app: App, fmt: str) -> None:
              f"{p.period_start or ''}—{p.period_end or ''}"] for p in plans]
     headers = ["计划", "标题", "文号", "地区", "任务", "期限"] if app.lang == "zh" else \
         ["plan", "title", "number", "jurisdiction", "tasks", "period"]
-    click.echo(table(headers, rows, [None, 40, None, None, None, None]))
+    echo(table(headers, rows, [None, 40, None, None, None, None]))
 
 
 plan.add_command(parse)  # tracker plan parse: light until it runs
@@ -219,7 +219,7 @@ def units(ctx: click.Context, jurisdiction: str | None, fmt: str) -> None:
             line += f"  ({u.full_name})"
         if u.members:
             line += ("  → " + "、".join(u.members))
-        click.echo(line)
+        echo(line)
 
 
 units.add_command(propose)  # tracker units propose / check: light until they run
@@ -257,7 +257,7 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
         echo_json([r.to_json(app.lang) for r in rows])
         return
     if not rows:
-        click.echo(t("no_tasks", app.lang))
+        echo(t("no_tasks", app.lang))
         return
     from ..textwidth import table
 
@@ -274,8 +274,8 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
         out.append([r.plan_key, r.key, role_label(r.role, lang), due, status, r.title])
     headers = ["计划", "编号", "角色", "截止", "状态", "任务"] if lang == "zh" else \
         ["plan", "key", "role", "deadline", "status", "task"]
-    click.echo(table(headers, out, [None, None, None, None, None, 48]))
-    click.echo(i18n.ngettext("{n} task", "{n} tasks", len(rows)).format(n=len(rows)))
+    echo(table(headers, out, [None, None, None, None, None, 48]))
+    echo(i18n.ngettext("{n} task", "{n} tasks", len(rows)).format(n=len(rows)))
 
 
 # ---------------------------------------------------------------------- status and history
@@ -308,8 +308,8 @@ def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_tex
         entry = record_status(session, assignment_id=find_assignment(session, plan_key, task_key, unit.id),
                               acting_unit_id=acting_unit.id if acting_unit else None, status=code, percent=percent,
                               note=note, by=liaison)
-    click.echo(f"{plan_key} {task_key} {entry.unit}: {status_label(entry.status, app.lang)}"
-               + (f" {entry.percent}%" if entry.percent is not None else ""))
+    echo(f"{plan_key} {task_key} {entry.unit}: {status_label(entry.status, app.lang)}"
+         + (f" {entry.percent}%" if entry.percent is not None else ""))
 
 
 @cli.command()
@@ -330,7 +330,7 @@ def history(app: App, task_key: str, plan_key: str, fmt: str) -> None:
         echo_json([e.to_json(app.lang) for e in entries])
         return
     if not entries:
-        click.echo("尚无进展记录。" if app.lang == "zh" else "No updates yet.")
+        echo("尚无进展记录。" if app.lang == "zh" else "No updates yet.")
     zh = app.lang == "zh"
     for e in entries:
         when = clock.shown(e.recorded_at, zone)
@@ -343,9 +343,10 @@ def history(app: App, task_key: str, plan_key: str, fmt: str) -> None:
         undo = ""
         if e.undoes_id is not None:
             undo = f"撤销 #{e.undoes_id}" if zh else f"undoes #{e.undoes_id}"
-        note = "  ".join(part for part in (undo, e.note or "") if part)
-        click.echo(f"#{e.id}  {when}  {e.unit}({role_label(e.role, app.lang)})  "
-                   f"{status_label(e.status, app.lang)}{percent}  {by}  {note}".rstrip())
+        # a note's own line breaks are indented, so no line of it can pass for an entry of its own
+        note = "  ".join(part for part in (undo, (e.note or "").replace("\n", "\n    ")) if part)
+        echo(f"#{e.id}  {when}  {e.unit}({role_label(e.role, app.lang)})  "
+             f"{status_label(e.status, app.lang)}{percent}  {by}  {note}".rstrip())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -353,7 +354,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="tracker", standalone_mode=True)
     except TrackerError as exc:
-        click.echo(_("Error: {message}").format(message=exc), err=True)
+        echo(_("Error: {message}").format(message=exc), err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
         from sqlalchemy.exc import DBAPIError
@@ -364,6 +365,6 @@ def main(argv: list[str] | None = None) -> None:
         from ..service.database import database_error
 
         error = database_error(exc)
-        click.echo(_("Error: {message}").format(message=_("database: {reason}").format(reason=error.reason)), err=True)
+        echo(_("Error: {message}").format(message=_("database: {reason}").format(reason=error.reason)), err=True)
         sys.exit(error.exit_code)
 

@@ -1,7 +1,8 @@
 """Digests and reports laid out as plain text, Markdown or HTML through Jinja2 templates.
 
 HTML is autoescaped (task text and notes are user input) and styled inline, since mail clients
-drop <style> blocks; Markdown cells are escaped so user text cannot break a table.
+drop <style> blocks; Markdown cells are escaped so user text cannot break a table; in text and
+Markdown, control and bidi characters are shown as escapes (tracker.textwidth.printable).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from .. import clock
-from ..textwidth import table
+from ..textwidth import printable, table
 from ..i18n import role_label, status_label
 from .build import PlanReport, UnitDigest
 from .words import WORDS, digest_subject, report_subject, week_label
@@ -114,16 +115,22 @@ class Say:
 
 def render_digest(digest: UnitDigest, fmt: str, lang: str = "zh") -> str:
     template = environment().get_template(f"digest.{SUFFIXES[fmt]}.j2")
-    return template.render(d=digest, w=WORDS[lang], say=Say(lang), lang=lang,
-                           subject=digest_subject(digest.unit.name, digest.week, lang))
+    return _shown(fmt, template.render(d=digest, w=WORDS[lang], say=Say(lang), lang=lang,
+                                       subject=digest_subject(digest.unit.name, digest.week, lang)))
 
 
 def render_report(report: PlanReport, fmt: str, lang: str = "zh") -> str:
     template = environment().get_template(f"report.{SUFFIXES[fmt]}.j2")
     say = Say(lang)
-    return template.render(r=report, w=WORDS[lang], say=say, lang=lang,
-                           subject=report_subject(report.plan.title, report.week, lang),
-                           table=_ranking_table(report, say) if fmt == "text" else "")
+    return _shown(fmt, template.render(r=report, w=WORDS[lang], say=say, lang=lang,
+                                       subject=report_subject(report.plan.title, report.week, lang),
+                                       table=_ranking_table(report, say) if fmt == "text" else ""))
+
+
+def _shown(fmt: str, text: str) -> str:
+    """Plain text and Markdown are read in terminals and editors: a note's escape codes, bells
+    and bidi overrides are shown as escapes there (HTML is escaped by its template)."""
+    return text if fmt == "html" else printable(text)
 
 
 def _ranking_table(report: PlanReport, say: Say) -> str:

@@ -27,7 +27,7 @@ from icalendar import TRANSP, Alarm, Calendar, Event, Todo, vDuration, vRecur, v
 from .. import clock
 from ..deadlines import is_overdue, next_due, occurrences
 from ..errors import TrackerError
-from ..i18n import role_label, status_label
+from ..i18n import _, role_label, status_label
 from ..service.feeds import Assignee, FeedTask, PlanEntry, PlanFeed, UnitEntry, UnitFeed
 
 PRODID = "-//tracker//action plan deadlines//ZH"
@@ -96,19 +96,27 @@ class FeedOptions:
 
 
 _ALARM = re.compile(r"(\d+)\s*([dhw])")
+MAX_ALARM = timedelta(days=366)  # a reminder further ahead than a year is a typing slip
 
 
 def parse_alarms(text: str | None) -> tuple[timedelta, ...]:
-    """`7d,1d` → reminders 7 days and 1 day before; `12h` and `2w` work too."""
+    """`7d,1d` → reminders 7 days and 1 day before; `12h` and `2w` work too, up to a year."""
     if not text:
         return ()
     found = []
     for part in text.split(","):
         match = _ALARM.fullmatch(part.strip().lower())
-        if not match or int(match[1]) == 0:
-            raise TrackerError(f"alarm {part.strip()!r} is not like 7d, 12h or 2w (in --alarm {text!r})")
-        n, unit = int(match[1]), match[2]
-        found.append(timedelta(days=n) if unit == "d" else timedelta(hours=n) if unit == "h" else timedelta(weeks=n))
+        if not match or not match[1].strip("0"):
+            raise TrackerError(_("alarm {alarm!r} is not like 7d, 12h or 2w (in --alarm {text!r})")
+                               .format(alarm=part.strip()[:40], text=text[:80]))
+        digits, unit = match[1].lstrip("0"), match[2]
+        n = int(digits) if len(digits) <= 6 else None  # more digits than that is beyond the bound anyway
+        alarm = None if n is None else (timedelta(days=n) if unit == "d" else timedelta(hours=n) if unit == "h"
+                                        else timedelta(weeks=n))
+        if alarm is None or alarm > MAX_ALARM:
+            raise TrackerError(_("alarm {alarm!r} is more than a year before the deadline (in --alarm {text!r})")
+                               .format(alarm=part.strip()[:40], text=text[:80]))
+        found.append(alarm)
     return tuple(sorted(set(found), reverse=True))
 
 

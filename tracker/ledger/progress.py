@@ -27,10 +27,11 @@ from .. import clock
 from ..errors import TrackerError
 from ..i18n import STATUS_LABELS, STATUSES, status_code, status_label
 from ..planfile import KEY_PATTERN
-from ..service import find_plan, find_unit, may_update, record_status, unit_liaisons, validate_update
+from ..service import find_plan, find_unit, may_update, note_problem, record_status, unit_liaisons, validate_update
 from ..service.access import connected_liaison
 from ..service.ledger import ProgressState, progress_states
 from ..service.database import Database
+from ..textwidth import says_nothing
 from . import columns as C
 from .reading import Header, Problems, Sheet, cell_text, find_header, open_sheets, tr
 
@@ -260,6 +261,10 @@ class _Rows:
                     f"this row is {state.unit}'s progress: {acting} may not report it "
                     f"(only {state.unit} itself or the plan's coordinating unit may)")
             return
+        too_long = note_problem(note)
+        if too_long:
+            problem(C.PROGRESS, too_long, too_long)
+            return
         try:
             validate_update(status, percent, note)
         except TrackerError as exc:
@@ -325,4 +330,6 @@ def _percent(sheet: Sheet, row: int, col: int, problem) -> int | None:
 
 def _note(value) -> str | None:
     text = cell_text(value)
-    return text.replace("\r\n", "\n").replace("\r", "\n") if text else None
+    if says_nothing(text):  # zero-width spaces alone are no note (and no reason for a 滞后)
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
