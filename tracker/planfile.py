@@ -9,6 +9,9 @@ responsible units by name, deadlines and targets. Every error names the file and
     [[tasks]]         key = "3.1.2", section, text, lead = [...], responsible = [...],
                       inherited_responsible = [...], deadline, deadline_phrase, title
     [[targets]]       indicator, comparator, value, measure, year, due_on, task
+    [reminders]       before = [7, 1], on_day, overdue_every, escalate_after (tracker/ladder.py)
+    [[reporting]]     rule = "FREQ=MONTHLY;BYMONTHDAY=5", what, phrase, units = "active" | [...]
+                      (tracker/reporting.py)
 
 A deadline is a TOML date, the string "ongoing", an inline table {rrule = "FREQ=YEARLY;..."},
 or absent (the plan's end).
@@ -19,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +30,8 @@ from typing import Callable
 
 from .clock import DEFAULT_TIMEZONE
 from .errors import TrackerError
+from .ladder import Ladder, read_ladder
+from .reporting import Duty, read_duties
 
 KEY_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 COMPARATORS = ("以上", "左右", "不低于", "不少于", "以内", "以下", "突破", "达到", "增长", "超过")
@@ -108,6 +113,8 @@ class PlanFile:
     sections: list[Section] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    reminders: Ladder | None = None  # the plan's own reminder ladder; None: the registry's or the default
+    reporting: list[Duty] = field(default_factory=list)  # 报送: the plan's standing reporting duties
     path: Path | None = None
 
 
@@ -132,7 +139,7 @@ def _place(where: Where) -> str:
     return where() if callable(where) else where
 
 
-_TABLES = {f"[[{name}]]": name for name in ("sections", "tasks", "targets")}
+_TABLES = {f"[[{name}]]": name for name in ("sections", "tasks", "targets", "reporting")}
 
 
 class _Lines:
@@ -158,6 +165,17 @@ class _Lines:
             if needle in line:
                 return number
         return start
+
+
+def table_place(lines: _Lines, name: str, table: str) -> Callable[[str | None], str]:
+    """file:line of a `[table]` (key None) or of one of its keys."""
+    start = next((i + 1 for i, line in enumerate(lines.lines) if line.strip() == f"[{table}]"), 0)
+
+    def where(key: str | None) -> str:
+        if not start:
+            return name
+        return f"{name}:{lines.value(start, key) if key else start}"
+    return where
 
 
 def read_plan(path: str | Path) -> PlanFile:
@@ -283,6 +301,14 @@ def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
     )
     if plan.period_start and plan.period_end and plan.period_end < plan.period_start:
         raise TrackerError("period_end is before period_start", where=at("period_end"))
+    if "reminders" in data:
+        plan.reminders = read_ladder(data["reminders"], table_place(lines, name, "reminders"))
+    if "reporting" in data:
+        def reporting_at(index: int, key: str | None) -> str:
+            line = lines.table("reporting", index)
+            return f"{name}:{lines.value(line, key) if key else line}" if line else name
+        plan.reporting = [replace(duty, line=lines.table("reporting", i))
+                          for i, duty in enumerate(read_duties(data["reporting"], reporting_at))]
 
     section_keys: set[str] = set()
     for index, entry in enumerate(data.get("sections", [])):
@@ -424,6 +450,13 @@ def dump_plan(plan: PlanFile, header: str | None = None) -> str:
         ("timezone", plan.timezone if plan.timezone != DEFAULT_TIMEZONE else None),
         ("source", plan.source), ("source_sha256", plan.source_sha256),
     ])
+    if plan.reminders is not None:
+        r = plan.reminders
+        out.extend(["[reminders]", f"before = {_toml_value(list(r.before))}", f"on_day = {_toml_value(r.on_day)}",
+                    f"overdue_every = {r.overdue_every}", f"escalate_after = {r.escalate_after}", ""])
+    for duty in plan.reporting:
+        emit("[[reporting]]", [("rule", duty.rule), ("what", duty.what), ("phrase", duty.phrase),
+                               ("units", list(duty.units) if duty.units else "active")])
     for section in plan.sections:
         emit("[[sections]]", [("key", section.key), ("title", section.title)])
     for task in plan.tasks:

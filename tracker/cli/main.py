@@ -36,6 +36,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "restore": "tracker.cli.database:restore",
     "doctor": "tracker.cli.database:doctor",
     "access": "tracker.cli.access:access",
+    "remind": "tracker.cli.remind:remind",
 }
 
 

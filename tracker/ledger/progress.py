@@ -30,6 +30,7 @@ from ..planfile import KEY_PATTERN
 from ..service import find_plan, find_unit, may_update, note_problem, record_status, unit_liaisons, validate_update
 from ..service.access import connected_liaison
 from ..service.ledger import ProgressState, progress_states
+from ..service.reporting import record_ledger_return
 from ..service.database import Database
 from ..textwidth import says_nothing
 from . import columns as C
@@ -102,6 +103,8 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, jurisdict
             raise problems.error(tr(lang, f"台账有 {len(problems)} 处问题,未写入任何数据:",
                                     f"{len(problems)} problem(s) in the ledger; nothing was written:"))
         result.refused = problems.lines
+        if not dry_run:  # a ledger returned, changed or not, is a report in its window (报送)
+            record_ledger_return(session, plan_id=plan.id, unit_id=acting.id, changed=len(result.changes))
         if not result.changes:
             return result
         result.author = _author(session, acting, by, lang)

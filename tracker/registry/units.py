@@ -14,6 +14,8 @@ from pathlib import Path
 
 from ..clock import DEFAULT_TIMEZONE
 from ..errors import TrackerError
+from ..i18n import _
+from ..ladder import Ladder, read_ladder
 
 UNIT_KINDS = ("department", "district", "zone", "agency", "group")
 
@@ -54,6 +56,13 @@ def closest_names(name: str, names: dict[str, str], n: int = 3) -> list[str]:
     return sorted(scored, key=lambda c: -scored[c])[:n]
 
 
+def _text(entry: dict, key: str) -> str | None:
+    value = entry.get(key)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise TrackerError(_("unit {name}: {field} must be a text").format(name=entry.get("name"), field=key))
+    return value.strip() if value else None
+
+
 class UnknownUnit(TrackerError):
     def __init__(self, name: str, jurisdiction: str, suggestions: list[str], *, where: str | None = None):
         self.name = name
@@ -72,6 +81,8 @@ class Unit:
     aliases: tuple[str, ...] = ()
     members: tuple[str, ...] = ()  # groups only: canonical member names
     choose: bool = False  # groups only: a person must choose among the members
+    leader: str | None = None  # the unit's leadership contact (分管领导): escalated reminders go to them too
+    leader_email: str | None = None
 
     @property
     def id(self) -> str:
@@ -98,6 +109,7 @@ class Registry:
     jurisdictions: dict[str, str] = field(default_factory=dict)  # name → time zone
     units: dict[tuple[str, str], Unit] = field(default_factory=dict)  # (jurisdiction, name) → unit
     liaisons: list[Liaison] = field(default_factory=list)
+    reminders: Ladder | None = None  # every plan's reminder ladder unless its file has its own
     source: Path | None = None
     _index: dict[tuple[str, str], str] = field(default_factory=dict)  # (jurisdiction, folded alias) → name
 
@@ -117,6 +129,15 @@ class Registry:
             registry._read(data)
         except TrackerError as exc:
             raise TrackerError(str(exc), where=str(path)) from None
+        if "reminders" in data:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            start = next((i + 1 for i, line in enumerate(lines) if line.strip() == "[reminders]"), 0)
+
+            def where(key: str | None) -> str:
+                found = next((i + 1 for i, line in enumerate(lines[start:], start) if key and
+                              line.strip().startswith(key)), start) if start else 0
+                return f"{path}:{found}" if found else str(path)
+            registry.reminders = read_ladder(data["reminders"], where)
         return registry
 
     def _read(self, data: dict) -> None:
@@ -127,7 +148,8 @@ class Registry:
             if kind not in UNIT_KINDS or kind == "group":
                 raise TrackerError(f"unit {entry.get('name')!r}: kind must be one of {', '.join(UNIT_KINDS[:-1])}")
             self._add(Unit(entry["jurisdiction"], entry["name"], kind, entry.get("full_name"),
-                           tuple(entry.get("aliases", ()))))
+                           tuple(entry.get("aliases", ())), leader=_text(entry, "leader"),
+                           leader_email=_text(entry, "leader_email")))
         for entry in data.get("groups", []):
             jurisdiction = entry["jurisdiction"]
             if "members" in entry:
