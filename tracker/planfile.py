@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from .clock import DEFAULT_TIMEZONE
-from .errors import TrackerError
+from .errors import N_, TrackerError, toml_error
 from .ladder import Ladder, read_ladder
 from .reporting import Duty, read_duties
 
@@ -183,15 +183,13 @@ def read_plan(path: str | Path) -> PlanFile:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise TrackerError(f"cannot read plan file: {exc.strerror}", where=str(path)) from None
+        raise TrackerError(N_("cannot read plan file: {reason}"), where=str(path), reason=exc.strerror) from None
     except UnicodeDecodeError:
-        raise TrackerError("not a UTF-8 text file", where=str(path)) from None
+        raise TrackerError(N_("not a UTF-8 text file"), where=str(path)) from None
     try:
         data = _parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        where = f"{path}:{line}" if line else str(path)
-        raise TrackerError(f"TOML syntax error: {getattr(exc, 'msg', exc)}", where=where) from None
+        raise toml_error(exc, str(path)) from None
     plan = _build(data, _Lines(text), str(path))
     plan.path = path
     return plan
@@ -220,7 +218,7 @@ def _date(value, where: Where, what: str) -> date | None:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise TrackerError(f"{what} must be a date like 2022-12-31, not {value!r}", where=_place(where))
+    raise TrackerError(N_("{what} must be a date like 2022-12-31, not {value!r}"), where=_place(where), what=what, value=value)
 
 
 def _names(value, where: Where, what: str) -> list[str]:
@@ -235,7 +233,7 @@ def _names(value, where: Where, what: str) -> list[str]:
         except AttributeError:  # a number, date, table… (TOML has no other kind with strip())
             pass
     if names is None or not all(names):
-        raise TrackerError(f"{what} must be a list of unit names", where=_place(where))
+        raise TrackerError(N_("{what} must be a list of unit names"), where=_place(where), what=what)
     return names
 
 
@@ -262,28 +260,28 @@ def parse_deadline(value, phrase: str | None, where: Where) -> Deadline:
         rule = value["rrule"].strip()
         problem = _rule_error(rule)
         if problem is not None:
-            raise TrackerError(f"deadline rule {rule!r} is not a valid RRULE: {problem}", where=_place(where))
+            raise TrackerError(N_("deadline rule {rule!r} is not a valid RRULE: {problem}"), where=_place(where), rule=rule, problem=problem)
         return Deadline("rule", rule=rule, phrase=phrase)
     if isinstance(value, str):
         try:
             return Deadline("date", due_on=date.fromisoformat(value), phrase=phrase)
         except ValueError:
             pass
-    raise TrackerError(f"deadline must be a date like 2022-12-31, \"ongoing\" or {{rrule = \"...\"}}, not {value!r}",
-                       where=_place(where))
+    raise TrackerError(N_('deadline must be a date like 2022-12-31, "ongoing" or {{rrule = "..."}}, not {value!r}'),
+                       where=_place(where), value=value)
 
 
 def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
     meta = data.get("plan")
     if not isinstance(meta, dict):
-        raise TrackerError("missing the [plan] table", where=name)
+        raise TrackerError(N_("missing the [plan] table"), where=name)
     meta_line = next((i + 1 for i, l in enumerate(lines.lines) if l.strip() == "[plan]"), 1)
     for required in ("key", "title", "jurisdiction"):
         if not isinstance(meta.get(required), str) or not meta[required].strip():
-            raise TrackerError(f"[plan] needs {required} = \"...\"", where=f"{name}:{meta_line}")
+            raise TrackerError(N_('[plan] needs {required} = "..."'), where=f"{name}:{meta_line}", required=required)
     if not KEY_PATTERN.match(meta["key"]):
-        raise TrackerError(f"plan key {meta['key']!r} may hold only letters, digits, '.', '-' and '_'",
-                           where=f"{name}:{lines.value(meta_line, 'key')}")
+        raise TrackerError(N_("plan key {key!r} may hold only letters, digits, '.', '-' and '_'"),
+                           where=f"{name}:{lines.value(meta_line, 'key')}", key=meta['key'])
 
     def at(field_name: str) -> str:
         return f"{name}:{lines.value(meta_line, field_name)}"
@@ -300,7 +298,7 @@ def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
         source=meta.get("source"), source_sha256=meta.get("source_sha256"),
     )
     if plan.period_start and plan.period_end and plan.period_end < plan.period_start:
-        raise TrackerError("period_end is before period_start", where=at("period_end"))
+        raise TrackerError(N_("period_end is before period_start"), where=at("period_end"))
     if "reminders" in data:
         plan.reminders = read_ladder(data["reminders"], table_place(lines, name, "reminders"))
     if "reporting" in data:
@@ -316,9 +314,9 @@ def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
         where = f"{name}:{line}"
         key = entry.get("key")
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
-            raise TrackerError(f"section key must be like \"3.1\", not {key!r}", where=where)
+            raise TrackerError(N_('section key must be like "3.1", not {key!r}'), where=where, key=key)
         if key in section_keys:
-            raise TrackerError(f"duplicate section key {key!r}", where=where)
+            raise TrackerError(N_("duplicate section key {key!r}"), where=where, key=key)
         section_keys.add(key)
         plan.sections.append(Section(key, str(entry.get("title", "")), line))
 
@@ -328,16 +326,16 @@ def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
         where = f"{name}:{line}"
         key = entry.get("key")
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
-            raise TrackerError(f"task key must be like \"3.1.2\", not {key!r}", where=where)
+            raise TrackerError(N_('task key must be like "3.1.2", not {key!r}'), where=where, key=key)
         if key in task_keys:
-            raise TrackerError(f"duplicate task key {key!r}", where=f"{name}:{lines.value(line, key)}")
+            raise TrackerError(N_("duplicate task key {key!r}"), where=f"{name}:{lines.value(line, key)}", key=key)
         task_keys.add(key)
         text = entry.get("text")
         if not isinstance(text, str) or not text.strip():
-            raise TrackerError(f"task {key}: text = \"...\" is required", where=where)
+            raise TrackerError(N_('task {key}: text = "..." is required'), where=where, key=key)
         section = entry.get("section")
         if section is not None and section not in section_keys:
-            raise TrackerError(f"task {key}: unknown section {section!r}", where=f"{name}:{lines.value(line, 'section')}")
+            raise TrackerError(N_("task {key}: unknown section {section!r}"), where=f"{name}:{lines.value(line, 'section')}", key=key, section=section)
         deadline = parse_deadline(entry.get("deadline"), entry.get("deadline_phrase"),
                                   lambda: f"{name}:{lines.value(line, 'deadline')}")
         plan.tasks.append(Task(
@@ -355,16 +353,16 @@ def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
         line = lines.table("targets", index)
         where = f"{name}:{line}"
         if not isinstance(entry.get("indicator"), str):
-            raise TrackerError("target needs indicator = \"...\"", where=where)
+            raise TrackerError(N_('target needs indicator = "..."'), where=where)
         value = entry.get("value")
         if value is not None and not isinstance(value, (int, float)):
-            raise TrackerError(f"target value must be a number, not {value!r}", where=f"{name}:{lines.value(line, 'value')}")
+            raise TrackerError(N_("target value must be a number, not {value!r}"), where=f"{name}:{lines.value(line, 'value')}", value=value)
         task = entry.get("task")
         if task is not None and task not in task_keys:
-            raise TrackerError(f"target names unknown task {task!r}", where=f"{name}:{lines.value(line, 'task')}")
+            raise TrackerError(N_("target names unknown task {task!r}"), where=f"{name}:{lines.value(line, 'task')}", task=task)
         year = entry.get("year")
         if year is not None and not isinstance(year, int):
-            raise TrackerError(f"target year must be a number like 2022, not {year!r}", where=f"{name}:{lines.value(line, 'year')}")
+            raise TrackerError(N_("target year must be a number like 2022, not {year!r}"), where=f"{name}:{lines.value(line, 'year')}", year=year)
         plan.targets.append(Target(
             indicator=entry["indicator"], value=value, comparator=entry.get("comparator"),
             measure=entry.get("measure"), year=year,
@@ -388,7 +386,7 @@ def plan_files_in(paths: list[Path]) -> tuple[Path | None, list[Path]]:
         elif path.exists():
             plans.append(path)
         else:
-            raise TrackerError("no such file or folder", where=str(path))
+            raise TrackerError(N_("no such file or folder"), where=str(path))
     return registry, plans
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..clock import DEFAULT_TIMEZONE
-from ..errors import TrackerError
+from ..errors import N_, TrackerError, UnknownJurisdiction, UnknownUnit, toml_error
 from ..i18n import _
 from ..ladder import Ladder, read_ladder
 
@@ -61,15 +61,6 @@ def _text(entry: dict, key: str) -> str | None:
     if value is not None and (not isinstance(value, str) or not value.strip()):
         raise TrackerError(_("unit {name}: {field} must be a text").format(name=entry.get("name"), field=key))
     return value.strip() if value else None
-
-
-class UnknownUnit(TrackerError):
-    def __init__(self, name: str, jurisdiction: str, suggestions: list[str], *, where: str | None = None):
-        self.name = name
-        self.jurisdiction = jurisdiction
-        self.suggestions = suggestions
-        hint = f"; closest known names: {'、'.join(suggestions)}" if suggestions else ""
-        super().__init__(f"unknown unit {name!r} in {jurisdiction}{hint}", where=where)
 
 
 @dataclass(frozen=True)
@@ -121,14 +112,15 @@ class Registry:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise TrackerError(f"TOML syntax error: {exc}", where=str(path)) from None
+            raise toml_error(exc, str(path)) from None
         except OSError as exc:
-            raise TrackerError(f"cannot read the unit registry: {exc.strerror}", where=str(path)) from None
+            raise TrackerError(N_("cannot read the unit registry: {reason}"), where=str(path),
+                               reason=exc.strerror) from None
         registry = cls(source=path)
         try:
             registry._read(data)
         except TrackerError as exc:
-            raise TrackerError(str(exc), where=str(path)) from None
+            raise exc.at(str(path)) from None
         if "reminders" in data:
             lines = path.read_text(encoding="utf-8").splitlines()
             start = next((i + 1 for i, line in enumerate(lines) if line.strip() == "[reminders]"), 0)
@@ -146,7 +138,8 @@ class Registry:
         for entry in data.get("units", []):
             kind = entry.get("kind", "department")
             if kind not in UNIT_KINDS or kind == "group":
-                raise TrackerError(f"unit {entry.get('name')!r}: kind must be one of {', '.join(UNIT_KINDS[:-1])}")
+                raise TrackerError(N_("unit {name!r}: kind must be one of {kinds}"), name=entry.get("name"),
+                                   kinds=UNIT_KINDS[:-1])
             self._add(Unit(entry["jurisdiction"], entry["name"], kind, entry.get("full_name"),
                            tuple(entry.get("aliases", ())), leader=_text(entry, "leader"),
                            leader_email=_text(entry, "leader_email")))
@@ -166,14 +159,16 @@ class Registry:
 
     def _add(self, unit: Unit) -> None:
         if unit.jurisdiction not in self.jurisdictions:
-            raise TrackerError(f"unit {unit.name!r} names an unknown jurisdiction {unit.jurisdiction!r}")
+            raise TrackerError(N_("unit {name!r} names an unknown jurisdiction {jurisdiction!r}"), name=unit.name,
+                               jurisdiction=unit.jurisdiction)
         for alias in (unit.name, unit.full_name, *unit.aliases):
             if not alias:
                 continue
             key = (unit.jurisdiction, normalise_name(alias))
             if key in self._index and self._index[key] != unit.name:
-                raise TrackerError(f"name {alias!r} in {unit.jurisdiction} is claimed by both "
-                                   f"{self._index[key]!r} and {unit.name!r}")
+                raise TrackerError(N_("name {alias!r} in {jurisdiction} is claimed by both {first!r} and {second!r}"),
+                                   alias=alias, jurisdiction=unit.jurisdiction, first=self._index[key],
+                                   second=unit.name)
             self._index[key] = unit.name
         self.units[(unit.jurisdiction, unit.name)] = unit
 
@@ -191,8 +186,7 @@ class Registry:
 
     def resolve(self, jurisdiction: str, name: str, *, where: str | None = None) -> Unit:
         if jurisdiction not in self.jurisdictions:
-            known = "、".join(self.jurisdictions)
-            raise TrackerError(f"unknown jurisdiction {jurisdiction!r}; known: {known}", where=where)
+            raise UnknownJurisdiction(jurisdiction, self.jurisdictions, where=where)
         unit = self.lookup(jurisdiction, name)
         if unit is None:
             raise UnknownUnit(name, jurisdiction, self.suggest(jurisdiction, name), where=where)
