@@ -39,7 +39,8 @@ def _option(command, name):
 
 
 TAKE_A_UNIT = ["tasks", "status set", "ledger export", "ledger import-progress", "tui", "digest", "digest send",
-               "feed export", "feed token", "access grant", "access revoke"]
+               "feed export", "feed token", "access grant", "access revoke",
+               "request close", "request extend", "review list", "review approve", "review return", "review reject"]
 
 
 def test_every_command_that_takes_a_unit_has_unit_and_jurisdiction():

@@ -23,7 +23,7 @@ from .feeds_support import (
     CLIENT_ZONES, QINGDAO, YEARLY, client_timezone, physical_lines, plans_folder, synthetic_plan,
     yearly_plan_until,
 )
-from .recording import record
+from .recording import close, record
 
 TODAY = date(2026, 11, 24)
 
@@ -219,7 +219,7 @@ def test_todo_feed_in_todoman(loaded_db, tmp_path, client_zone):
     clock.pin(date(2022, 6, 1))
     with loaded_db.transaction() as session:
         unit = service.find_unit(session, "市商务局", "青岛市")
-        record(session, plan_key=QINGDAO, task_key="3.3.2", unit=unit, status="done")
+        close(session, plan_key=QINGDAO, task_key="3.3.2", unit=unit)  # 销号: the coordinator approved it
         record(session, plan_key=QINGDAO, task_key="3.4.1", unit=unit, status="in_progress", percent=40)
     data = unit_bytes(loaded_db, "市商务局", "青岛市", FeedOptions(todo=True), today=date(2022, 6, 1))
     vdir = tmp_path / "calendars" / "commerce"

@@ -469,6 +469,10 @@ def test_the_whole_plan_shows_the_first_leads_status(cli, tmp_path):
         "--note", "综合性服务业集聚区已获批", "--by", "李青")
     sheet = Ledger(export(cli, tmp_path / "all.xlsx", "--plan", QINGDAO))
     assert sheet.cell("3.5.5", "牵头单位").value == "市商务局、市地方金融监管局、市卫生健康委"
+    # the lead's 已完成 waits for the coordinator's 销号 (申请办结), then reads 已完成
+    assert (sheet.cell("3.5.5", "状态").value, sheet.cell("3.5.5", "完成进度").value) == ("待审核", 100)
+    assert cli("review", "approve", "1", "-u", "市发展改革委", "-j", "青岛市").exit_code == 0
+    sheet = Ledger(export(cli, tmp_path / "closed.xlsx", "--plan", QINGDAO))
     assert (sheet.cell("3.5.5", "状态").value, sheet.cell("3.5.5", "完成进度").value) == ("已完成", 100)
     assert (sheet.cell("3.5.5", "进展情况").value, sheet.cell("3.5.5", "填报人").value) == ("综合性服务业集聚区已获批", "李青")
 

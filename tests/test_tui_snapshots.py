@@ -106,3 +106,68 @@ def test_help_en(snap_db, snap_compare, monkeypatch):
 
     monkeypatch.setattr(help_screen, "config_path", lambda: Path("~/.config/tracker/tui.toml"))
     assert snap_compare(ndrc(snap_db, "en"), terminal_size=(80, 24), run_before=steady("question_mark"))
+
+
+# ---------------------------------------------------------------------- supervision (督办)
+
+
+def _supervision_requests(db) -> None:
+    """A closing request and an extension request from 市商务局, waiting for 市发展改革委."""
+    from datetime import date
+
+    from tracker.service import supervision
+
+    with db.transaction() as session:
+        commerce = service.find_unit(session, "市商务局", "青岛市")
+        record(session, plan_key=QINGDAO, task_key="3.3.2", unit=commerce, status="done", note="平台已建成，已投入运营",
+               by="赵蕾")
+        supervision.request_extension(
+            session, assignment_id=service.find_assignment(session, QINGDAO, "3.5.3", commerce.id),
+            acting_unit_id=commerce.id, due_on=date(2023, 6, 30), reason="项目方推迟签约，需延后半年", by="赵蕾",
+            today=date(2022, 12, 20))
+
+
+QINGDAO = "qingdao-2020-service-clusters"
+
+
+def commerce(db, lang="zh"):
+    return TrackerApp(db, lang=lang, start=identity(db, "市商务局", "青岛市", "赵蕾"))
+
+
+def test_review_tab_zh_80x24(snap_db, snap_compare):
+    _supervision_requests(snap_db)
+    assert snap_compare(ndrc(snap_db), terminal_size=(80, 24), run_before=steady("5"))
+
+
+def test_review_tab_en_120x30(snap_db, snap_compare):
+    _supervision_requests(snap_db)
+    assert snap_compare(ndrc(snap_db, "en"), terminal_size=(120, 30), run_before=steady("5"))
+
+
+def test_return_form_zh(snap_db, snap_compare):
+    _supervision_requests(snap_db)
+    assert snap_compare(ndrc(snap_db), terminal_size=(80, 24), run_before=steady("5", "t", text="缺少验收材料"))
+
+
+def test_closing_request_form_zh(snap_db, snap_compare):
+    assert snap_compare(commerce(snap_db), terminal_size=(80, 24),
+                        run_before=steady("slash", *"3.3.2", "enter", "d", "c", text="平台已建成"))
+
+
+def test_extension_request_form_en(snap_db, snap_compare):
+    keys = ("slash", *"3.3.2", "enter", "d", "x", *"2023-06-30", "enter")
+    assert snap_compare(commerce(snap_db, "en"), terminal_size=(80, 24), run_before=steady(*keys, text="项目延后"))
+
+
+def test_detail_with_requests_and_decisions_en(snap_db, snap_compare):
+    from tracker.service import supervision
+
+    _supervision_requests(snap_db)
+    with snap_db.transaction() as session:
+        ndrc_id = service.find_unit(session, "市发展改革委", "青岛市").id
+        first, second = supervision.pending_for(session, ndrc_id)
+        supervision.decide(session, request_id=first.id, acting_unit_id=ndrc_id, decision="returned",
+                           reason="缺少验收材料", by="王敏")
+        supervision.decide(session, request_id=second.id, acting_unit_id=ndrc_id, decision="approved", by="王敏")
+    keys = ("slash", *"3.5.3", "enter", "d")
+    assert snap_compare(commerce(snap_db, "en"), terminal_size=(120, 36), run_before=steady(*keys))

@@ -38,10 +38,14 @@ def next_due(kind: str, due_on: date | None, rule: str | None, today: date,
 # the digests all colour by `traffic_light`, so a task reads the same everywhere.
 DUE_SOON_DAYS = 14
 
+# the unit's part is done: 已完成, or 待审核 (a lead's 已完成 waiting for the coordinator's 销号,
+# tracker/service/supervision.py). Neither is overdue, due soon or stale.
+FINISHED = ("done", "pending_review")
+
 
 def traffic_light(status: str | None, overdue: bool, days_left: int | None) -> str | None:
     """"done" (green), "overdue" (red), "due_soon" (yellow), or None (no light)."""
-    if status == "done":
+    if status in FINISHED:
         return "done"
     if overdue:
         return "overdue"
@@ -52,7 +56,7 @@ def traffic_light(status: str | None, overdue: bool, days_left: int | None) -> s
 
 def is_overdue(kind: str, final_due_on: date | None, status: str | None, today: date) -> bool:
     """Derived, never stored: the last due date has passed and the work is not done."""
-    return kind != "ongoing" and final_due_on is not None and final_due_on < today and status != "done"
+    return kind != "ongoing" and final_due_on is not None and final_due_on < today and status not in FINISHED
 
 
 def elapsed_share(start: date | None, due: date | None, today: date) -> float | None:

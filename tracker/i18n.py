@@ -180,9 +180,12 @@ class lazy:
 
 STATUSES = ("not_started", "in_progress", "done", "behind", "ongoing")
 STATUS_LABELS = {
-    "zh": {"not_started": "未启动", "in_progress": "推进中", "done": "已完成", "behind": "滞后", "ongoing": "长期坚持"},
-    "en": {"not_started": "not started", "in_progress": "in progress", "done": "done", "behind": "behind", "ongoing": "ongoing"},
+    "zh": {"not_started": "未启动", "in_progress": "推进中", "done": "已完成", "behind": "滞后", "ongoing": "长期坚持",
+           "pending_review": "待审核"},
+    "en": {"not_started": "not started", "in_progress": "in progress", "done": "done", "behind": "behind", "ongoing": "ongoing",
+           "pending_review": "awaiting approval"},
 }
+# a lead's 已完成 waiting for the coordinator's approval (service/supervision.py): shown, never set by hand
 ROLES = ("lead", "responsible")
 ROLE_LABELS = {
     "zh": {"lead": "牵头", "responsible": "责任"},
@@ -204,6 +207,27 @@ def status_label(code: str | None, lang: str = "zh") -> str:
     return STATUS_LABELS[lang].get(code, code)
 
 
+_REQUEST_KINDS = {"closing": N_("closing request"), "extension": N_("extension request")}
+_DECISIONS = {("closing", "approved"): N_("closed (approved)"), ("closing", "returned"): N_("returned"),
+              ("extension", "approved"): N_("extension approved"), ("extension", "rejected"): N_("extension rejected")}
+
+
+def _in(lang: str | None, message: str) -> str:
+    return gettext_in(lang, message) if lang else _(message)
+
+
+def request_kind_label(kind: str, lang: str | None = None) -> str:
+    """申请办结 / 延期申请, in `lang` (default: the current language)."""
+    return _in(lang, _REQUEST_KINDS[kind]) if kind in _REQUEST_KINDS else kind
+
+
+def decision_label(kind: str, decision: str | None, lang: str | None = None) -> str:
+    """已销号 / 已退回 / 已批准延期 / 延期未批准, or 待审批 while undecided."""
+    if decision is None:
+        return _in(lang, N_("awaiting decision"))
+    return _in(lang, _DECISIONS[(kind, decision)]) if (kind, decision) in _DECISIONS else decision
+
+
 def role_label(code: str, lang: str = "zh") -> str:
     return ROLE_LABELS[lang].get(code, code)
 
@@ -214,6 +238,8 @@ def status_code(text: str) -> str | None:
     for code in STATUSES:
         if value in (code, STATUS_LABELS["zh"][code], STATUS_LABELS["en"][code]):
             return code
+    if value in ("pending_review", STATUS_LABELS["zh"]["pending_review"], STATUS_LABELS["en"]["pending_review"]):
+        return "done"  # 待审核 is what a lead's 已完成 reads until the coordinator decides
     return None
 
 

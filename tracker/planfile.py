@@ -4,7 +4,9 @@ A plan file holds the plan's metadata, its sections, its tasks with stable keys,
 responsible units by name, deadlines and targets. Every error names the file and line.
 
     [plan]            key, title, document_number, issuer, jurisdiction, coordinator,
-                      written_on, published_on, period_start, period_end, source, source_sha256
+                      written_on, published_on, period_start, period_end, source, source_sha256,
+                      approval ("closing": a lead's 已完成 waits for the coordinator's 销号, the
+                      default when there is a coordinator; "none": it closes the task)
     [[sections]]      key = "3.1", title
     [[tasks]]         key = "3.1.2", section, text, lead = [...], responsible = [...],
                       inherited_responsible = [...], deadline, deadline_phrase, title
@@ -30,9 +32,11 @@ from typing import Callable
 
 from .clock import DEFAULT_TIMEZONE
 from .errors import N_, TrackerError, toml_error
+from .i18n import _
 from .ladder import Ladder, read_ladder
 from .reporting import Duty, read_duties
 
+APPROVALS = ("closing", "none")
 KEY_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 COMPARATORS = ("以上", "左右", "不低于", "不少于", "以内", "以下", "突破", "达到", "增长", "超过")
 
@@ -110,6 +114,7 @@ class PlanFile:
     timezone: str = DEFAULT_TIMEZONE
     source: str | None = None
     source_sha256: str | None = None
+    approval: str | None = None  # None: "closing" when the plan has a coordinator, else "none"
     sections: list[Section] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
@@ -221,6 +226,23 @@ def _date(value, where: Where, what: str) -> date | None:
     raise TrackerError(N_("{what} must be a date like 2022-12-31, not {value!r}"), where=_place(where), what=what, value=value)
 
 
+def _approval(value, coordinator: str | None, where: Where) -> str | None:
+    """`approval`: whose 已完成 closes a task. "closing" needs a coordinator to approve."""
+    if value is None:
+        return None
+    if value not in APPROVALS:
+        raise TrackerError(_("approval must be \"closing\" or \"none\", not {value!r}").format(value=value),
+                           where=_place(where))
+    if value == "closing" and not coordinator:
+        raise TrackerError(_("approval = \"closing\" needs a coordinator = \"...\" to approve"), where=_place(where))
+    return value
+
+
+def effective_approval(plan: PlanFile) -> str:
+    """What the plan's row holds: its `approval`, or by default "closing" when it has a coordinator."""
+    return plan.approval or ("closing" if plan.coordinator else "none")
+
+
 def _names(value, where: Where, what: str) -> list[str]:
     if value is None:
         return []
@@ -299,6 +321,7 @@ def _build(data: dict, lines: _Lines, name: str) -> PlanFile:
     )
     if plan.period_start and plan.period_end and plan.period_end < plan.period_start:
         raise TrackerError(N_("period_end is before period_start"), where=at("period_end"))
+    plan.approval = _approval(meta.get("approval"), plan.coordinator, lambda: at("approval"))
     if "reminders" in data:
         plan.reminders = read_ladder(data["reminders"], table_place(lines, name, "reminders"))
     if "reporting" in data:
@@ -446,7 +469,7 @@ def dump_plan(plan: PlanFile, header: str | None = None) -> str:
         ("written_on", plan.written_on), ("published_on", plan.published_on),
         ("period_start", plan.period_start), ("period_end", plan.period_end),
         ("timezone", plan.timezone if plan.timezone != DEFAULT_TIMEZONE else None),
-        ("source", plan.source), ("source_sha256", plan.source_sha256),
+        ("source", plan.source), ("source_sha256", plan.source_sha256), ("approval", plan.approval),
     ])
     if plan.reminders is not None:
         r = plan.reminders

@@ -36,6 +36,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "restore": "tracker.cli.database:restore",
     "doctor": "tracker.cli.database:doctor",
     "access": "tracker.cli.access:access",
+    "request": "tracker.cli.supervision:request",
+    "review": "tracker.cli.supervision:review",
     "remind": "tracker.cli.remind:remind",
 }
 
@@ -277,6 +279,8 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
             due = t("ongoing_deadline", lang)
         else:
             due = r.due_on.isoformat() if r.due_on else ""
+            if r.extended_from is not None:  # the plan's own deadline kept and shown beside the approved one
+                due = _("{before} \u2192 {after} (extension approved)").format(before=r.extended_from, after=due)
             if r.overdue:
                 due += " " + t("days_overdue", lang, n=-(r.days_left or 0))
         status = status_label(r.status, lang) + (f" {r.percent}%" if r.percent is not None else "")
@@ -316,6 +320,10 @@ def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_tex
         entry = record_status(session, assignment_id=find_assignment(session, plan_key, task_key, unit.id),
                               acting_unit_id=acting_unit.id if acting_unit else None, status=code, percent=percent,
                               note=note, by=liaison)
+    if entry.closing_request_id is not None:
+        echo(_("{plan} {task} {unit}: awaiting approval; closing request #{id} is with the coordinating "
+               "unit").format(plan=plan_key, task=task_key, unit=entry.unit, id=entry.closing_request_id))
+        return
     echo(f"{plan_key} {task_key} {entry.unit}: {status_label(entry.status, app.lang)}"
          + (f" {entry.percent}%" if entry.percent is not None else ""))
 
@@ -330,15 +338,22 @@ def history(app: App, task_key: str, plan_key: str, fmt: str) -> None:
     from .. import clock
     from ..i18n import role_label, status_label
     from ..service import find_plan, history as task_history
+    from ..service.supervision import task_requests
 
     with app.db.reading() as session:
         entries = task_history(session, plan_key, task_key)
         zone = find_plan(session, plan_key).timezone
+        requests = task_requests(session, plan_key, task_key)
     if fmt == "json":
-        echo_json([e.to_json(app.lang) for e in entries])
+        # status updates and requests (each with its decision), in the order they were recorded
+        items = [(e.recorded_at, 0, e.id, {"type": "status", **e.to_json(app.lang)}) for e in entries]
+        items += [(r.requested_at, 1, r.id, {"type": "request", **r.to_json()}) for r in requests]
+        echo_json([item for *_rest, item in sorted(items, key=lambda i: (clock.utc(i[0]), i[1], i[2]))])
         return
     if not entries:
         echo(_("No updates yet."))
+    zh = app.lang == "zh"
+    lines = []
     for e in entries:
         when = clock.shown(e.recorded_at, zone)
         percent = f" {e.percent}%" if e.percent is not None else ""
@@ -353,8 +368,34 @@ def history(app: App, task_key: str, plan_key: str, fmt: str) -> None:
         # a note's own line breaks are indented, so no line of it can pass for an entry of its own
         note = "  ".join(part for part in (undo, (e.note or "").replace("\n", "\n    ")) if part)
         unit = _("{unit} ({role})").format(unit=e.unit, role=role_label(e.role, app.lang))
-        echo(f"#{e.id}  {when}  {unit}  "
-                   f"{status_label(e.status, app.lang)}{percent}  {by}  {note}".rstrip())
+        lines.append((clock.utc(e.recorded_at), 0, f"#{e.id}  {when}  {unit}  "
+                      f"{status_label(e.status, app.lang)}{percent}  {by}  {note}".rstrip()))
+    lines += supervision_lines(requests, app.lang, zone)
+    for *_rest, line in sorted(lines, key=lambda item: item[:2]):
+        echo(line)
+
+
+def supervision_lines(requests, lang: str, zone: str) -> list[tuple]:
+    """History lines for requests and their decisions: (instant, order, text), times in the plan's zone."""
+    from .. import clock
+    from ..i18n import decision_label, request_kind_label, role_label
+
+    out = []
+    asked_word, decided_word = _("request"), _("decision")
+    for r in requests:
+        what = f"{r.previous_due_on} \u2192 {r.due_on}  " if r.kind == "extension" else ""
+        out.append((clock.utc(r.requested_at), 1,
+                    f"{asked_word} #{r.id}  {clock.shown(r.requested_at, zone)}  {r.unit}({role_label(r.role, lang)})  "
+                    f"{request_kind_label(r.kind)}  {what}{r.author or ''}  {_indented(r.note)}".rstrip()))
+        if r.decided_at is not None:
+            out.append((clock.utc(r.decided_at), 2,
+                        f"{decided_word} #{r.id}  {clock.shown(r.decided_at, zone)}  {r.deciding_unit or ''}  "
+                        f"{decision_label(r.kind, r.decision)}  {r.decided_by or ''}  {_indented(r.reason)}".rstrip()))
+    return out
+
+
+def _indented(text: str | None) -> str:
+    return (text or "").replace("\n", "\n    ")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..deadlines import DUE_SOON_DAYS, expected_percent, is_overdue, next_due, occurrences
+from ..deadlines import DUE_SOON_DAYS, FINISHED, expected_percent, is_overdue, next_due, occurrences
 from ..ladder import Ladder
 from ..service import UnitRef
 from ..service.digests import (
@@ -69,6 +69,7 @@ class TaskLine:
     days_overdue: int | None = None
     days_left: int | None = None
     expected_percent: int | None = None
+    extended_from: date | None = None  # the plan's own deadline, when an approved extension moved it
     dates: list[date] = field(default_factory=list)  # recurring: the occurrences in the coming weeks
     escalated: bool = False  # overdue past the plan's ladder's limit: the coordinator is reminded too (催办)
 
@@ -176,8 +177,9 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
         due = _next_due(own.deadline_kind, own.final_due_on, own.deadline_rule, as_of, own.plan_start)
         last = local_date(own.status_at, tz)
         line = TaskLine(own.plan_key, own.plan_title, own.key, own.title, own.role, own.status, own.percent, due,
-                        own.final_due_on, own.deadline_kind, own.deadline_phrase, leads[own.task_id], last)
-        done = own.status == "done"
+                        own.final_due_on, own.deadline_kind, own.deadline_phrase, leads[own.task_id], last,
+                        extended_from=own.extended_from)
+        done = own.status in FINISHED
         digest.headline.led += own.role == "lead"
         digest.headline.supported += own.role != "lead"
         digest.headline.done += done
@@ -207,7 +209,7 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
     silent: dict[int, list[SilentUnit]] = defaultdict(list)
     for other in rows.on_my_tasks:
         if (other.task_id in led_open and other.role != "lead" and other.unit_id != unit.id
-                and other.status != "done"):
+                and other.status not in FINISHED):
             last = local_date(other.status_at, tz)
             if last is None or last < stale_before:
                 silent[other.task_id].append(SilentUnit(other.unit, other.status, other.percent, last))
@@ -310,6 +312,8 @@ class PlanReport:
     done_tasks: int
     standings: list[UnitStanding]
     overdue_tasks: list[OverdueTask]
+    extended_tasks: int = 0  # tasks with an approved extension (延期) on any unit's part, counted apart
+    awaiting_approval: int = 0  # tasks whose lead's 已完成 waits for the coordinator's 销号 (待审核)
     reporting: list[WindowReport] = field(default_factory=list)  # 报送: each duty's current window
 
     @property
@@ -361,7 +365,7 @@ def assemble_plan_report(rows: PlanReportRows, week: Week, as_of: date) -> PlanR
         last = local_date(a.status_at, tz)
         if last and (s.last_update is None or last > s.last_update):
             s.last_update = last
-        done = a.status == "done"
+        done = a.status in FINISHED
         s.done += done
         if a.deadline_kind == "ongoing" or a.final_due_on is None:
             continue
@@ -399,8 +403,10 @@ def assemble_plan_report(rows: PlanReportRows, week: Week, as_of: date) -> PlanR
                                              [a.unit for a in group if a.role == "lead"], pending,
                                              late >= ladder.escalate_after))
     overdue_tasks.sort(key=lambda t: (-t.days_overdue, _key_order(t.key)))
-    done_tasks = sum(all(a.status == "done" for a in group) for group in tasks.values())
-    return PlanReport(rows.plan, week, as_of, len(tasks), done_tasks, ranked, overdue_tasks)
+    done_tasks = sum(all(a.status in FINISHED for a in group) for group in tasks.values())
+    extended = sum(any(a.extended_from is not None for a in group) for group in tasks.values())
+    awaiting = sum(any(a.status == "pending_review" for a in group) for group in tasks.values())
+    return PlanReport(rows.plan, week, as_of, len(tasks), done_tasks, ranked, overdue_tasks, extended, awaiting)
 
 
 def _key_order(key: str) -> tuple:

@@ -53,6 +53,13 @@ class Say:
     def day(self, value: date | None) -> str:
         return value.isoformat() if value else "—"
 
+    def deadline(self, line, value: date | None) -> str:
+        """A deadline, and where an approved extension moved it: 2022-12-31 → 2023-06-30（已批准延期）."""
+        moved = getattr(line, "extended_from", None)
+        if moved is None:
+            return self.day(value)
+        return self.w["extended_deadline"].format(before=moved.isoformat(), after=self.day(value))
+
     def when(self, value: datetime) -> str:
         # already the unit's wall time (digest.build): shown the one way every time is
         return value.strftime(clock.SHOWN_FORMAT)

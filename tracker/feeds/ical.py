@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from icalendar import TRANSP, Alarm, Calendar, Event, Todo, vDuration, vRecur, vText
 
 from .. import clock
-from ..deadlines import describe_rule, is_overdue, next_due, occurrences
+from ..deadlines import FINISHED, describe_rule, is_overdue, next_due, occurrences
 from ..errors import N_, TrackerError
 from ..i18n import _, gettext_in, role_label, status_label
 from ..service.feeds import Assignee, FeedDuty, FeedTask, PlanEntry, PlanFeed, UnitEntry, UnitFeed
@@ -45,6 +45,7 @@ _WORDS = {
         "undated_events": "长期坚持等没有截止日期的任务({n}项)不列入日历。",
         "undated_todos": "长期坚持的任务列为没有截止日期的待办。",
         "before": "截止前{n}",
+        "extended": "{before} \u2192 {after}\uff08已批准延期\uff09",
     },
     "en": {
         "deadlines": "action plan deadlines", "tasks": "action plan tasks", "plan_deadlines": "deadlines",
@@ -58,6 +59,7 @@ _WORDS = {
         "undated_events": "Tasks without a deadline (ongoing, {n}) are not in this calendar.",
         "undated_todos": "Ongoing tasks are to-dos without a due date.",
         "before": "{n} before the deadline",
+        "extended": "{before} \u2192 {after} (extension approved)",
     },
 }
 _SEP = {"zh": ":", "en": ": "}
@@ -210,6 +212,8 @@ def _deadline_text(task: FeedTask, lang: str) -> str:
         until = task.plan_end or task.due_on
         return phrase + _aside(f"{_w(lang, 'until')} {until.isoformat()}", lang) if until else phrase
     due = task.due_on.isoformat() if task.due_on else _w(lang, "none")
+    if task.extended_from is not None:  # this unit's deadline, moved by an approved extension
+        return _w(lang, "extended", before=task.extended_from.isoformat(), after=due)
     if task.deadline_kind == "plan_end":
         return due + _aside(_w(lang, "plan_end"), lang)
     return due + (_aside(task.deadline_phrase, lang) if task.deadline_phrase else "")
@@ -220,8 +224,8 @@ def _deadline_text(task: FeedTask, lang: str) -> str:
 
 def _mark(statuses: tuple[Assignee, ...], when: _When, lang: str) -> str | None:
     """Done, overdue or behind: what a glance at the calendar should tell."""
-    if statuses and all(a.status == "done" for a in statuses):
-        return status_label("done", lang)
+    if statuses and all(a.status in FINISHED for a in statuses):
+        return status_label("pending_review" if any(a.status != "done" for a in statuses) else "done", lang)
     if when.overdue:
         return _w(lang, "overdue")
     if any(a.status == "behind" for a in statuses):
@@ -425,7 +429,7 @@ def unit_calendar(feed: UnitFeed, options: FeedOptions, today: date, cache: Even
     lang = options.lang
     body, undated = [], 0
     for entry in feed.entries:
-        when = _when(entry.task, entry.own.status == "done", today)
+        when = _when(entry.task, entry.own.status in FINISHED, today)
         if when.start is None:
             undated += 1
             if not options.todo:  # events need a date; a to-do may go without
@@ -447,7 +451,7 @@ def plan_calendar(feed: PlanFeed, options: FeedOptions, today: date, cache: Even
     lang = options.lang
     body, undated = [], 0
     for entry in feed.entries:
-        done = bool(entry.assignees) and all(a.status == "done" for a in entry.assignees)
+        done = bool(entry.assignees) and all(a.status in FINISHED for a in entry.assignees)
         when = _when(entry.task, done, today)
         if when.start is None:
             undated += 1

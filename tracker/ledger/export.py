@@ -89,6 +89,8 @@ def deadline_value(row: LedgerRow):
     if row.deadline_kind == "rule":
         nxt = f"下次 {row.due_on:%Y-%m-%d}" if row.due_on else ""
         return ",".join(p for p in (row.deadline_phrase or "定期", nxt) if p)
+    if row.extended_from is not None:  # the original kept and shown beside the approved one
+        return f"{row.extended_from:%Y-%m-%d} \u2192 {row.final_due_on:%Y-%m-%d}\uff08已批准延期\uff09"
     return row.final_due_on
 
 

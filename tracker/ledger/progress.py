@@ -247,13 +247,15 @@ class _Rows:
         note = _note(sheet.value(row, note_col)) if note_col else None
         if len(problems) > found or state is None or state.archived:
             return
+        # a closing request waiting for the coordinator (待审核) is the lead's 已完成 as it stands
+        recorded = "done" if state.status == "pending_review" else state.status
         if not percent_col:  # a ledger without the column leaves the percent as it was
-            percent = state.percent if status == state.status else None
+            percent = state.percent if status == recorded else None
         if not note_col:
             note = state.note
         if status == "done" and percent is None:
             percent = 100  # as record_status does, so the comparison below sees what it would store
-        if (status, percent, note) == (state.status, state.percent, state.note):
+        if (status, percent, note) == (recorded, state.percent, state.note):
             self.result.unchanged += 1
             return
         if not state.assigned:

@@ -11,16 +11,16 @@ This module holds the core queries and commands; the queries one consumer needs 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .. import clock
-from ..deadlines import next_due
+from ..deadlines import FINISHED, next_due
 from ..errors import (
-    N_, AmbiguousUnit, Archived, Conflict, NotAssigned, NotFound, NothingToUndo, NotYours, TrackerError,
+    N_, AmbiguousUnit, Archived, Conflict, NotAssigned, NotFound, NothingToUndo, NotYours, PermissionDenied, TrackerError,
     UnknownJurisdiction, UnknownPlan, UnknownStatus, UnknownTask, UnknownUnit,
 )
 from ..i18n import STATUSES, _, status_label
@@ -32,6 +32,7 @@ from ..store.models import (
 from ..registry import closest_names, local_form, normalise_name
 from ..textwidth import says_nothing
 from .access import acting_identity, connected_liaison
+from . import supervision
 
 # ---------------------------------------------------------------------- units
 
@@ -147,10 +148,11 @@ class PlanSummary:
     archived_tasks: int
     coordinator_id: int | None = None
     timezone: str = clock.DEFAULT_TIMEZONE
+    approval: str = "closing"  # a lead's 已完成 waits for the coordinator's 销号 ("none": it does not)
 
     def to_json(self) -> dict:
         return {"key": self.key, "title": self.title, "document_number": self.document_number,
-                "jurisdiction": self.jurisdiction, "coordinator": self.coordinator,
+                "jurisdiction": self.jurisdiction, "coordinator": self.coordinator, "approval": self.approval,
                 "period_start": self.period_start, "period_end": self.period_end,
                 "tasks": self.tasks, "archived_tasks": self.archived_tasks}
 
@@ -167,7 +169,8 @@ def list_plans(session: Session, key: str | None = None) -> list[PlanSummary]:
     if key is not None:
         query = query.where(Plan.key == key)
     return [PlanSummary(p.id, p.key, p.title, p.document_number, j, c, p.period_start, p.period_end, live or 0,
-                        gone or 0, p.coordinator_id, p.timezone)
+                        gone or 0, p.coordinator_id, p.timezone,
+                        p.approval if p.coordinator_id is not None else "none")
             for p, j, c, live, gone in session.execute(query)]
 
 
@@ -198,15 +201,17 @@ def get_task(session: Session, plan_key: str, task_key: str) -> Task:
 
 # a task list reads plain columns (tracker.store.tasklist.COLUMNS), not ORM objects: 2,000 rows build
 # in a few milliseconds
+# the assignment's deadline: an approved extension's (延期), else the task's own
+DUE_ON = func.coalesce(Assignment.extended_due_on, Task.due_on)
 _ROW_COLUMNS = (Assignment.id, Task.id, Plan.key, Plan.title, Task.key, Task.title, Task.text, Assignment.role,
-                Assignment.source, Task.deadline_kind, Task.due_on, Task.deadline_rule, Task.deadline_phrase,
+                Assignment.source, Task.deadline_kind, DUE_ON, Task.deadline_rule, Task.deadline_phrase,
                 Assignment.status, Assignment.percent, Assignment.status_at, Assignment.version, Plan.period_start)
 
 
 def _unit_task_query(unit: UnitRef, *, role: str | None, plan_key: str | None, overdue: bool,
                      due_within: int | None, stale_days: int | None, search: str | None, today: date):
     section = aliased(Section)
-    query = (select(*_ROW_COLUMNS, section.title, Plan.timezone)
+    query = (select(*_ROW_COLUMNS, section.title, Plan.timezone, Task.due_on)
              .join(Task, Task.id == Assignment.task_id)
              .join(Plan, Plan.id == Task.plan_id)
              .outerjoin(section, section.id == Task.section_id)
@@ -216,15 +221,15 @@ def _unit_task_query(unit: UnitRef, *, role: str | None, plan_key: str | None, o
     if plan_key:
         query = query.where(Plan.key == plan_key)
     if overdue:
-        query = query.where(Task.deadline_kind != "ongoing", Task.due_on < today, Assignment.status != "done")
+        query = query.where(Task.deadline_kind != "ongoing", DUE_ON < today, Assignment.status.not_in(FINISHED))
     if due_within is not None:
         # rules are checked after the query against their next occurrence
         horizon = today + timedelta(days=due_within)
-        query = query.where(Task.deadline_kind != "ongoing", Assignment.status != "done",
-                            or_(Task.deadline_kind == "rule", and_(Task.due_on >= today, Task.due_on <= horizon)))
+        query = query.where(Task.deadline_kind != "ongoing", Assignment.status.not_in(FINISHED),
+                            or_(Task.deadline_kind == "rule", and_(DUE_ON >= today, DUE_ON <= horizon)))
     if stale_days is not None:
         cutoff = datetime.combine(today - timedelta(days=stale_days), datetime.min.time())
-        query = query.where(Assignment.status != "done",
+        query = query.where(Assignment.status.not_in(FINISHED),
                             or_(Assignment.status_at.is_(None), Assignment.status_at < cutoff))
     if search:
         pattern = search.strip()
@@ -270,7 +275,7 @@ def unit_tasks(session: Session, unit: UnitRef, *, role: str | None = None, plan
     by_due = order in ("deadline", "status")
     if by_due and limit is not None:
         ranked = session.execute(query.with_only_columns(
-            Assignment.id, Assignment.status, Task.deadline_kind, Task.due_on, Task.deadline_rule,
+            Assignment.id, Assignment.status, Task.deadline_kind, DUE_ON, Task.deadline_rule,
             Plan.period_start)).all()
         page = [r[0] for r in sort_by_due(ranked, today, by_status=order == "status",
                                           key=lambda r: (r[2], r[3], r[4], r[5], r[1]))[offset:offset + limit]]
@@ -319,6 +324,7 @@ class HistoryEntry:
     undoes_id: int | None
     acting_unit: str | None = None
     assignment_id: int | None = None
+    closing_request_id: int | None = None  # this 已完成 asked the coordinator to close the task (申请办结)
 
     def to_json(self, lang: str = "zh") -> dict:
         return {"id": self.id, "unit": self.unit, "role": self.role, "status": self.status,
@@ -343,6 +349,7 @@ class AssignmentView:
     status_at: datetime | None
     version: int
     last_note: str | None
+    extended_due_on: date | None = None  # the unit's deadline, moved by an approved extension (延期)
 
 
 @dataclass(frozen=True)
@@ -376,6 +383,7 @@ class TaskDetail:
     history: tuple[HistoryEntry, ...]
     period_start: date | None = None
     timezone: str = clock.DEFAULT_TIMEZONE  # the plan's: every time shown with it is read in it
+    requests: tuple[supervision.Request, ...] = ()  # closing and extension requests, with their decisions
 
 
 def _history_query():
@@ -405,7 +413,7 @@ def _assignment_views(session: Session, where) -> list[AssignmentView]:
              .join(Unit, Unit.id == Assignment.unit_id).outerjoin(via, via.id == Assignment.via_group_id)
              .where(where).order_by(Assignment.role, Assignment.position))
     return [AssignmentView(a.id, name, a.unit_id, a.role, a.source, group, a.status, a.percent,
-                           a.status_at, a.version, note)
+                           a.status_at, a.version, note, a.extended_due_on)
             for a, name, group, note in session.execute(query)]
 
 
@@ -422,6 +430,7 @@ def task_detail(session: Session, plan_key: str, task_key: str, today: date | No
         next_due(task.deadline_kind, task.due_on, task.deadline_rule, today, plan.period_start),
         task.deadline_rule, task.deadline_phrase, task.archived, tuple(assignments), targets,
         tuple(history(session, plan_key, task_key)), plan.period_start, plan.timezone,
+        tuple(supervision.task_requests(session, plan_key, task_key)),
     )
 
 
@@ -474,8 +483,11 @@ def _check_permission(session: Session, assignment: Assignment, acting_unit_id: 
 
 def check_may_update(session: Session, assignment_id: int, acting_unit_id: int) -> None:
     """Raise PermissionDenied unless the acting unit may record status on this assignment: the
-    rule record_status applies, asked before a form opens."""
-    _check_permission(session, _assignment(session, assignment_id), acting_unit_id)
+    rule record_status applies, asked before a form opens (and no form while the task's closing
+    request waits for the coordinator)."""
+    assignment = _assignment(session, assignment_id)
+    _check_permission(session, assignment, acting_unit_id)
+    supervision.refuse_while_pending(session, assignment)
 
 
 def _assignment(session: Session, assignment_id: int) -> Assignment:
@@ -540,7 +552,8 @@ def _locked_version(session: Session, assignment_id: int) -> int | None:
 
 
 def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, status: str, percent: int | None,
-            note: str | None, by: str | None, expected_version: int | None, undoes: int | None = None) -> HistoryEntry:
+            note: str | None, by: str | None, expected_version: int | None, undoes: int | None = None,
+            shown: str | None = None) -> HistoryEntry:
     now = clock.now()
     author, liaison_id = _author(session, acting_unit_id, by)
     row = StatusUpdate(assignment_id=assignment.id, status=status, percent=percent,
@@ -558,7 +571,7 @@ def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, st
     # the version check and the bump are one statement, so two writers cannot both pass it
     result = session.execute(
         update(Assignment).where(Assignment.id == assignment.id, guard)
-        .values(status=status, percent=percent, status_at=now, version=Assignment.version + 1, **latest)
+        .values(status=shown or status, percent=percent, status_at=now, version=Assignment.version + 1, **latest)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         newer = latest_update(session, assignment.id)
@@ -596,6 +609,17 @@ def record_status(session: Session, *, assignment_id: int, acting_unit_id: int |
         raise Archived(assignment.task.plan.key, assignment.task.key)
     acting_unit_id, by = _acting(session, assignment, acting_unit_id, by)
     _check_permission(session, assignment, acting_unit_id)
+    supervision.refuse_while_pending(session, assignment)
+    if status == "done" and supervision.needs_approval(assignment, acting_unit_id):
+        # a lead's 已完成 on a plan that wants approval is a closing request (申请办结)
+        if acting_unit_id != assignment.unit_id:
+            raise PermissionDenied(_("only {unit} itself may report its task done and ask to close it").format(
+                unit=assignment.unit.name))
+        request = supervision._file_closing(session, assignment, acting_unit_id, note=note, percent=percent, by=by,
+                                            expected_version=expected_version)
+        entry = latest_update(session, assignment.id)
+        assert entry is not None
+        return replace(entry, closing_request_id=request.id)
     return _append(session, assignment, acting_unit_id, status=status, percent=percent, note=note, by=by,
                    expected_version=expected_version)
 
@@ -616,6 +640,7 @@ def undo(session: Session, *, assignment_id: int, acting_unit_id: int | None,
     task_key = assignment.task.key
     acting_unit_id, by = _acting(session, assignment, acting_unit_id, by)
     _check_permission(session, assignment, acting_unit_id)
+    supervision.refuse_while_pending(session, assignment)
     _locked_version(session, assignment.id)  # what is undone is the latest as it is now, not as first read
     updates = list(session.scalars(select(StatusUpdate).where(StatusUpdate.assignment_id == assignment.id)
                                    .order_by(StatusUpdate.id.desc()).limit(2)))

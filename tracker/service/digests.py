@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from ..deadlines import FINISHED
 from ..errors import NotFound, UnknownJurisdiction, UnknownPlan
 from ..ladder import Ladder
 from ..store.models import (
@@ -82,6 +83,7 @@ class OwnAssignment:
     status: str
     percent: int | None
     status_at: datetime | None
+    extended_from: date | None = None  # the plan's own deadline, when an approved extension moved final_due_on
     reminders: str | None = None  # the plan's reminder ladder (tracker/ladder.py) as stored
 
 
@@ -124,6 +126,12 @@ class UnitDigestRows:
     updates: list[WeekUpdate]
 
 
+# an assignment's deadline: an approved extension's (延期), else the task's own; and the task's own
+# when an extension moved it
+_DUE_ON = func.coalesce(Assignment.extended_due_on, Task.due_on)
+_EXTENDED_FROM = case((Assignment.extended_due_on.is_not(None), Task.due_on), else_=None)
+
+
 def _live(query):
     return query.where(Assignment.archived.is_(False), Task.archived.is_(False))
 
@@ -156,8 +164,8 @@ def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: dat
     own_query = _live(joined(
         select(Assignment.id, Task.id, Plan.key, Plan.title,
                func.coalesce(Plan.period_start, Plan.published_on, Plan.written_on),
-               Task.key, Task.title, Task.deadline_kind, Task.due_on, Task.deadline_rule, Task.deadline_phrase,
-               Assignment.role, status, percent, status_at, Plan.reminders)
+               Task.key, Task.title, Task.deadline_kind, _DUE_ON, Task.deadline_rule, Task.deadline_phrase,
+               Assignment.role, status, percent, status_at, _EXTENDED_FROM, Plan.reminders)
         .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id))
         .where(Assignment.unit_id == unit_id)
     ).order_by(Plan.key, Task.position, Assignment.role)
@@ -169,7 +177,7 @@ def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: dat
     (status, percent, status_at), joined = _state(state_at)
     # only the rows the digest shows: a big unit's tasks carry tens of thousands of partner rows
     silent = and_(Assignment.task_id.in_(led), Assignment.role != "lead", Assignment.unit_id != unit_id,
-                  status != "done", or_(status_at.is_(None), status_at < silent_before))
+                  status.not_in(FINISHED), or_(status_at.is_(None), status_at < silent_before))
     others_query = (joined(select(Assignment.task_id, Unit.id, Unit.name, Assignment.role, status, percent, status_at)
                            .join(Unit, Unit.id == Assignment.unit_id))
                     .where(Assignment.task_id.in_(mine), Assignment.archived.is_(False),
@@ -227,6 +235,7 @@ class PlanAssignment:
     percent: int | None
     status_at: datetime | None
     placeholder: bool = False  # a group still waiting for a person to choose its units (各相关部门)
+    extended_from: date | None = None  # the plan's own deadline, when an approved extension moved final_due_on
     done_at: datetime | None = None  # when the current run of 已完成 began
 
 
@@ -258,8 +267,8 @@ def plan_report_rows(session: Session, plan_key: str,
 
     (status, percent, status_at), joined = _state(then_utc)
     query = _live(joined(
-        select(Assignment.id, Task.id, Task.key, Task.title, Task.deadline_kind, Task.due_on,
-               Unit.id, Unit.name, Assignment.role, status, percent, status_at, Unit.choose)
+        select(Assignment.id, Task.id, Task.key, Task.title, Task.deadline_kind, _DUE_ON,
+               Unit.id, Unit.name, Assignment.role, status, percent, status_at, Unit.choose, _EXTENDED_FROM)
         .join(Task, Task.id == Assignment.task_id).join(Unit, Unit.id == Assignment.unit_id))
         .where(Task.plan_id == plan.id)
     ).order_by(Task.position, Assignment.role, Assignment.position)
@@ -280,7 +289,8 @@ def plan_report_rows(session: Session, plan_key: str,
                          StatusUpdate.id > func.coalesce(last_other, 0), *then)
                   .group_by(StatusUpdate.assignment_id))
     done_at = dict(session.execute(done_query).all())
-    rows = [replace(row, done_at=done_at.get(row.assignment_id)) if row.status == "done" else row for row in rows]
+    rows = [replace(row, done_at=done_at.get(row.assignment_id)) if row.status in FINISHED else row
+            for row in rows]
     return PlanReportRows(plan, rows)
 
 

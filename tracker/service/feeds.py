@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_, select, update
@@ -48,6 +48,7 @@ class Assignee:
     percent: int | None
     status_at: datetime | None
     note: str | None
+    extended_due_on: date | None = None  # this unit's deadline, when an approved extension (延期) moved it
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ class FeedTask:
     changed_at: datetime
     lead: tuple[str, ...] = ()
     responsible: tuple[str, ...] = ()
+    extended_from: date | None = None  # in a unit's feed: the plan's own deadline, when the unit's was extended
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +183,7 @@ def _last_note():
 def _assignee_rows(session: Session, assignment_filter) -> dict[int, list[Assignee]]:
     """Live assignments on live tasks, with unit and latest note, by task: one statement."""
     query = (select(Assignment.task_id, Assignment.unit_id, Unit.name, Assignment.role, Assignment.status,
-                    Assignment.percent, Assignment.status_at, _last_note())
+                    Assignment.percent, Assignment.status_at, _last_note(), Assignment.extended_due_on)
              .join(Unit, Unit.id == Assignment.unit_id)
              .join(Task, Task.id == Assignment.task_id)
              .where(Assignment.archived.is_(False), Task.archived.is_(False), assignment_filter)
@@ -190,9 +192,9 @@ def _assignee_rows(session: Session, assignment_filter) -> dict[int, list[Assign
     found: dict[int, list[Assignee]] = {}
     shared: dict = {}  # unit names, roles and statuses repeat on every row: one copy each
     one = shared.setdefault
-    for task_id, unit_id, name, role, status, percent, status_at, note in session.execute(query):
+    for task_id, unit_id, name, role, status, percent, status_at, note, extended in session.execute(query):
         found.setdefault(task_id, []).append(Assignee(unit_id, one(name, name), one(role, role), one(status, status),
-                                                      percent, _utc(status_at), note))
+                                                      percent, _utc(status_at), note, extended))
     return found
 
 
@@ -227,8 +229,8 @@ def unit_feed(session: Session, unit_id: int, role: str | None = None) -> UnitFe
     mine = select(Assignment.task_id).where(Assignment.archived.is_(False), own)
     tasks = _task_rows(session, Task.id.in_(mine), _unit_names(session, Assignment.task_id.in_(mine)))
     assignments = _assignee_rows(session, own)
-    entries = [UnitEntry(task, assignments[task.id][0])  # lead sorts before responsible: one entry per task
-               for task in tasks if task.id in assignments]
+    entries = [UnitEntry(_own_deadline(task, assignments[task.id][0]), assignments[task.id][0])
+               for task in tasks if task.id in assignments]  # lead sorts before responsible: one entry per task
     plans = {task.plan_key for task in tasks if task.id in assignments}
     reporting = _duty_rows(session, unit_id)
     duties = tuple(d for d, everyone, named in reporting if (everyone and d.plan_key in plans) or named == unit_id)
@@ -246,6 +248,14 @@ def _duty_rows(session: Session, unit_id: int | None = None) -> list[tuple[FeedD
                                             *([ReportingUnit.unit_id == unit_id] if unit_id is not None else [])))
              .order_by(Plan.key, ReportingDuty.position))
     return [(FeedDuty(*row[:8], _utc(row[8]) or row[8]), bool(row[9]), row[10]) for row in session.execute(query)]
+
+
+def _own_deadline(task: FeedTask, own: Assignee) -> FeedTask:
+    """The task as a unit's feed shows it: on the unit's deadline, moved by an approved extension
+    (the plan's own kept beside it, and the event's SEQUENCE one up, so calendars take the new date)."""
+    if own.extended_due_on is None or own.extended_due_on == task.due_on:
+        return task
+    return replace(task, due_on=own.extended_due_on, extended_from=task.due_on, sequence=task.sequence + 1)
 
 
 def _plan_feed(plan: Plan, jurisdiction: str, coordinator: str | None, tasks: list[FeedTask],
@@ -293,7 +303,7 @@ def all_feeds(session: Session) -> tuple[list[UnitFeed], list[PlanFeed]]:
         for assignee in assignees.get(task.id, ()):
             if assignee.unit_id not in seen:  # lead sorts first: one entry per unit and task
                 seen.add(assignee.unit_id)
-                by_unit.setdefault(assignee.unit_id, []).append(UnitEntry(task, assignee))
+                by_unit.setdefault(assignee.unit_id, []).append(UnitEntry(_own_deadline(task, assignee), assignee))
     everyone: dict[str, list[FeedDuty]] = {}
     named: dict[int, list[FeedDuty]] = {}
     for duty, for_all, unit_id in _duty_rows(session):

@@ -49,6 +49,7 @@ class LedgerRow:
     version: int | None
     overdue: bool
     days_left: int | None
+    extended_from: date | None = None  # the plan's own deadline, when an approved extension moved the row's
 
 
 @dataclass(frozen=True)
@@ -128,12 +129,14 @@ def ledger(session: Session, plan_key: str, unit: UnitRef | None = None, today: 
         assignment, speaker_name = speaker if speaker else (None, None)
         last = latest.get(assignment.id) if assignment else None
         status = assignment.status if assignment else "not_started"
-        due = next_due(task.deadline_kind, task.due_on, task.deadline_rule, today, plan.period_start)
+        # the row's deadline is its unit's: an approved extension's (延期), else the task's own
+        final = (assignment.extended_due_on if assignment else None) or task.due_on
+        due = next_due(task.deadline_kind, final, task.deadline_rule, today, plan.period_start)
         out.rows.append(LedgerRow(
             task_key=task.key, section_key=by_id[task.section_id].key if task.section_id else None,
             text=task.text,
             lead=_as_written(names, "lead"), responsible=_as_written(names, "responsible"),
-            deadline_kind=task.deadline_kind, final_due_on=task.due_on, due_on=due,
+            deadline_kind=task.deadline_kind, final_due_on=final, due_on=due,
             deadline_rule=task.deadline_rule, deadline_phrase=task.deadline_phrase,
             reporting_unit=speaker_name, status=status,
             percent=assignment.percent if assignment else None,
@@ -141,8 +144,9 @@ def ledger(session: Session, plan_key: str, unit: UnitRef | None = None, today: 
             status_at=assignment.status_at if assignment else None,
             author=last.author if last else None,
             version=assignment.version if assignment else None,
-            overdue=is_overdue(task.deadline_kind, task.due_on, status, today),
+            overdue=is_overdue(task.deadline_kind, final, status, today),
             days_left=(due - today).days if due else None,
+            extended_from=task.due_on if final != task.due_on else None,
         ))
     return out
 

@@ -10,9 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from ..deadlines import FINISHED
 from ..errors import NotFound
 from ..ladder import Ladder
 from ..store.models import Assignment, FeedToken, Jurisdiction, Plan, ReminderSent, Task, Unit
@@ -54,12 +55,13 @@ def open_assignments(session: Session, *, jurisdiction: str | None = None,
     query = (select(Assignment.id, Unit.id, Unit.name, Jurisdiction.name, Plan.id, Plan.key, Plan.title,
                     Plan.period_start, Plan.published_on, Plan.written_on, Plan.timezone, Plan.coordinator_id,
                     coordinator.name, Plan.reminders, Task.key, Task.title, Assignment.role, Task.deadline_kind,
-                    Task.due_on, Task.deadline_rule, Assignment.status, Assignment.percent, Assignment.status_at)
+                    func.coalesce(Assignment.extended_due_on, Task.due_on),  # an approved extension's (延期)
+                    Task.deadline_rule, Assignment.status, Assignment.percent, Assignment.status_at)
              .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id)
              .join(Unit, Unit.id == Assignment.unit_id).join(Jurisdiction, Jurisdiction.id == Unit.jurisdiction_id)
              .outerjoin(coordinator, coordinator.id == Plan.coordinator_id)
              .where(Assignment.archived.is_(False), Task.archived.is_(False), Unit.choose.is_(False),
-                    Assignment.status != "done", Task.deadline_kind != "ongoing")
+                    Assignment.status.not_in(FINISHED), Task.deadline_kind != "ongoing")
              .order_by(Jurisdiction.id, Unit.id, Plan.key, Task.position, Assignment.role))
     if jurisdiction:
         if session.scalar(select(Jurisdiction.id).where(Jurisdiction.name == jurisdiction)) is None:

@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import clock
+from ..deadlines import FINISHED
 from ..errors import NotFound
 from ..reporting import Window, window_on
 from ..store.models import (
@@ -141,7 +142,7 @@ def window_report(session: Session, duty: DutyRecord, window: Window, unit_id: i
     touched: set[int] = set()
     for assignment_id, owner, name, status in assignments:
         names[owner] = name
-        if status != "done":
+        if status not in FINISHED:  # 待审核 is the unit's part done too
             active[owner].append(assignment_id)
         if assignment_id in updated:
             touched.add(owner)

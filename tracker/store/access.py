@@ -2,7 +2,7 @@
 
 PostgreSQL does the authentication (passwords as SCRAM verifiers, or the server's certificate
 or peer rules in its own pg_hba.conf) and the enforcement: the policies and triggers of
-migration 0002 act on `session_user`; this module makes the roles and grants they need. Roles
+migrations 0002 and 0003 act on `session_user`; this module makes the roles and grants they need. Roles
 are the cluster's, not one database's, so every tracker database (or schema) has its own names:
 a group role `<scope>_liaisons` holds the grants, and each liaison's login is a member of it.
 
@@ -25,9 +25,11 @@ from ..i18n import _
 # what a liaison's role may write: add history rows, and move its assignments' latest status
 # (the copy lists read); everything else it may only read
 WRITES = {"status_update": ("INSERT", None), "assignment": ("UPDATE", ("status", "percent", "status_at", "version")),
-          "ledger_return": ("INSERT", None)}  # a returned ledger counts as a report (报送)
+          "ledger_return": ("INSERT", None),  # a returned ledger counts as a report (报送)
+          # ask the coordinator (a unit for its own assignments), and decide (the coordinator): migration 0005
+          "supervision_request": ("INSERT", None), "supervision_decision": ("INSERT", None)}
 # the tables whose rows a liaison may write only where the policies say: row-level security
-GUARDED = ("status_update", "assignment", "ledger_return")
+GUARDED = ("status_update", "assignment", "ledger_return", "supervision_request", "supervision_decision")
 # feed tokens are the feed server's; a liaison reads everything else the tracker shows
 UNREADABLE = ("feed_token",)
 PRIVILEGES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")

@@ -24,9 +24,9 @@ from ..registry import local_form, normalise_name
 
 
 _TASKS = """
-SELECT a.id, t.id, p."key", p.title, t."key", t.title, t.text, a.role, a.source, t.deadline_kind, t.due_on,
-       t.deadline_rule, t.deadline_phrase, a.status, a.percent, a.status_at, a.version, p.period_start, s.title,
-       p.timezone
+SELECT a.id, t.id, p."key", p.title, t."key", t.title, t.text, a.role, a.source, t.deadline_kind,
+       COALESCE(a.extended_due_on, t.due_on), t.deadline_rule, t.deadline_phrase, a.status, a.percent, a.status_at,
+       a.version, p.period_start, s.title, p.timezone, t.due_on
 FROM assignment a
 JOIN task t ON t.id = a.task_id
 JOIN "plan" p ON p.id = t.plan_id
@@ -122,16 +122,17 @@ def _read(reader: _Reader, unit_id: int, *, role, plan_key, overdue, due_within,
         sql += ' AND p."key" = ?'
         params.append(plan_key)
     if overdue:
-        sql += " AND t.deadline_kind != 'ongoing' AND t.due_on < ? AND a.status != 'done'"
+        sql += " AND t.deadline_kind != 'ongoing' AND COALESCE(a.extended_due_on, t.due_on) < ? AND a.status NOT IN ('done', 'pending_review')"
         params.append(reader.day(today))
     if due_within is not None:
         # rules are checked after the query against their next occurrence
-        sql += (" AND t.deadline_kind != 'ongoing' AND a.status != 'done'"
-                " AND (t.deadline_kind = 'rule' OR (t.due_on >= ? AND t.due_on <= ?))")
+        sql += (" AND t.deadline_kind != 'ongoing' AND a.status NOT IN ('done', 'pending_review')"
+                " AND (t.deadline_kind = 'rule' OR (COALESCE(a.extended_due_on, t.due_on) >= ?"
+                " AND COALESCE(a.extended_due_on, t.due_on) <= ?))")
         params += [reader.day(today), reader.day(today + timedelta(days=due_within))]
     if stale_days is not None:
         cutoff = datetime.combine(today - timedelta(days=stale_days), datetime.min.time())
-        sql += " AND a.status != 'done' AND (a.status_at IS NULL OR a.status_at < ?)"
+        sql += " AND a.status NOT IN ('done', 'pending_review') AND (a.status_at IS NULL OR a.status_at < ?)"
         params.append(reader.instant(cutoff))
     records = reader.rows(sql + _ORDER, tuple(params))
     records = [_typed(r, reader.engine) for r in records]
@@ -148,7 +149,7 @@ def _typed(record: tuple, engine: str) -> tuple:
     text as dates and instants, and every instant in UTC (tracker.store.models.UTCDateTime)."""
     values = list(record)
     if engine == "sqlite":
-        for index in (10, 17):  # due_on, period_start
+        for index in (10, 17, 20):  # due_on, period_start, the task's own due_on
             if values[index] is not None:
                 values[index] = date.fromisoformat(values[index])
         if values[15] is not None:  # status_at

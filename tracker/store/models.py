@@ -125,6 +125,9 @@ class Plan(Base):
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
+    # "closing": a lead's 已完成 waits for the coordinator's 销号 (when the plan has a coordinator);
+    # "none": a unit's 已完成 closes the task (the plan file's `approval`)
+    approval: Mapped[str] = mapped_column(String(16), default="closing", server_default="closing")
     source_file: Mapped[str | None] = mapped_column(String(512))
     source_sha256: Mapped[str | None] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -215,6 +218,9 @@ class Assignment(Base):
     # the chain hash of the latest history row (store/history.py), written with it: a latest row
     # deleted or replaced behind the tracker's back no longer matches
     history_hash: Mapped[str | None] = mapped_column(String(64))
+    # the deadline as an approved extension (延期) moved it; the task's own stays as written. Set by
+    # the database when a decision approves an extension (migration 0005's trigger), never by hand
+    extended_due_on: Mapped[date | None] = mapped_column(Date)
 
     task: Mapped[Task] = relationship(back_populates="assignments")
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
@@ -251,6 +257,48 @@ class StatusUpdate(Base):
 
     assignment: Mapped[Assignment] = relationship(back_populates="updates")
     liaison: Mapped[Liaison | None] = relationship()
+
+
+class SupervisionRequest(Base):
+    """A unit's request to the plan's coordinating unit (append-only, like status updates): to close
+    a task it leads (申请办结), or to move an assignment's deadline (延期申请, `due_on`)."""
+
+    __tablename__ = "supervision_request"
+    __table_args__ = (
+        CheckConstraint("kind in ('closing', 'extension')", name="request_kind"),
+        CheckConstraint("kind = 'closing' or due_on is not null", name="request_extension_date"),
+        Index("ix_supervision_request_assignment", "assignment_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date | None] = mapped_column(Date)  # the deadline asked for (extension)
+    previous_due_on: Mapped[date | None] = mapped_column(Date)  # the deadline in force when asked
+    note: Mapped[str | None] = mapped_column(Text)  # what was done (closing), why (extension)
+    liaison_id: Mapped[int | None] = mapped_column(ForeignKey("liaison.id"))
+    recorded_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    author: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SupervisionDecision(Base):
+    """The coordinating unit's answer to a request (append-only): approved (销号 / 延期), returned
+    (退回, a closing request) or rejected (an extension), with the reason."""
+
+    __tablename__ = "supervision_decision"
+    __table_args__ = (
+        CheckConstraint("decision in ('approved', 'returned', 'rejected')", name="decision_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("supervision_request.id"), unique=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    liaison_id: Mapped[int | None] = mapped_column(ForeignKey("liaison.id"))
+    recorded_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    author: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AccessLogin(Base):

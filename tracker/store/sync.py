@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..errors import TrackerError, UnknownJurisdiction
 from ..ladder import DEFAULT as DEFAULT_LADDER, Ladder
-from ..planfile import PlanFile, Task as TaskSpec
+from ..planfile import PlanFile, Task as TaskSpec, effective_approval
 from ..registry import Registry, Unit as RegistryUnit, UnknownUnit, normalise_name
 from .models import (
     Assignment, GroupMember, Jurisdiction, Liaison, Plan, ReportingDuty, ReportingUnit, Section, Target, Task, Unit,
@@ -357,7 +357,7 @@ def _sync_plan_row(session: Session, plan: PlanFile, registry: Registry, jurisdi
         coordinator_id=units[registry.resolve(plan.jurisdiction, plan.coordinator).name] if plan.coordinator else None,
         written_on=plan.written_on, published_on=plan.published_on, period_start=plan.period_start,
         period_end=plan.period_end, timezone=plan.timezone, source_file=plan.source, source_sha256=plan.source_sha256,
-        loaded_at=now, reminders=_ladder_json(plan.reminders or registry.reminders))
+        approval=effective_approval(plan), loaded_at=now, reminders=_ladder_json(plan.reminders or registry.reminders))
     table = _table(Plan)
     plan_id = session.scalar(select(table.c.id).where(table.c.key == plan.key))
     if plan_id is None:

@@ -19,10 +19,11 @@ from ..i18n import status_label
 # The columns a task list is read with, in this order, by both readers:
 # assignment id, task id, plan key, plan title, task key, task title, task text, role, source,
 # deadline kind, due on, deadline rule, deadline phrase, status, percent, status at, version,
-# plan period start, section title, the plan's time zone.
+# plan period start, section title, the plan's time zone, the task's own due date. "due on" is the
+# assignment's: the date an approved extension (延期) moved it to, else the task's own.
 COLUMNS = ("assignment_id", "task_id", "plan_key", "plan_title", "key", "title", "text", "role", "source",
            "deadline_kind", "due_on", "deadline_rule", "deadline_phrase", "status", "percent", "status_at",
-           "version", "period_start", "section", "timezone")
+           "version", "period_start", "section", "timezone", "written_due_on")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class TaskRow:
     lead: list[str] = field(default_factory=list)
     responsible: list[str] = field(default_factory=list)
     timezone: str = DEFAULT_TIMEZONE  # the plan's: status_at is shown in it
+    extended_from: date | None = None  # the deadline as the plan wrote it, when an approved extension moved it
 
     def to_json(self, lang: str = "zh") -> dict:
         deadline = ({"rrule": self.deadline_rule} if self.deadline_kind == "rule"
@@ -66,6 +68,7 @@ class TaskRow:
             "status": self.status, "status_label": status_label(self.status, lang), "percent": self.percent,
             "updated_at": self.status_at.isoformat() if self.status_at else None,
             "overdue": self.overdue, "days_left": self.days_left,
+            "extended_from": self.extended_from.isoformat() if self.extended_from else None,
         }
 
 
@@ -76,7 +79,7 @@ def task_rows(records: Iterable[tuple], today: date, due_within: int | None = No
     rows = []
     next_dues: dict[tuple, date | None] = {}
     for (assignment_id, task_id, plan_key, plan_title, key, title, text, role, source, kind, due_on, rule, phrase,
-         status, percent, status_at, version, period_start, section, zone) in records:
+         status, percent, status_at, version, period_start, section, zone, written_due_on) in records:
         if kind == "rule":
             signature = (due_on, rule, period_start)
             if signature not in next_dues:
@@ -88,6 +91,7 @@ def task_rows(records: Iterable[tuple], today: date, due_within: int | None = No
             assignment_id, task_id, plan_key, plan_title, key, title, section, text, role, source, kind, due_on, due,
             rule, phrase, status, percent, status_at, version, is_overdue(kind, due_on, status, today),
             (due - today).days if due else None, timezone=zone or DEFAULT_TIMEZONE,
+            extended_from=written_due_on if written_due_on != due_on else None,
         ))
     if due_within is not None:
         horizon = today + timedelta(days=due_within)

@@ -18,7 +18,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
 from .. import service
-from ..service import reporting, tui as tui_queries
+from ..service import reporting, supervision, tui as tui_queries
 from ..service.database import Database
 from .identity import Identity
 
@@ -133,6 +133,34 @@ class Gateway:
         self.ask(asker, lambda s: service.record_status(
             s, assignment_id=assignment_id, acting_unit_id=me.unit_id, status=status, percent=percent, note=note,
             by=me.liaison, expected_version=version), reply, group="save", write=True, refused=refused)
+
+    # ------------------------------------------------------------------ supervision (督办)
+
+    def coordinated_plans(self, asker, reply) -> None:
+        unit_id = self.identity.unit_id
+        self.ask(asker, lambda s: supervision.coordinated_plans(s, unit_id), reply, group="coordinates")
+
+    def pending_reviews(self, asker, reply) -> None:
+        unit_id = self.identity.unit_id
+        self.ask(asker, lambda s: supervision.pending_for(s, unit_id), reply, group="reviews")
+
+    def request_closing(self, asker, assignment_id: int, *, note: str | None, version: int, reply, refused) -> None:
+        me = self.identity
+        self.ask(asker, lambda s: supervision.request_closing(
+            s, assignment_id=assignment_id, acting_unit_id=me.unit_id, note=note, by=me.liaison,
+            expected_version=version), reply, group="request", write=True, refused=refused)
+
+    def request_extension(self, asker, assignment_id: int, *, due_on, reason: str, reply, refused) -> None:
+        me = self.identity
+        self.ask(asker, lambda s: supervision.request_extension(
+            s, assignment_id=assignment_id, acting_unit_id=me.unit_id, due_on=due_on, reason=reason, by=me.liaison),
+            reply, group="request", write=True, refused=refused)
+
+    def decide(self, asker, request_id: int, *, decision: str, reason: str | None, reply, refused) -> None:
+        me = self.identity
+        self.ask(asker, lambda s: supervision.decide(s, request_id=request_id, acting_unit_id=me.unit_id,
+                                                     decision=decision, reason=reason, by=me.liaison),
+                 reply, group="decide", write=True, refused=refused)
 
     def undo(self, asker, assignment_id: int, reply, refused) -> None:
         me = self.identity

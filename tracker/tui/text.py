@@ -14,7 +14,7 @@ from textual.content import Content
 
 from .. import clock
 from ..textwidth import printable
-from ..i18n import status_label
+from ..i18n import gettext_in, status_label
 
 _TEXT: dict[str, tuple[str, str]] = {
     "title": ("tracker · 任务进展", "tracker · task progress"),
@@ -153,6 +153,13 @@ BINDINGS: dict[str, tuple[str, str]] = {
     "tasks.tab_responsible": ("配合", "I support"),
     "tasks.tab_all": ("全部", "all"),
     "tasks.tab_plans": ("计划", "plans"),
+    "tasks.tab_review": ("待审批", "awaiting decision"),
+    "tasks.approve": ("批准", "approve"),
+    "tasks.turn_down": ("退回", "return / reject"),
+    "detail.request_close": ("申请办结", "ask to close"),
+    "detail.request_extend": ("申请延期", "ask for more time"),
+    "form.cancel": ("取消", "cancel"),
+    "form.send": ("提交", "send"),
     "detail.back": ("返回", "back"),
     "detail.update": ("更新", "update"),
     "detail.undo": ("撤销", "undo"),
@@ -188,6 +195,14 @@ def plain(text: str) -> Content:
 def state(status: str, percent: int | None, lang: str) -> str:
     """推进中 60%: a status as one short phrase."""
     return status_label(status, lang) + (f" {percent}%" if percent is not None else "")
+
+
+def saved_message(saved, key: str, lang: str) -> str:
+    """What a saved update says: its new state, or that the lead's 已完成 went to the coordinator."""
+    if getattr(saved, "closing_request_id", None) is not None:
+        return gettext_in(lang, "Saved: {key} awaits approval; closing request #{id} is with the coordinating "
+                                "unit").format(key=key, id=saved.closing_request_id)
+    return tr("saved", lang, key=key, state=state(saved.status, saved.percent, lang))
 
 
 def binding_description(binding_id: str | None, lang: str, fallback: str = "") -> str:

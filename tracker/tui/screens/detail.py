@@ -2,7 +2,9 @@
 latest status (so a lead sees what its supporting units reported), targets and history.
 
 e or Enter records progress for the unit under the cursor (your own row to begin with; the
-plan's coordinating unit may pick any row); u undoes your last update on that row.
+plan's coordinating unit may pick any row); u undoes your last update on that row. On your own
+row, c asks the plan's coordinating unit to close the task (申请办结) and x asks it for a later
+deadline (延期申请); requests and decisions are in the history with the status updates.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ... import clock
-from ...deadlines import describe_rule
+from ...deadlines import FINISHED, describe_rule
 from ...errors import PermissionDenied
 from ...textwidth import fit, printable, width
-from ...i18n import t
+from datetime import date
+
+from ...i18n import decision_label, gettext_in, request_kind_label, t
 from ...service import AssignmentView, TaskDetail
-from ..text import local_time, localise_bindings, plain, state, tr
+from ..text import local_time, localise_bindings, plain, saved_message, state, tr
+from .form import Field, FormScreen
 from .update import UpdateScreen, UpdateTarget
 
 
@@ -30,6 +35,8 @@ class TaskDetailScreen(Screen):
         Binding("e", "update", "更新", id="detail.update"),
         Binding("u", "undo", "撤销", id="detail.undo"),
         Binding("r", "refresh", "刷新", id="detail.refresh"),
+        Binding("c", "request_close", "申请办结", id="detail.request_close"),
+        Binding("x", "request_extend", "申请延期", id="detail.request_extend"),
     ]
 
     def __init__(self, plan_key: str, task_key: str) -> None:
@@ -105,10 +112,17 @@ class TaskDetailScreen(Screen):
             meta.append(t("ongoing_deadline", lang))
         elif detail.due_on:
             meta.append(detail.due_on.isoformat())
-            days = (detail.due_on - clock.today()).days
-            open_work = any(a.status != "done" for a in detail.assignments)
-            if open_work and detail.final_due_on and detail.final_due_on < clock.today():
-                meta.append("  " + t("days_overdue", lang, n=(clock.today() - detail.final_due_on).days),
+            due, final = detail.due_on, detail.final_due_on
+            mine = next((a for a in detail.assignments if a.unit_id == self.app.identity.unit_id), None)
+            if mine is not None and mine.extended_due_on and mine.extended_due_on != detail.final_due_on:
+                # the viewer's own deadline, as an approved extension moved it: its days are counted from it
+                meta.append(printable(gettext_in(lang, " \u2192 {date} (extension approved for {unit})").format(
+                    date=mine.extended_due_on.isoformat(), unit=mine.unit)), style="bold")
+                due = final = mine.extended_due_on
+            days = (due - clock.today()).days
+            open_work = any(a.status not in FINISHED for a in detail.assignments)
+            if open_work and final and final < clock.today():
+                meta.append("  " + t("days_overdue", lang, n=(clock.today() - final).days),
                             style="bold #ff6b6b")
             elif open_work and days >= 0:
                 meta.append("  " + (tr("due_today", lang) if days == 0 else t("days_left", lang, n=days)))
@@ -153,23 +167,31 @@ class TaskDetailScreen(Screen):
     def _fill_history(self, detail: TaskDetail, lang: str) -> None:
         table = self.query_one("#history", DataTable)
         table.clear(columns=True)
-        unit_w = self._unit_width([e.unit for e in detail.history])
-        room = max(10, self.size.width - (16 + unit_w + 15 + 10 + 10 + 4))
-        widths = [16, unit_w, 15, 10, room]
+        unit_w = self._unit_width([e.unit for e in detail.history] + [r.unit for r in detail.requests])
+        requests = _request_rows(detail, lang)
+        # a request's or decision's name whole (延期未批准, extension approved), where there is one
+        status_w = max([15] + [min(20, width(cells[2])) for *_, cells in requests])
+        room = max(10, self.size.width - (16 + unit_w + status_w + 10 + 10 + 4))
+        widths = [16, unit_w, status_w, 10, room]
         for key, label, w in zip(("time", "unit", "status", "by", "note"),
                                  (tr("col_time", lang), tr("col_unit", lang), tr("status", lang), tr("col_by", lang),
                                   tr("col_hnote", lang)), widths):
             table.add_column(label, width=w, key=key)
-        for entry in reversed(detail.history):  # newest first: what a liaison wants to see
+        rows = []
+        for entry in detail.history:
             note = entry.note or ""
             if entry.undoes_id is not None:  # an undo restores the note before it too: say it is an undo
                 note = tr("undo_note", lang, id=entry.undoes_id) + (f" · {note}" if note else "")
             by = entry.author or ""
             if entry.acting_unit and entry.acting_unit != entry.unit:  # recorded by the coordinating unit
                 by = f"{by}({entry.acting_unit})" if by else entry.acting_unit
-            cells = [local_time(entry.recorded_at, detail.timezone), entry.unit, state(entry.status, entry.percent, lang), by, note]
-            table.add_row(*[Text(fit(c, w), no_wrap=True) for c, w in zip(cells, widths)], key=str(entry.id))
-        if not detail.history:
+            rows.append((entry.recorded_at, 0, entry.id, [local_time(entry.recorded_at, detail.timezone), entry.unit,
+                                                          state(entry.status, entry.percent, lang), by, note]))
+        rows += requests
+        # newest first: what a liaison wants to see
+        for moment, order, ident, cells in sorted(rows, key=lambda r: (clock.utc(r[0]), r[1], r[2]), reverse=True):
+            table.add_row(*[Text(fit(c, w), no_wrap=True) for c, w in zip(cells, widths)], key=f"{order}:{ident}")
+        if not detail.history and not detail.requests:
             table.add_row(Text(tr("no_history", lang)), "", "", "", "")
 
     # ------------------------------------------------------------------ acting
@@ -215,7 +237,7 @@ class TaskDetailScreen(Screen):
     def _after_write(self, saved) -> None:
         if saved is not None:
             self.changed = True
-            self.app.say(tr("saved", self.app.lang, key=self.task_key, state=state(saved.status, saved.percent, self.app.lang)))
+            self.app.say(saved_message(saved, self.task_key, self.app.lang))
             self.load()
 
     def action_undo(self) -> None:
@@ -231,5 +253,84 @@ class TaskDetailScreen(Screen):
     def action_refresh(self) -> None:
         self.load()
 
+    # ------------------------------------------------------------------ asking the coordinator (督办)
+
+    def _own_assignment(self) -> AssignmentView | None:
+        """The selected row, if it is the liaison's own unit's: a unit asks only for its own."""
+        assignment = self.selected_assignment()
+        lang = self.app.lang
+        if assignment is None or assignment.unit_id != self.app.identity.unit_id:
+            self.app.say(gettext_in(lang, "{unit} asks only for its own row of a task").format(
+                unit=self.app.identity.unit), error=True)
+            return None
+        return assignment
+
+    def action_request_close(self) -> None:
+        assignment = self._own_assignment()
+        if assignment is None:
+            return
+        lang = self.app.lang
+
+        def send(form: FormScreen, values: dict[str, str]) -> None:
+            self.app.gateway.request_closing(form, assignment.assignment_id, note=values["note"] or None,
+                                             version=assignment.version, reply=form.dismiss, refused=form.refused)
+
+        title = gettext_in(lang, "Ask to close: {key} {title}").format(key=self.task_key, title=self.detail.title)
+        about = gettext_in(lang, "{unit} reports it done ({state} now); the plan's coordinating unit approves "
+                                 "(销号) or returns it").format(unit=assignment.unit,
+                                                               state=state(assignment.status, assignment.percent, lang))
+        fields = [Field("note", gettext_in(lang, "What was done"), gettext_in(lang, "the closing report"))]
+        self.app.push_screen(FormScreen(title, about, fields, send, lang), self._after_request)
+
+    def action_request_extend(self) -> None:
+        assignment = self._own_assignment()
+        if assignment is None:
+            return
+        lang = self.app.lang
+        current = assignment.extended_due_on or self.detail.final_due_on
+
+        def send(form: FormScreen, values: dict[str, str]) -> str | None:
+            try:
+                due_on = date.fromisoformat(values["due_on"])
+            except ValueError:
+                return gettext_in(lang, "the new deadline must be a date like 2023-06-30")
+            self.app.gateway.request_extension(form, assignment.assignment_id, due_on=due_on, reason=values["reason"],
+                                               reply=form.dismiss, refused=form.refused)
+            return None
+
+        title = gettext_in(lang, "Ask for a later deadline: {key} {title}").format(key=self.task_key,
+                                                                                 title=self.detail.title)
+        about = gettext_in(lang, "{unit}'s deadline now: {date}; the plan's coordinating unit approves or rejects "
+                                 "it").format(unit=assignment.unit, date=current.isoformat() if current else "—")
+        fields = [Field("due_on", gettext_in(lang, "New deadline"), "YYYY-MM-DD", required=True, restrict=r"[0-9-]{0,10}"),
+                  Field("reason", gettext_in(lang, "Reason"), gettext_in(lang, "why it cannot be met, and what next"),
+                        required=True)]
+        self.app.push_screen(FormScreen(title, about, fields, send, lang), self._after_request)
+
+    def _after_request(self, asked) -> None:
+        if asked is None:
+            return
+        self.changed = True
+        lang = self.app.lang
+        self.app.say(gettext_in(lang, "{kind} #{id} sent to {coordinator}").format(
+            kind=request_kind_label(asked.kind, lang), id=asked.id, coordinator=asked.coordinator or "—"))
+        self.load()
+
     def action_back(self) -> None:
         self.dismiss(self.changed)
+
+
+def _request_rows(detail: TaskDetail, lang: str) -> list[tuple]:
+    """History rows for requests and their decisions: (instant, order, id, cells)."""
+    rows = []
+    for r in detail.requests:
+        note = r.note or ""
+        if r.kind == "extension":  # the dates first: a narrow screen cuts the reason, not them
+            note = f"{r.previous_due_on or '—'} \u2192 {r.due_on}" + (f" · {note}" if note else "")
+        rows.append((r.requested_at, 1, r.id, [local_time(r.requested_at, detail.timezone), r.unit, request_kind_label(r.kind, lang),
+                                               r.author or "", note]))
+        if r.decided_at is not None:
+            rows.append((r.decided_at, 2, r.id, [local_time(r.decided_at, detail.timezone), r.deciding_unit or "",
+                                                  decision_label(r.kind, r.decision, lang), r.decided_by or "",
+                                                  r.reason or ""]))
+    return rows

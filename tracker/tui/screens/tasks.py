@@ -2,6 +2,10 @@
 
 One filter (/) and one sort order serve every tab; a tab that was hidden while they changed
 fetches again when it is shown. The count reads `matched / all` for the tab.
+
+A unit that coordinates plans also gets 待审批: the closing and extension requests on them,
+oldest first; a approves (Enter, or a remark first), t returns a closing request or rejects an
+extension (a reason, then Enter), d opens the task.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
-from ...i18n import N_, gettext_in
+from ...i18n import N_, decision_label, gettext_in, request_kind_label
 from ...reporting import period
-from ..text import localise_bindings, plain, state, tr
+from ..text import localise_bindings, plain, saved_message, state, tr
 from ..widgets.plan_tree import PlanTree
+from ..widgets.review_list import ReviewList, what_is_asked
 from ..widgets.task_table import MAX_ROWS, TaskTable
 from .detail import TaskDetailScreen
+from .form import Field, FormScreen
 from .update import UpdateScreen, UpdateTarget
 
 TABS = (("lead", "lead"), ("responsible", "responsible"), ("all", None))
@@ -48,6 +54,9 @@ class TasksScreen(Screen):
         Binding("2", "tab('responsible')", "配合", show=False, id="tasks.tab_responsible"),
         Binding("3", "tab('all')", "全部", show=False, id="tasks.tab_all"),
         Binding("4", "tab('plans')", "计划", show=False, id="tasks.tab_plans"),
+        Binding("5", "tab('review')", "待审批", show=False, id="tasks.tab_review"),
+        Binding("a", "approve", "批准", id="tasks.approve"),
+        Binding("t", "turn_down", "退回", id="tasks.turn_down"),
     ]
 
     def __init__(self) -> None:
@@ -56,6 +65,7 @@ class TasksScreen(Screen):
         self.search = ""
         self.needs_refresh = True
         self.first_count = True  # a unit that leads nothing opens on 全部, not an empty tab
+        self.coordinates = False  # the unit coordinates plans: it decides their requests (待审批)
 
     def compose(self) -> ComposeResult:
         lang = self.app.lang
@@ -69,6 +79,8 @@ class TasksScreen(Screen):
                     yield TaskTable(role, id=f"table-{pane_id}")
             with TabPane(tr("tab_plans", lang), id="plans"):
                 yield PlanTree(id="plan-tree")
+            with TabPane(gettext_in(lang, "awaiting decision"), id="review"):
+                yield ReviewList(id="review-list")
         yield Static(id="message")
         yield Footer()
 
@@ -76,7 +88,15 @@ class TasksScreen(Screen):
         localise_bindings(self, self.app.lang)
         self.query_one("#whoami", Static).update(plain(self.app.whoami()))
         self.active_table().focus()
+        self.tabs().hide_tab("review")  # until we know the unit coordinates a plan
+        self.app.gateway.coordinated_plans(self, self._coordinated)
         self.app.gateway.reporting(self, self.show_reporting)
+
+    def _coordinated(self, plans: list[str]) -> None:
+        self.coordinates = bool(plans)
+        if self.coordinates:
+            self.tabs().show_tab("review")
+            self.refresh_bindings()
 
     def show_reporting(self, reports) -> None:
         """The header, with this window's reporting (本月报送：未报 / 已报) when the unit has a duty."""
@@ -98,7 +118,7 @@ class TasksScreen(Screen):
 
     def active_table(self) -> TaskTable | None:
         active = self.tabs().active or "lead"
-        if active == "plans":
+        if active in ("plans", "review"):
             return None
         return self.query_one(f"#table-{active}", TaskTable)
 
@@ -111,6 +131,8 @@ class TasksScreen(Screen):
         for table in self.tables():
             table.stale = True
             table.total = None
+        waiting = self.query_one(ReviewList)
+        waiting.loaded = False
         if self.is_mounted:
             self.app.gateway.reporting(self, self.show_reporting)  # an update may be the report
         active = self.active_table()
@@ -118,11 +140,23 @@ class TasksScreen(Screen):
             active.reload(search=self.search, order=self.order, keep_cursor=keep_cursor)
         elif self.tabs().active == "plans":
             self.query_one(PlanTree).reload()
+        elif self.tabs().active == "review":
+            waiting.reload()
 
     def show_count(self) -> None:
         table = self.active_table()
         count = self.query_one("#count", Static)
         lang = self.app.lang
+        if table is None and self.tabs().active == "review":
+            waiting = self.query_one(ReviewList)
+            count.update(plain(gettext_in(lang, "{n} waiting").format(n=len(waiting.requests)) if waiting.loaded else ""))
+            empty = gettext_in(lang, "No requests are waiting.")
+            if waiting.loaded and not waiting.requests:
+                if not self.showing():  # not over what just happened
+                    self.app.say(empty)
+            elif self.showing() == empty:
+                self.app.say("")
+            return
         if table is None:
             count.update(plain(""))
             if self.showing() in self._empty_messages():
@@ -166,6 +200,9 @@ class TasksScreen(Screen):
         if event.table is self.active_table():
             self.show_count()
 
+    def on_review_list_counted(self, event: ReviewList.Counted) -> None:
+        self.show_count()
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table is self.active_table():
             self.show_count()
@@ -177,6 +214,13 @@ class TasksScreen(Screen):
             if not tree.loaded:
                 tree.reload()
             tree.focus()
+        elif pane == "review":
+            waiting = self.query_one(ReviewList)
+            if not waiting.loaded:
+                waiting.reload()
+            elif not waiting.requests:  # an empty tab says so each time it is shown
+                self.app.say(gettext_in(self.app.lang, "No requests are waiting."))
+            waiting.focus()
         else:
             table = self.query_one(f"#table-{pane}", TaskTable)
             if table.stale or table.search != self.search or table.order != self.order:
@@ -220,7 +264,19 @@ class TasksScreen(Screen):
         self.app.say(tr("sort_" + self.order, self.app.lang))
 
     def action_tab(self, pane: str) -> None:
+        if pane == "review" and not self.coordinates:
+            return
         self.tabs().active = pane
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # deciding is the 待审批 tab's, and the tab only a coordinating unit's
+        if action in ("approve", "turn_down"):
+            return self.coordinates and self.tabs().active == "review"
+        if action in ("update", "undo", "sort", "focus_filter") and self.tabs().active == "review":
+            return False  # the list of requests is neither filtered nor sorted, and no status is set here
+        if action == "tab" and parameters == ("review",):
+            return self.coordinates
+        return True
 
     def action_refresh(self) -> None:
         self.refresh_tables(keep_cursor=True)
@@ -238,6 +294,9 @@ class TasksScreen(Screen):
         if isinstance(event.data_table, TaskTable):
             event.stop()
             self.action_update()
+        elif isinstance(event.data_table, ReviewList):
+            event.stop()
+            self.action_detail()
 
     def action_update(self) -> None:
         row = self.selected_row()
@@ -251,7 +310,7 @@ class TasksScreen(Screen):
     def _after_write(self, saved, task_key: str) -> None:
         if saved is not None:
             lang = self.app.lang
-            self.app.say(tr("saved", lang, key=task_key, state=state(saved.status, saved.percent, lang)))
+            self.app.say(saved_message(saved, task_key, lang))
             self.refresh_tables(keep_cursor=True)
 
     def action_undo(self) -> None:
@@ -262,6 +321,10 @@ class TasksScreen(Screen):
                       lambda: self.refresh_tables(keep_cursor=True))
 
     def action_detail(self) -> None:
+        if self.tabs().active == "review":
+            if (asked := self.query_one(ReviewList).selected()) is not None:
+                self.open_detail(asked.plan_key, asked.task_key)
+            return
         row = self.selected_row()
         if row is not None:
             self.open_detail(row.plan_key, row.key)
@@ -276,3 +339,42 @@ class TasksScreen(Screen):
 
         self.app.push_screen(TaskDetailScreen(plan_key, task_key), back)
 
+
+    # ------------------------------------------------------------------ deciding (待审批)
+
+    def action_approve(self) -> None:
+        self._decide(approve=True)
+
+    def action_turn_down(self) -> None:
+        self._decide(approve=False)
+
+    def _decide(self, *, approve: bool) -> None:
+        asked = self.query_one(ReviewList).selected()
+        lang = self.app.lang
+        if asked is None:
+            self.app.say(gettext_in(lang, "No requests are waiting."))
+            return
+        decision = "approved" if approve else ("returned" if asked.kind == "closing" else "rejected")
+
+        def send(form: FormScreen, values: dict[str, str]) -> None:
+            self.app.gateway.decide(form, asked.id, decision=decision, reason=values["reason"] or None,
+                                    reply=form.dismiss, refused=form.refused)
+
+        verb = {"approved": gettext_in(lang, "Approve"), "returned": gettext_in(lang, "Return"),
+                "rejected": gettext_in(lang, "Reject")}[decision]
+        title = gettext_in(lang, "{decision}: #{id} {kind} {key}").format(
+            decision=verb, id=asked.id, kind=request_kind_label(asked.kind, lang), key=asked.task_key)
+        about = f"{asked.plan_key} {asked.task_key} {asked.task_title} · {asked.unit}\n{what_is_asked(asked, lang)}"
+        label = gettext_in(lang, "Remark") if approve else gettext_in(lang, "Reason")
+        hint = gettext_in(lang, "optional; Enter approves") if approve else gettext_in(lang, "the unit reads it")
+        self.app.push_screen(FormScreen(title, about, [Field("reason", label, hint, required=not approve)], send, lang),
+                             self._after_decision)
+
+    def _after_decision(self, decided) -> None:
+        if decided is None:
+            return
+        lang = self.app.lang
+        self.app.say(gettext_in(lang, "request #{id}: {task} {decision}").format(
+            id=decided.id, task=f"{decided.task_key} {decided.unit}",
+            decision=decision_label(decided.kind, decided.decision, lang)))
+        self.refresh_tables(keep_cursor=True)

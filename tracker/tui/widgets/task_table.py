@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from ... import clock
-from ...deadlines import traffic_light
+from ...deadlines import FINISHED, traffic_light
 from ...textwidth import fit, width
 from ...i18n import STATUSES, t
 from ...service import TaskRow
@@ -41,7 +41,7 @@ def local_date(moment: datetime | None, tz: str | None = None) -> str:
 
 
 def days_text(row: TaskRow, lang: str) -> str:
-    if row.status == "done" or row.days_left is None:
+    if row.status in FINISHED or row.days_left is None:
         return ""
     if row.days_left < 0:
         return tr("days_overdue", lang, n=-row.days_left)
