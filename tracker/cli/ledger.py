@@ -24,19 +24,24 @@ def ledger() -> None:
                                "every task, with its lead's status).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="ledger.xlsx or ledger.csv "
               "(default: PLAN[-UNIT]-台账.xlsx here).")
+@options.output_format(("xlsx", "csv"), default=None,
+                       help="xlsx or csv (default: the -o file's suffix, else xlsx).")
 @pass_app
 def ledger_export(app: App, plan_key: str, unit_name: str | None, jurisdiction: str | None,
-                  output: Path | None) -> None:
+                  output: Path | None, fmt: str | None) -> None:
     """Write a plan's ledger as .xlsx (styled, printable on A4 landscape) or .csv (UTF-8 with BOM)."""
     from ..service import find_plan
     from ..service.ledger import ledger as plan_ledger
     from ..ledger.export import export
 
+    if fmt and output and output.suffix.lower() != f".{fmt}":
+        raise click.UsageError(_("--format {format} writes a .{format} file, not {name}").format(
+            format=fmt, name=output.name))
     with app.db.reading() as session:
         plan = find_plan(session, plan_key)
         unit = app.unit(session, unit_name, jurisdiction or plan.jurisdiction) if unit_name else None
         table = plan_ledger(session, plan.key, unit)
-    output = output or Path(f"{table.plan_key}{'-' + table.unit if table.unit else ''}-台账.xlsx")
+    output = output or Path(f"{table.plan_key}{'-' + table.unit if table.unit else ''}-台账.{fmt or 'xlsx'}")
     written = export(table, output)
     n = len(table.rows)
     echo(ngettext("exported {n} task: {file}", "exported {n} tasks: {file}", n).format(n=n, file=written))

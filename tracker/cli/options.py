@@ -53,7 +53,8 @@ def plan(*, required: bool = False, help: str = N_("The plan's key (tracker plan
 quiet = click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)
 
 
-def output_format(choices: tuple[str, ...] = ("text", "json"), default: str = "text", help: str = FORMAT_HELP):
+def output_format(choices: tuple[str, ...] = ("text", "json"), default: str | None = "text",
+                  help: str = FORMAT_HELP):
     """--format CHOICE, passed as `fmt`, and (when json is a choice) --json, its alias: the
     command sees only `fmt`. --json with another --format is a usage error."""
     def decorate(command):
@@ -70,7 +71,8 @@ def output_format(choices: tuple[str, ...] = ("text", "json"), default: str = "t
             # no default here, so --json can tell whether a --format was given too
             return click.option("--format", "fmt", type=click.Choice(choices), default=None, metavar=_metavar(choices),
                                 help=help)(wrapped)
-        return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
+        return click.option("--format", "fmt", type=click.Choice(choices), default=default,
+                            show_default=default is not None,
                             metavar=_metavar(choices), help=help)(command)
     return decorate
 
