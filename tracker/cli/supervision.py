@@ -27,7 +27,7 @@ def _assignment(app: App, session, plan_key: str, task_key: str, unit_name: str,
 
 @language.group()
 def request() -> None:
-    """Ask the plan's coordinating unit: to close a task (申请办结) or for a later deadline (延期申请)."""
+    """Ask the plan's coordinating unit: to close a task or for a later deadline."""
 
 
 @request.command("close")
@@ -36,7 +36,7 @@ def request() -> None:
 @click.option("--percent", type=int, help="Share done, 0 to 100 (default 100).")
 @pass_app
 def request_close(app: App, task_key, plan_key, unit_name, jurisdiction, liaison, note, percent) -> None:
-    """Report a task the unit leads as done and ask the coordinating unit to close it (销号)."""
+    """Report a task the unit leads as done and ask the coordinating unit to close it."""
     from ..service.supervision import request_closing
 
     with app.db.transaction() as session:
@@ -54,7 +54,7 @@ def request_close(app: App, task_key, plan_key, unit_name, jurisdiction, liaison
 @click.option("--reason", required=True, help="Why the deadline cannot be met, and what is planned.")
 @pass_app
 def request_extend(app: App, task_key, plan_key, unit_name, jurisdiction, liaison, due_on, reason) -> None:
-    """Ask the coordinating unit for a later deadline on the unit's assignment (延期申请)."""
+    """Ask the coordinating unit for a later deadline on the unit's assignment."""
     from ..service.supervision import request_extension
 
     with app.db.transaction() as session:
@@ -145,7 +145,7 @@ def _decide(app: App, request_id: int, acting, jurisdiction, liaison, decision: 
 @click.option("--reason", help="A remark for the record (optional).")
 @pass_app
 def review_approve(app: App, request_id, unit_name, jurisdiction, liaison, reason) -> None:
-    """Approve request REQUEST_ID: close the task (销号), or move the deadline (延期)."""
+    """Approve request REQUEST_ID: close the task, or move the deadline."""
     _decide(app, request_id, unit_name, jurisdiction, liaison, "approved", reason)
 
 
@@ -155,7 +155,7 @@ def review_approve(app: App, request_id, unit_name, jurisdiction, liaison, reaso
 @click.option("--reason", required=True, help="Why it is not done yet: the lead unit sees it.")
 @pass_app
 def review_return(app: App, request_id, unit_name, jurisdiction, liaison, reason) -> None:
-    """Return closing request REQUEST_ID (退回): the task is back in progress."""
+    """Return closing request REQUEST_ID: the task is back in progress."""
     _decide(app, request_id, unit_name, jurisdiction, liaison, "returned", reason)
 
 
