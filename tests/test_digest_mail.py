@@ -229,9 +229,19 @@ def test_smtp_defaults():
 def test_a_malformed_liaison_address_names_the_liaison(cli, inbox, tmp_path):
     plans = copy_data(tmp_path / "again")
     registry = plans / "units.toml"
-    registry.write_text(registry.read_text(encoding="utf-8").replace("sunyue@stats.example.org", "sunyue at stats"),
-                        encoding="utf-8")
-    assert cli("plan", "load", str(plans)).exit_code == 0
+    text = registry.read_text(encoding="utf-8")
+    registry.write_text(text.replace("sunyue@stats.example.org", "sunyue at stats"), encoding="utf-8")
+    # the registry refuses it when it loads, with the file and line (issue #14)
+    refused = cli("--lang", "en", "plan", "load", str(plans))
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if "sunyue@stats.example.org" in row)
+    assert refused.exit_code != 0 and f"units.toml:{line}: liaisons.email: not an email address" in str(refused.exception)
+    # one that reached the database another way is still refused when the digest is sent
+    from sqlalchemy import text as sql
+
+    db = Database(cli.url)
+    with db.engine.begin() as conn:
+        conn.execute(sql("UPDATE liaison SET email = 'sunyue at stats' WHERE email = 'sunyue@stats.example.org'"))
+    db.dispose()
     before = snapshot(cli.url)
     result = send(cli, inbox, "--all")
     assert result.exit_code != 0

@@ -86,7 +86,7 @@ def test_revised_plan_keeps_history_and_archives(db, tmp_path):
 
 BAD_INPUTS = {
     "unknown unit": ('responsible = ["市发展改革委"]', 'responsible = ["市发展改革局"]', r"unknown unit '市发展改革局'.*市发展改革委"),
-    "malformed date": ("period_end = 2022-12-31", 'period_end = "2022-13-45"', "period_end must be a date"),
+    "malformed date": ("period_end = 2022-12-31", 'period_end = "2022-13-45"', "period_end: must be a date"),
     "duplicate key": ('key = "3.1.2"', 'key = "3.1.1"', "duplicate task key '3.1.1'"),
     "syntax error": ('title = "重点任务"', 'title = "重点任务', "TOML syntax error"),
     "bad deadline": ('deadline_phrase = "力争到2022年"', 'deadline_phrase = "力争到2022年"\ndeadline = "soon"', None),
@@ -102,7 +102,7 @@ def test_bad_plan_file_leaves_database_unchanged(case, loaded_db, tmp_path, trac
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     before = snapshot(loaded_db.url)
-    result = tracker_cli("plan", "load", str(plans))
+    result = tracker_cli("--lang", "en", "plan", "load", str(plans))
     assert result.exit_code != 0
     error = str(result.exception) if result.exception else result.output
     assert f"{QINGDAO}.toml:" in error  # names the file and line
