@@ -282,6 +282,7 @@ def test_an_update_made_after_the_export_is_not_overwritten(cli, tmp_path):
     sheet.save()
     text = refused(cli, sheet.path)
     assert f"第{sheet.row_of('4.1.1')}行「状态」列: 导出这份台账之后,邹全发 已于" in text
+    assert "已于 2021-06-01 12:" in text  # the pinned day's noon, in the plan's zone (04:xx in UTC)
     assert "(现为 推进中 50%)" in text
 
 

@@ -52,9 +52,34 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def local(moment: datetime, tz: str = DEFAULT_TIMEZONE) -> datetime:
-    """A stored instant as wall time in `tz`. Instants are written in UTC; SQLite hands them
-    back without their zone, PostgreSQL with it, so both come out the same here."""
+def utc(moment: datetime) -> datetime:
+    """An instant in UTC. A naive one is taken as UTC: that is how instants are stored."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(ZoneInfo(tz))
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def local(moment: datetime, tz: str | None = None) -> datetime:
+    """A stored instant as wall time in `tz` (the plan's or the jurisdiction's zone; never the
+    machine's). Instants are stored in UTC, and a naive one is read as UTC."""
+    return utc(moment).astimezone(ZoneInfo(tz or DEFAULT_TIMEZONE))
+
+
+# how a person reads an instant, everywhere: the CLI, the TUI, the ledger, digests, feeds,
+# doctor and refusals all go through shown()
+SHOWN_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def shown(moment: datetime | None, tz: str | None = None, empty: str = "") -> str:
+    """An instant as a person reads it: wall time in the plan's zone, to the minute
+    (`2026-11-24 12:45`); `empty` when there is none."""
+    if moment is None:
+        return empty
+    return local(moment, tz).strftime(SHOWN_FORMAT)
+
+
+def shown_day(moment: datetime | None, tz: str | None = None, empty: str = "") -> str:
+    """The calendar day of an instant in the plan's zone (`2026-11-24`)."""
+    if moment is None:
+        return empty
+    return local(moment, tz).date().isoformat()

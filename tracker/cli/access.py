@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from .. import clock
 from . import language
 from .context import App, echo_json, pass_app
 from ..i18n import _
@@ -92,11 +93,11 @@ def list_logins(app: App, as_json: bool) -> None:
     rows = []
     for r in records:
         if r.revoked_at is not None:
-            state = _("revoked {day}").format(day=f"{r.revoked_at:%Y-%m-%d}")
+            state = _("revoked {day}").format(day=clock.shown_day(r.revoked_at, app.settings.timezone))
         elif not r.role_exists:
             state = _("role is gone")
         else:
-            state = _("active since {day}").format(day=f"{r.granted_at:%Y-%m-%d}")
+            state = _("active since {day}").format(day=clock.shown_day(r.granted_at, app.settings.timezone))
         rows.append([r.login, r.liaison, r.unit, r.jurisdiction, state])
     headers = [_("role"), _("liaison"), _("unit"), _("jurisdiction"), _("state")]
     click.echo(table(headers, rows, [None] * 5))

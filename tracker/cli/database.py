@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from .. import clock
 from . import language
 from .context import App, pass_app
 from ..i18n import _
@@ -263,6 +264,17 @@ def doctor(app: App, as_json: bool) -> None:
         sys.exit(1)
 
 
+def _instant(text: str | None):
+    """An instant of the report (ISO, UTC: what --json prints) back as a datetime, to be shown."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(text) if text else None
+
+
+def _day(app: App, text: str) -> str:
+    return clock.shown_day(_instant(text), app.settings.timezone)
+
+
 def _print(app: App, report: dict) -> None:
     zh = _zh(app)
     engine = f"({report['engine']})" if "engine" in report else ""
@@ -283,14 +295,15 @@ def _print(app: App, report: dict) -> None:
         counts = report["counts"]
         parts = [f"{_COUNT_LABELS[k]} {v}" if zh else f"{v} {k}" for k, v in counts.items()]
         click.echo(("内容: " if zh else "holds: ") + ("," if zh else ", ").join(parts))
-        last = report["last_status_update"]
-        click.echo(("最近进度记录: " if zh else "latest status update: ") + (last or ("无" if zh else "none")))
+        last = _instant(report["last_status_update"])
+        click.echo(("最近进度记录: " if zh else "latest status update: ")
+                   + (clock.shown(last, app.settings.timezone) if last else ("无" if zh else "none")))
         unused = report["unused_feed_tokens"]
         if unused:
             click.echo((f"从未使用的订阅令牌 {len(unused)} 个:" if zh else f"feed tokens never used: {len(unused)}"))
             for token in unused:
                 click.echo(f"  {token['jurisdiction']} {token['unit']}  "
-                           + (f"创建于 {token['created_at'][:10]}" if zh else f"issued {token['created_at'][:10]}"))
+                           + (f"创建于 {_day(app, token['created_at'])}" if zh else f"issued {_day(app, token['created_at'])}"))
         else:
             click.echo("订阅令牌: 均已使用或没有" if zh else "feed tokens: none unused")
     if "history" in report and not report["history"]["broken"]:

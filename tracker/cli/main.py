@@ -308,10 +308,11 @@ def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
     """Every status update on a task, oldest first."""
     from .. import clock
     from ..i18n import role_label, status_label
-    from ..service import history as task_history
+    from ..service import find_plan, history as task_history
 
     with app.db.reading() as session:
         entries = task_history(session, plan_key, task_key)
+        zone = find_plan(session, plan_key).timezone
     if as_json:
         echo_json([e.to_json(app.lang) for e in entries])
         return
@@ -319,7 +320,7 @@ def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
         click.echo("尚无进展记录。" if app.lang == "zh" else "No updates yet.")
     zh = app.lang == "zh"
     for e in entries:
-        when = clock.local(e.recorded_at).strftime("%Y-%m-%d %H:%M")
+        when = clock.shown(e.recorded_at, zone)
         percent = f" {e.percent}%" if e.percent is not None else ""
         # who recorded it: the liaison, and the unit they acted for when it is not the assignment's own
         by = e.author or ""

@@ -33,7 +33,7 @@ from ..errors import TrackerError
 from ..service.digests import (
     Delivery, DigestUnit, Recipient, deliveries_for_week, recipients_for, record_delivery,
 )
-from .build import SECTION_LIMIT, UnitDigest, local_time, unit_digest
+from .build import SECTION_LIMIT, UnitDigest, unit_digest
 from .render import render_digest
 from .weeks import Week
 from .words import digest_subject
@@ -249,8 +249,8 @@ def deliver(db, batch: list[Outgoing], settings: SmtpSettings, *, force: bool = 
 
 def _deliver_one(db, item: Outgoing, connection: _Connection | None, *, force: bool, dry_run: bool) -> Outcome:
     if item.already and not force:
-        when = local_time(item.already.sent_at, item.unit.timezone)
-        return Outcome(item.unit, "already_sent", f"{when:%Y-%m-%d %H:%M} → {item.already.recipients}")
+        when = clock.shown(item.already.sent_at, item.unit.timezone)
+        return Outcome(item.unit, "already_sent", f"{when} → {item.already.recipients}")
     if item.message is None:
         return Outcome(item.unit, "no_recipients")
     to = [str(a) for a in item.message["To"].addresses]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 
+from .. import clock
 from ..textwidth import table
 from ..i18n import role_label, status_label
 from .build import PlanReport, UnitDigest
@@ -51,7 +52,8 @@ class Say:
         return value.isoformat() if value else "—"
 
     def when(self, value: datetime) -> str:
-        return value.strftime("%m-%d %H:%M")
+        # already the unit's wall time (digest.build): shown the one way every time is
+        return value.strftime(clock.SHOWN_FORMAT)
 
     def last(self, value: date | None) -> str:
         return value.isoformat() if value else self.w["never"]

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import TRANSP, Alarm, Calendar, Event, Todo, vDuration, vRecur, vText
 
+from .. import clock
 from ..deadlines import is_overdue, next_due, occurrences
 from ..errors import TrackerError
 from ..i18n import role_label, status_label
@@ -190,7 +191,7 @@ def _stamp(task: FeedTask, statuses: tuple[Assignee, ...], when: _When) -> datet
 
 
 def _local_day(moment: datetime | None, tz: str) -> str:
-    return moment.astimezone(ZoneInfo(tz)).date().isoformat() if moment else ""
+    return clock.shown_day(moment, tz)
 
 
 def _deadline_text(task: FeedTask, lang: str) -> str:

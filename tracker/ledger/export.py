@@ -151,7 +151,7 @@ def write_csv(ledger: Ledger, path: Path) -> None:
 
 def _csv_value(value) -> str:
     if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
+        return value.strftime(clock.SHOWN_FORMAT)  # already the plan's wall time (local_time)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, int):

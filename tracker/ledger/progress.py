@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..errors import TrackerError
 from ..i18n import STATUS_LABELS, STATUSES, status_code, status_label
 from ..planfile import KEY_PATTERN
@@ -90,6 +91,7 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key:
         states = progress_states(session, plan, None if title.whole_plan else acting)
         result = ImportResult(plan.key, acting.name, None)
         rows = _Rows(states, acting, plan.coordinator_id, title.whole_plan, problems, result, lang)
+        rows.timezone = plan.timezone
         for source in sources:
             rows.compare(source)
         if problems and not partial:
@@ -199,6 +201,7 @@ class _Rows:
         self.states, self.acting, self.coordinator_id = states, acting, coordinator_id
         self.whole_plan, self.problems, self.result, self.lang = whole_plan, problems, result, lang
         self.seen: dict[str, str] = {}  # task key → where it first appeared, across sheets
+        self.timezone = clock.DEFAULT_TIMEZONE  # the plan's: times in refusals are read in it
 
     def compare(self, source: _Source) -> None:
         sheet, header = source.sheet, source.header
@@ -264,7 +267,7 @@ class _Rows:
             return
         version = cell_text(sheet.value(row, version_col)) if version_col else None
         if version and version.isdigit() and int(version) != state.version:
-            when = f"{state.status_at:%Y-%m-%d %H:%M}" if state.status_at else ""
+            when = clock.shown(state.status_at, self.timezone)
             now = status_label(state.status, lang) + (f" {state.percent}%" if state.percent is not None else "")
             who = state.author or state.unit
             problem(C.STATUS, f"导出这份台账之后,{who} 已于 {when} 更新了此任务(现为 {now}),"

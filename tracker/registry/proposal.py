@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..clock import DEFAULT_TIMEZONE
 from ..i18n import _
 from ..planfile import PlanFile
 from .catalogue import NATIONAL, Catalogue, level_of
@@ -166,7 +167,7 @@ def render(proposal: Proposal, *, source: str) -> str:
                           "names and kinds, fill in the groups' members, then run `tracker units check`.").format(
         jurisdiction=j, plan=source)) + "\n"]
     if proposal.new_jurisdiction:
-        out.append(f"[[jurisdictions]]\nname = {_value(j)}\ntimezone = \"Asia/Shanghai\"\n")
+        out.append(f"[[jurisdictions]]\nname = {_value(j)}\ntimezone = {_value(DEFAULT_TIMEZONE)}\n")
     for entry in proposal.units:
         lines = []
         if not entry.matched:

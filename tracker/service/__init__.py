@@ -206,7 +206,7 @@ _ROW_COLUMNS = (Assignment.id, Task.id, Plan.key, Plan.title, Task.key, Task.tit
 def _unit_task_query(unit: UnitRef, *, role: str | None, plan_key: str | None, overdue: bool,
                      due_within: int | None, stale_days: int | None, search: str | None, today: date):
     section = aliased(Section)
-    query = (select(*_ROW_COLUMNS, section.title)
+    query = (select(*_ROW_COLUMNS, section.title, Plan.timezone)
              .join(Task, Task.id == Assignment.task_id)
              .join(Plan, Plan.id == Task.plan_id)
              .outerjoin(section, section.id == Task.section_id)
@@ -375,6 +375,7 @@ class TaskDetail:
     targets: tuple[TaskTarget, ...]
     history: tuple[HistoryEntry, ...]
     period_start: date | None = None
+    timezone: str = clock.DEFAULT_TIMEZONE  # the plan's: every time shown with it is read in it
 
 
 def _history_query():
@@ -420,7 +421,7 @@ def task_detail(session: Session, plan_key: str, task_key: str, today: date | No
         task.section.title if task.section else None, task.text, task.deadline_kind, task.due_on,
         next_due(task.deadline_kind, task.due_on, task.deadline_rule, today, plan.period_start),
         task.deadline_rule, task.deadline_phrase, task.archived, tuple(assignments), targets,
-        tuple(history(session, plan_key, task_key)), plan.period_start,
+        tuple(history(session, plan_key, task_key)), plan.period_start, plan.timezone,
     )
 
 
@@ -530,7 +531,8 @@ def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, st
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         newer = latest_update(session, assignment.id)
-        who = f"{newer.author or newer.unit} ({newer.recorded_at:%Y-%m-%d %H:%M})" if newer else "someone"
+        when = clock.shown(newer.recorded_at, assignment.task.plan.timezone) if newer else ""
+        who = f"{newer.author or newer.unit} ({when})" if newer else "someone"
         raise Conflict(f"{who} updated this task meanwhile; look at the newer update and try again",
                        newer=newer, state=assignment_state(session, assignment.id))
     session.add(row)

@@ -19,12 +19,14 @@ from pathlib import Path
 
 from . import schema
 from .tasklist import TaskRow, add_units, sort_rows_by_due, task_rows
+from ..clock import utc
 from ..registry import local_form, normalise_name
 
 
 _TASKS = """
 SELECT a.id, t.id, p."key", p.title, t."key", t.title, t.text, a.role, a.source, t.deadline_kind, t.due_on,
-       t.deadline_rule, t.deadline_phrase, a.status, a.percent, a.status_at, a.version, p.period_start, s.title
+       t.deadline_rule, t.deadline_phrase, a.status, a.percent, a.status_at, a.version, p.period_start, s.title,
+       p.timezone
 FROM assignment a
 JOIN task t ON t.id = a.task_id
 JOIN "plan" p ON p.id = t.plan_id
@@ -132,8 +134,7 @@ def _read(reader: _Reader, unit_id: int, *, role, plan_key, overdue, due_within,
         sql += " AND a.status != 'done' AND (a.status_at IS NULL OR a.status_at < ?)"
         params.append(reader.instant(cutoff))
     records = reader.rows(sql + _ORDER, tuple(params))
-    if reader.engine == "sqlite":
-        records = [_typed(r) for r in records]
+    records = [_typed(r, reader.engine) for r in records]
     rows = sort_rows_by_due(task_rows(records, today, due_within))  # by next due date, as the service sorts
     task_ids = list(dict.fromkeys(r.task_id for r in rows))
     for start in range(0, len(task_ids), _CHUNK):
@@ -142,14 +143,18 @@ def _read(reader: _Reader, unit_id: int, *, role, plan_key, overdue, due_within,
     return rows
 
 
-def _typed(record: tuple) -> tuple:
-    """A SQLite record with its dates and times as Python values, as SQLAlchemy reads them."""
+def _typed(record: tuple, engine: str) -> tuple:
+    """A record with its dates and times as Python values, as the models read them: SQLite's
+    text as dates and instants, and every instant in UTC (tracker.store.models.UTCDateTime)."""
     values = list(record)
-    for index in (10, 17):  # due_on, period_start
-        if values[index] is not None:
-            values[index] = date.fromisoformat(values[index])
-    if values[15] is not None:  # status_at
-        values[15] = datetime.fromisoformat(values[15])
+    if engine == "sqlite":
+        for index in (10, 17):  # due_on, period_start
+            if values[index] is not None:
+                values[index] = date.fromisoformat(values[index])
+        if values[15] is not None:  # status_at
+            values[15] = datetime.fromisoformat(values[15])
+    if values[15] is not None:
+        values[15] = utc(values[15])
     return tuple(values)
 
 

@@ -12,8 +12,23 @@ from sqlalchemy import (
     Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
-from ..clock import DEFAULT_TIMEZONE
+from ..clock import DEFAULT_TIMEZONE, utc
+
+
+class UTCDateTime(TypeDecorator):
+    """An instant, stored in UTC and read back timezone-aware in UTC on both engines: SQLite
+    keeps no zone (it hands back naive values), PostgreSQL answers in the session's zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else utc(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else utc(value)
 
 
 class Base(DeclarativeBase):
@@ -109,7 +124,7 @@ class Plan(Base):
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
     source_file: Mapped[str | None] = mapped_column(String(512))
     source_sha256: Mapped[str | None] = mapped_column(String(64))
-    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     coordinator: Mapped[Unit | None] = relationship()
@@ -158,7 +173,7 @@ class Task(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     # when the task's text, units or deadline last changed, and how often the deadline or title
     # did: calendar feeds derive DTSTAMP and SEQUENCE from these
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
 
     plan: Mapped[Plan] = relationship(back_populates="tasks")
@@ -190,7 +205,7 @@ class Assignment(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="not_started")
     percent: Mapped[int | None] = mapped_column(Integer)
-    status_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=0)
     # the chain hash of the latest history row (store/history.py), written with it: a latest row
     # deleted or replaced behind the tracker's back no longer matches
@@ -222,7 +237,7 @@ class StatusUpdate(Base):
     # the unit whose liaison recorded it (the assignment's own unit, or the plan's coordinator)
     recorded_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     author: Mapped[str | None] = mapped_column(String(64))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # an undo is a new entry that restores the state before `undoes_id`
     undoes_id: Mapped[int | None] = mapped_column(ForeignKey("status_update.id"))
     # SHA-256 over this row and the previous row's hash on the same assignment (store/history.py);
@@ -241,8 +256,8 @@ class AccessLogin(Base):
 
     role_name: Mapped[str] = mapped_column(String(63), primary_key=True)  # PostgreSQL's limit for a name
     liaison_id: Mapped[int] = mapped_column(ForeignKey("liaison.id"), index=True)
-    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Target(Base):
@@ -272,9 +287,9 @@ class FeedToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DigestDelivery(Base):
@@ -286,7 +301,7 @@ class DigestDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     week: Mapped[str] = mapped_column(String(8))  # ISO week, 2026-W48
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recipients: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(256))
 
@@ -299,4 +314,4 @@ class FeedState(Base):
 
     feed: Mapped[str] = mapped_column(String(256), primary_key=True)  # "unit:12", "plan:qingdao-..."
     etag: Mapped[str] = mapped_column(String(80))
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterable, Sequence, TypeVar
 
+from ..clock import DEFAULT_TIMEZONE
 from ..deadlines import is_overdue, next_due
 from ..i18n import status_label
 
 # The columns a task list is read with, in this order, by both readers:
 # assignment id, task id, plan key, plan title, task key, task title, task text, role, source,
 # deadline kind, due on, deadline rule, deadline phrase, status, percent, status at, version,
-# plan period start, section title.
+# plan period start, section title, the plan's time zone.
 COLUMNS = ("assignment_id", "task_id", "plan_key", "plan_title", "key", "title", "text", "role", "source",
            "deadline_kind", "due_on", "deadline_rule", "deadline_phrase", "status", "percent", "status_at",
-           "version", "period_start", "section")
+           "version", "period_start", "section", "timezone")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class TaskRow:
     days_left: int | None
     lead: list[str] = field(default_factory=list)
     responsible: list[str] = field(default_factory=list)
+    timezone: str = DEFAULT_TIMEZONE  # the plan's: status_at is shown in it
 
     def to_json(self, lang: str = "zh") -> dict:
         deadline = ({"rrule": self.deadline_rule} if self.deadline_kind == "rule"
@@ -74,7 +76,7 @@ def task_rows(records: Iterable[tuple], today: date, due_within: int | None = No
     rows = []
     next_dues: dict[tuple, date | None] = {}
     for (assignment_id, task_id, plan_key, plan_title, key, title, text, role, source, kind, due_on, rule, phrase,
-         status, percent, status_at, version, period_start, section) in records:
+         status, percent, status_at, version, period_start, section, zone) in records:
         if kind == "rule":
             signature = (due_on, rule, period_start)
             if signature not in next_dues:
@@ -85,7 +87,7 @@ def task_rows(records: Iterable[tuple], today: date, due_within: int | None = No
         rows.append(TaskRow(
             assignment_id, task_id, plan_key, plan_title, key, title, section, text, role, source, kind, due_on, due,
             rule, phrase, status, percent, status_at, version, is_overdue(kind, due_on, status, today),
-            (due - today).days if due else None,
+            (due - today).days if due else None, timezone=zone or DEFAULT_TIMEZONE,
         ))
     if due_within is not None:
         horizon = today + timedelta(days=due_within)

@@ -171,11 +171,9 @@ def tr(name: str, lang: str = "zh", /, **kwargs) -> str:
     return (en if lang == "en" else zh).format(**kwargs)
 
 
-def local_time(moment: datetime | None, tz: str = clock.DEFAULT_TIMEZONE) -> str:
-    """A stored instant as the plan's local time, to the minute."""
-    if moment is None:
-        return "—"
-    return clock.local(moment, tz).strftime("%Y-%m-%d %H:%M")
+def local_time(moment: datetime | None, tz: str | None = None) -> str:
+    """A stored instant as the plan's local time, to the minute (clock.shown)."""
+    return clock.shown(moment, tz, empty="—")
 
 
 def plain(text: str) -> Content:

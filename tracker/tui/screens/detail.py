@@ -136,7 +136,7 @@ class TaskDetailScreen(Screen):
                 role += "·" + tr("source_inherited", lang)
             style = "bold" if a.unit_id == mine else ""
             unit = a.unit + (f"({a.via_group})" if a.via_group else "")
-            cells = [role, unit, state(a.status, a.percent, lang), local_time(a.status_at) if a.status_at else "—",
+            cells = [role, unit, state(a.status, a.percent, lang), local_time(a.status_at, detail.timezone),
                      a.last_note or ""]
             widths = [8, unit_w, 15, 16, room]
             table.add_row(*[Text(fit(c, w), style=style, no_wrap=True) for c, w in zip(cells, widths)],
@@ -167,7 +167,7 @@ class TaskDetailScreen(Screen):
             by = entry.author or ""
             if entry.acting_unit and entry.acting_unit != entry.unit:  # recorded by the coordinating unit
                 by = f"{by}({entry.acting_unit})" if by else entry.acting_unit
-            cells = [local_time(entry.recorded_at), entry.unit, state(entry.status, entry.percent, lang), by, note]
+            cells = [local_time(entry.recorded_at, detail.timezone), entry.unit, state(entry.status, entry.percent, lang), by, note]
             table.add_row(*[Text(fit(c, w), no_wrap=True) for c, w in zip(cells, widths)], key=str(entry.id))
         if not detail.history:
             table.add_row(Text(tr("no_history", lang)), "", "", "", "")
@@ -199,7 +199,8 @@ class TaskDetailScreen(Screen):
             return
         # the permission is asked first, so a liaison is not left typing into a form that cannot be saved
         target = UpdateTarget(self.plan_key, self.task_key, self.detail.title, assignment.unit_id, assignment.unit,
-                              assignment.assignment_id, assignment.version, assignment.status, assignment.percent)
+                              assignment.assignment_id, assignment.version, assignment.status, assignment.percent,
+                              self.detail.timezone)
 
         def refused(exc: Exception) -> bool:
             if isinstance(exc, PermissionDenied):

@@ -221,7 +221,7 @@ class TasksScreen(Screen):
             return
         me = self.app.identity
         target = UpdateTarget(row.plan_key, row.key, row.title, me.unit_id, me.unit, row.assignment_id, row.version,
-                              row.status, row.percent)
+                              row.status, row.percent, row.timezone)
         self.app.push_screen(UpdateScreen(target, self.app.lang), lambda saved: self._after_write(saved, row.key))
 
     def _after_write(self, saved, task_key: str) -> None:

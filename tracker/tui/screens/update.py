@@ -16,6 +16,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from ... import clock
 from ...textwidth import fit
 from ...errors import Conflict, PermissionDenied, TrackerError
 from ...i18n import STATUSES, status_label
@@ -35,6 +36,7 @@ class UpdateTarget:
     version: int
     status: str
     percent: int | None
+    timezone: str = clock.DEFAULT_TIMEZONE  # the plan's: times in the form are read in it
 
 
 class UpdateScreen(ModalScreen):
@@ -144,10 +146,10 @@ class UpdateScreen(ModalScreen):
         lang = self.lang
         if newer is not None:
             who = newer.author or newer.unit
-            moment = local_time(newer.recorded_at)
+            moment = local_time(newer.recorded_at, self.target.timezone)
             latest = state(newer.status, newer.percent, lang) + (f"「{newer.note}」" if newer.note else "")
         else:
-            who, moment, latest = "?", local_time(now.status_at), state(now.status, now.percent, lang)
+            who, moment, latest = "?", local_time(now.status_at, self.target.timezone), state(now.status, now.percent, lang)
         self.say(tr("conflict", lang, who=who, when=moment, state=latest), error=False)
         self.query_one("#update-for", Static).update(
             plain(tr("update_for", lang, unit=self.target.unit, current=state(now.status, now.percent, lang))))

@@ -36,10 +36,8 @@ def row_colour(row: TaskRow) -> str | None:
         traffic_light(row.status, row.overdue, row.days_left))
 
 
-def local_date(moment: datetime | None, tz: str = clock.DEFAULT_TIMEZONE) -> str:
-    if moment is None:
-        return "—"
-    return clock.local(moment, tz).strftime("%Y-%m-%d")
+def local_date(moment: datetime | None, tz: str | None = None) -> str:
+    return clock.shown_day(moment, tz, empty="—")
 
 
 def days_text(row: TaskRow, lang: str) -> str:
@@ -222,7 +220,7 @@ class TaskTable(DataTable):
             "key": row.key, "role": tr(f"role_{row.role}", lang), "task": row.title or row.text,
             "plan": self.plan_label(row),
             "deadline": deadline_text(row, lang), "days": days_text(row, lang),
-            "status": state(row.status, row.percent, lang), "updated": local_date(row.status_at),
+            "status": state(row.status, row.percent, lang), "updated": local_date(row.status_at, row.timezone),
         }
         colour = row_colour(row)
         return [Text(fit(values[c.key], c.width), style=colour or "", no_wrap=True) for c in self._columns]
