@@ -44,6 +44,8 @@ def liaison(url: str, number: int, updates: int) -> dict:
                 landed.append((seen.assignment_id, None if blind else seen.version, entry.id))
             except Conflict:
                 conflicts += 1
+                if blind:  # an update from no view has nothing to be stale against
+                    errors.append(f"an update without a view was refused (attempt {attempt})")
             except Exception:  # anything else would reach the user: the test fails on it
                 errors.append(traceback.format_exc(limit=3))
     finally:

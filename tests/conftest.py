@@ -97,18 +97,19 @@ def tracker_cli(db_url):
     return Cli(db_url)
 
 
-def snapshot(url: str) -> tuple:
+def snapshot(url: str, ignore: tuple[str, ...] = ()) -> tuple:
     """Everything a database holds, to compare before and after a refused command:
-    every row of every table, and for SQLite the bytes of the file itself."""
+    every row of every table, and for SQLite the bytes of the file itself (unless some tables
+    are left out with `ignore`: then the rows of the others)."""
     from sqlalchemy import inspect, text
 
     engine = Database(url, migrate=False).engine.execution_options(tracker_read_only=True)
     rows = {}
     with engine.connect() as conn:
-        for table in sorted(inspect(conn).get_table_names()):
+        for table in sorted(set(inspect(conn).get_table_names()) - set(ignore)):
             rows[table] = sorted(map(repr, conn.execute(text(f'SELECT * FROM "{table}"')).all()))
     file_hash = None
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite" and not ignore:
         import sqlite3
 
         with sqlite3.connect(engine.url.database) as raw:

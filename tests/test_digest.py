@@ -260,7 +260,7 @@ def test_text_digest_reads_as_a_page(digest_db):
                                       "■ 长期未更新(30天以上)(2)", "■ 配合单位未报送(30天以上)(1)",
                                       "■ 本周更新:本单位(1)", "■ 本周更新:本单位牵头任务的其他单位(1)")]
     assert order == sorted(order)
-    assert "截止 2026-10-31 · 超期 25天 · 牵头单位: 市发展改革委 · 本单位状态: 推进中 60%" in text
+    assert "截止 2026-10-31 · 超期 25天（已催办） · 牵头单位: 市发展改革委 · 本单位状态: 推进中 60%" in text
     assert "市科技局(从未更新)" in text
 
 
@@ -318,8 +318,9 @@ def test_statements_per_digest_do_not_grow_with_tasks(db, tmp_path, tasks):
     with db.reading() as session:
         d = unit_digest(session, ndrc, W48, TODAY)
     assert d.headline.led == tasks and len(d.my_updates) + len(d.partner_updates) == len(updates)
-    # a unit's own rows, its tasks' other units, the week's updates; the plan, its rows, its done dates
-    assert (digest_statements, report_statements) == (3, 3)
+    # a unit's own rows, its tasks' other units, the week's updates; the plan, its rows, its done
+    # dates; and for each, the reporting duties (报送) that concern it (none here)
+    assert (digest_statements, report_statements) == (4, 4)
 
 
 def test_html_is_well_formed(digest_db):

@@ -101,7 +101,7 @@ def test_send_every_units_digest_and_read_what_arrived(cli, inbox):
     # four units have liaisons with addresses; 市科技局's has none and is reported
     assert len(inbox.messages) == 4
     assert "青岛市 市科技局: 联络员没有邮箱,跳过" in result.stdout
-    assert "发送周报" in result.stderr  # the progress bar
+    assert "发送周报" not in result.stderr  # no progress bar into a pipe (tests/test_progress.py)
 
     sender, recipients, message = next(m for m in inbox.messages if m[1] == NDRC)
     assert sender == "tracker@example.org"
@@ -226,27 +226,68 @@ def test_smtp_defaults():
     assert (login.port, login.starttls, login.sender) == (587, True, "ban@example.org")
 
 
-def test_a_malformed_liaison_address_names_the_liaison(cli, inbox, tmp_path):
-    plans = copy_data(tmp_path / "again")
-    registry = plans / "units.toml"
-    text = registry.read_text(encoding="utf-8")
-    registry.write_text(text.replace("sunyue@stats.example.org", "sunyue at stats"), encoding="utf-8")
-    # the registry refuses it when it loads, with the file and line (issue #14)
-    refused = cli("--lang", "en", "plan", "load", str(plans))
-    line = next(n for n, row in enumerate(text.splitlines(), start=1) if "sunyue@stats.example.org" in row)
-    assert refused.exit_code != 0 and f"units.toml:{line}: liaisons.email: not an email address" in str(refused.exception)
-    # one that reached the database another way is still refused when the digest is sent
-    from sqlalchemy import text as sql
+def _store_behind_the_back(url: str, statement: str, **params) -> None:
+    """What the database holds, whatever loading would have let through (an older version's load,
+    someone's own tools): sending must cope with it all the same."""
+    from sqlalchemy import text
 
-    db = Database(cli.url)
+    db = Database(url, migrate=False)
     with db.engine.begin() as conn:
-        conn.execute(sql("UPDATE liaison SET email = 'sunyue at stats' WHERE email = 'sunyue@stats.example.org'"))
+        conn.execute(text(statement), params)
     db.dispose()
-    before = snapshot(cli.url)
+
+
+STATS = "sunyue@stats.example.org"
+
+
+@pytest.mark.parametrize("column, value, said", [
+    ("email", "sunyue at stats", "liaison 孙悦 of 青岛市 市统计局: not a mail address: 'sunyue at stats'"),
+    ("email", f"{STATS}\r\nBcc: spy@evil.example.org", "U+000D"),
+    ("email", f"{STATS}\nBcc: spy@evil.example.org", "U+000A"),
+    ("name", "孙悦\r\nBcc: spy@evil.example.org", "liaison '孙悦\\r\\nBcc: spy@evil.example.org' of 青岛市 市统计局"),
+    ("name", "孙悦\u2028Bcc: spy@evil.example.org", "U+2028"),
+    ("name", "孙悦\x1b[31m", "U+001B"),
+])
+def test_a_liaisons_bad_name_or_address_fails_that_unit_only(cli, inbox, column, value, said):
+    _store_behind_the_back(cli.url, f"UPDATE liaison SET {column} = :value WHERE email = :email",
+                           value=value, email=STATS)
     result = send(cli, inbox, "--all")
-    assert result.exit_code != 0
-    assert "liaison 孙悦 of 青岛市 市统计局: not a mail address: 'sunyue at stats'" in str(result.exception)
-    assert inbox.messages == [] and snapshot(cli.url) == before
+    assert result.exit_code != 0 and isinstance(result.exception, TrackerError), result.exception
+    assert "青岛市 市统计局: 发送失败" in result.stderr and said in result.stderr, result.stderr
+    assert "1 of 5 digests were not sent (市统计局)" in str(result.exception)
+    # the other three went, and nobody else was slipped in
+    assert len(inbox.messages) == 3 and set(deliveries(cli.url)) == {"市发展改革委", "市商务局", "市财政局"}
+    assert not any("spy@evil.example.org" in rcpt or "spy@evil" in str(m.get("Bcc", ""))
+                   for _, rcpt, m in inbox.messages)
+    # the dry run says the same before anything goes
+    dry = send(cli, inbox, "--all", "--dry-run")
+    assert "青岛市 市统计局: 发送失败" in dry.stderr and said in dry.stderr
+    # one unit's mail file: a clear error, no traceback; every unit's: the others written
+    one = cli("digest", "--unit", "市统计局", "-j", "青岛市", "--week", "2026-W48", "--format", "eml",
+              env=inbox.env, today=TODAY)
+    assert one.exit_code != 0 and isinstance(one.exception, TrackerError) and said in str(one.exception)
+    # corrected, the next run sends only what did not go
+    _store_behind_the_back(cli.url, f"UPDATE liaison SET {column} = :fixed WHERE {column} = :value",
+                           fixed=STATS if column == "email" else "孙悦", value=value)
+    again = send(cli, inbox, "--all")
+    assert again.exit_code == 0, again.output
+    assert len(inbox.messages) == 4 and inbox.messages[-1][1] == [STATS]
+
+
+def test_every_units_mail_file_but_the_one_with_a_bad_liaison(cli, inbox, tmp_path):
+    _store_behind_the_back(cli.url, "UPDATE liaison SET name = :name WHERE email = :email",
+                           name="孙悦\r\nBcc: spy@evil.example.org", email=STATS)
+    out = tmp_path / "mail"
+    result = cli("digest", "--all", "--week", "2026-W48", "--format", "eml", "-o", str(out), env=inbox.env,
+                 today=TODAY)
+    assert result.exit_code != 0 and isinstance(result.exception, TrackerError), result.exception
+    assert "4 份周报中有 1 份无法生成邮件" in str(result.exception)
+    assert "青岛市 市统计局" in result.stderr and "U+000D" in result.stderr
+    written = sorted(p.name for p in out.iterdir())
+    assert len(written) == 3 and not any("市统计局" in name and "青岛" in name for name in written)
+    for path in out.iterdir():
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert "spy@evil" not in str(message["To"]) and message["Bcc"] is None
 
 
 @pytest.fixture

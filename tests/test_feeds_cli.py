@@ -97,7 +97,10 @@ def test_refused_exports_change_nothing(tracker_cli, tmp_path):
         (["--unit", "市统计所"], "unknown unit '市统计所'; closest known names: 市统计局"),
         (["--unit", "市商务局"], "several jurisdictions"),
         (["--plan", "qingdao-2099"], "unknown plan 'qingdao-2099'"),
-        (["--unit", "市统计局", "--alarm", "soon"], "alarm 'soon' is not like 7d"),
+        (["--unit", "市统计局", "--alarm", "soon"], "提醒 'soon' 的写法不对"),
+        (["--lang", "en", "--unit", "市统计局", "--alarm", "soon"], "alarm 'soon' is not like 7d"),
+        (["--lang", "en", "--unit", "市统计局", "--alarm", "99999999999d"], "alarm '99999999999d' is more than a year"),
+        (["--lang", "en", "--unit", "市统计局", "--alarm", "9" * 5000 + "d"], "is more than a year"),
         (["--unit", "市统计局", "--task-url", "https://x/{id}"], "may use only {plan} and {task}"),
     ):
         result = tracker_cli("feed", "export", *args, *(["-o", str(out)] if args != ["--all"] else []))

@@ -239,3 +239,175 @@ def test_unchanged_polls_skip_the_fingerprint_and_any_writer_is_seen(served):
             assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
     finally:
         other.dispose()
+
+
+def test_the_token_is_checked_first_and_an_alarm_out_of_range_is_400(served):
+    client, url, token, code = served["client"], served["url"], served["token"], served["code"]
+    other = "A" * 43 if token != "A" * 43 else "B" * 43
+    for alarm in ("99999999999d", "9" * 300 + "w", "367d", "53w", "8785h", "1d,400d"):
+        answer = client.get(url, params={"alarm": alarm})
+        assert answer.status_code == 400, alarm
+        assert "alarm" in answer.text and "Traceback" not in answer.text
+        assert client.get(f"/plans/{token}/{QINGDAO}.ics", params={"alarm": alarm}).status_code == 400
+    assert client.get(url, params={"alarm": "366d,52w"}).status_code == 200
+    # a wrong token is told so (404) whatever else is wrong, and nothing tells it what else was
+    for params in ({"alarm": "99999999999d"}, {"debug": "1"}, {"role": "boss"}, {"todo": "x"}):
+        for path in (f"/feeds/{other}/{code}.ics", f"/plans/{other}/{QINGDAO}.ics", f"/feeds/{token}/nope.ics"):
+            answer = client.get(path, params=params)
+            assert answer.status_code == 404 and answer.text == "Not Found", (path, params)
+
+
+def _raw_request(base_url, head: bytes) -> bytes:
+    with socket.create_connection((base_url.host, base_url.port), timeout=10) as raw:
+        raw.sendall(head)
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_the_log_shows_the_path_as_sent_escaped_cut_and_with_every_token_masked(served):
+    from tracker.feeds.server import MAX_LOGGED_PATH
+
+    client, token, code, caplog = served["client"], served["token"], served["code"], served["caplog"]
+    encoded = "".join(f"%{ord(c):02X}" for c in token)  # the router decodes it: the same token
+    caplog.clear()
+    heads = [
+        # a body with an unusual path: refused before routing, logged, the token masked
+        f"GET //feeds/{token}/{code}.ics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello",
+        f"GET /x/{token}//%0a2026-01-01%20INFO%20forged%1b[31m HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx",
+        # a token written percent-escaped is the token all the same
+        f"GET /feeds/{encoded}/{code}.ics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        f"GET /feeds/{token}/{code}.ics?alarm=99999999999d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        # long: refused with 414, logged cut
+        f"GET /feeds/{token}/{'%0a%1b' * 2000} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    ]
+    statuses = [_raw_request(client.base_url, head.encode("ascii")).split(b" ", 2)[1] for head in heads]
+    assert statuses == [b"413", b"413", b"200", b"400", b"414"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "tracker.feeds"]
+    assert len(logged) == 5
+    for line in logged:
+        assert token not in line and encoded not in line and token[:32] not in line
+        assert not any(ord(c) < 0x20 or ord(c) == 0x7F for c in line), repr(line)
+        assert len(line) < MAX_LOGGED_PATH + 40
+    assert logged[0].startswith(f"GET //feeds/…/{code}.ics 413 ")
+    assert logged[1].startswith("GET /x/…//%0a2026-01-01%20INFO%20forged%1b[31m 413 ")  # as sent, not decoded
+    assert logged[2].startswith(f"GET /feeds/…/{code}.ics 200 ")
+    assert logged[3].startswith(f"GET /feeds/…/{code}.ics 400 ")  # the query is not logged
+    assert logged[4].startswith("GET /feeds/…/%0a%1b%0a%1b") and "… 414 " in logged[4]
+
+
+def _open(base: str, count: int, first: bytes | None) -> list[socket.socket]:
+    url = httpx.URL(base)
+    sockets = []
+    for _ in range(count):
+        sock = socket.create_connection((url.host, url.port), timeout=10)
+        if first:
+            sock.sendall(first)
+        sockets.append(sock)
+    return sockets
+
+
+def test_slow_and_idle_connections_do_not_count_toward_the_limit(served):
+    """--concurrency counts requests being answered: 24 clients stuck in their headers, 8 that
+    sent nothing and 20 idle keep-alive connections leave a limit of 16 all free for real polls."""
+    url = served["url"]
+    head = f"GET {url} HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n".encode()  # never finished
+    with running(served["server"], concurrency=16, request_timeout=60) as base:
+        held = _open(base, 24, head) + _open(base, 8, None)
+        idle = [httpx.Client(base_url=base, timeout=10) for _ in range(20)]
+        try:
+            for client in idle:  # each completes a request, then keeps its connection open
+                assert client.get(url).status_code == 200
+            with httpx.Client(base_url=base, timeout=10) as client:
+                for _ in range(5):
+                    poll = client.get(url)
+                    assert poll.status_code == 200 and poll.content.startswith(b"BEGIN:VCALENDAR")
+        finally:
+            for client in idle:
+                client.close()
+            for sock in held:
+                sock.close()
+
+
+def test_the_limit_answers_503_beyond_the_requests_being_answered():
+    """Two requests held inside the application fill a limit of two: a third gets 503 at once,
+    and once they are answered the next one is served."""
+    import asyncio
+    import threading
+
+    inside, release = threading.Semaphore(0), threading.Event()
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return  # lifespan: nothing to start
+        inside.release()
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    class Slow:
+        pass
+
+    slow = Slow()
+    slow.app = app
+    with running(slow, concurrency=2) as base:
+        answers = []
+        threads = [threading.Thread(target=lambda: answers.append(httpx.get(base + "/x", timeout=10).status_code))
+                   for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        assert inside.acquire(timeout=10) and inside.acquire(timeout=10)  # both are being answered
+        refused = httpx.get(base + "/x", timeout=10)
+        assert refused.status_code == 503 and refused.headers["retry-after"]
+        release.set()
+        for thread in threads:
+            thread.join(timeout=10)
+        assert answers == [200, 200]
+        assert httpx.get(base + "/x", timeout=10).status_code == 200
+
+
+def test_a_request_that_does_not_arrive_in_time_is_disconnected(served):
+    """Clients trickling a header line at a time, clients that send nothing, and one trickling a
+    body the server refused: each is disconnected once its request is overdue, and meanwhile a
+    real poll is answered."""
+    import select
+    import time
+
+    url = served["url"]
+    with running(served["server"], concurrency=16, request_timeout=1) as base:
+        trickling = _open(base, 20, f"GET {url} HTTP/1.1\r\nHost: x\r\n".encode())
+        silent = _open(base, 4, None)
+        body = _open(base, 1, f"GET {url} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n".encode())
+        with httpx.Client(base_url=base, timeout=10) as client:
+            assert client.get(url).status_code == 200
+        open_ = {sock: b"" for sock in trickling + silent + body}
+        heard = {}
+        give_up = time.monotonic() + 60  # a bound so a regression fails instead of hanging
+        try:
+            while open_ and time.monotonic() < give_up:
+                for sock in list(open_):
+                    try:
+                        if sock in trickling:
+                            sock.sendall(b"X-More: a\r\n")
+                        elif sock in body:
+                            sock.sendall(b"a")
+                    except OSError:
+                        pass  # closed by the server: the read below says so
+                readable, _, _ = select.select(list(open_), [], [], 0.2)
+                for sock in readable:
+                    try:
+                        chunk = sock.recv(4096)
+                    except OSError:
+                        chunk = b""
+                    if chunk:
+                        open_[sock] += chunk
+                    else:
+                        heard[sock] = open_.pop(sock)
+            assert not open_, f"{len(open_)} connections still open"
+            assert all(heard[sock] == b"" for sock in trickling + silent)  # just closed: no request, no answer
+            assert heard[body[0]].startswith(b"HTTP/1.1 413")  # answered, then closed when its body was overdue
+        finally:
+            for sock in trickling + silent + body:
+                sock.close()

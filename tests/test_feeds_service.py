@@ -85,11 +85,11 @@ def test_statements_per_feed_do_not_grow_with_tasks(db, tmp_path):
     large = _statements_for(db, tmp_path, 120)
     assert small == large
     unit, plan, everything, by_role, fingerprints = large
-    # a unit: the unit, its tasks, the names on them, its own assignments; a plan: the plan, its
-    # tasks, their assignments. The first also opens the reading transaction, which on SQLite is
-    # a BEGIN statement of its own.
-    assert unit in (4, 5) and plan == 3 and by_role == 4
-    assert everything == 4  # tasks, assignments, plans, units: the whole database
+    # a unit: the unit, its tasks, the names on them, its own assignments, its reporting duties
+    # (报送); a plan: the plan, its tasks, their assignments. The first also opens the reading
+    # transaction, which on SQLite is a BEGIN statement of its own.
+    assert unit in (5, 6) and plan == 3 and by_role == 5
+    assert everything == 5  # tasks, assignments, plans, units, reporting duties: the whole database
     assert fingerprints == 2  # one each
 
 

@@ -9,6 +9,9 @@ responsible units by name, deadlines and targets. Every error names the file and
     [[tasks]]         key = "3.1.2", section, text, lead = [...], responsible = [...],
                       inherited_responsible = [...], deadline, deadline_phrase, title
     [[targets]]       indicator, comparator, value, measure, year, due_on, task
+    [reminders]       before = [7, 1], on_day, overdue_every, escalate_after (tracker/ladder.py)
+    [[reporting]]     rule = "FREQ=MONTHLY;BYMONTHDAY=5", what, phrase, units = "active" | [...]
+                      (tracker/reporting.py)
 
 A deadline is a TOML date, the string "ongoing", an inline table {rrule = "FREQ=YEARLY;..."},
 or absent (the plan's end).
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import islice
@@ -32,6 +35,8 @@ from . import tomlfile
 from .clock import DEFAULT_TIMEZONE
 from .errors import TrackerError
 from .i18n import _, language, ngettext
+from .ladder import Ladder, read_ladder
+from .reporting import Duty, read_duties
 
 KEY_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*\Z")  # \Z: "key\n" is not a key
 COMPARATORS = ("以上", "左右", "不低于", "不少于", "以内", "以下", "突破", "达到", "增长", "超过")
@@ -113,6 +118,8 @@ class PlanFile:
     sections: list[Section] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    reminders: Ladder | None = None  # the plan's own reminder ladder; None: the registry's or the default
+    reporting: list[Duty] = field(default_factory=list)  # 报送: the plan's standing reporting duties
     path: Path | None = None
 
 
@@ -320,9 +327,12 @@ class _PlanSchema(_Table):
     sections: Annotated[list[_Section], Field(max_length=100_000)] = Field(default_factory=list)
     tasks: Annotated[list[_Task], Field(max_length=500_000)] = Field(default_factory=list)
     targets: Annotated[list[_Target], Field(max_length=100_000)] = Field(default_factory=list)
+    # their fields are read by tracker/ladder.py and tracker/reporting.py, which name file and line too
+    reminders: dict[str, Any] | None = None
+    reporting: Annotated[list[dict[str, Any]], Field(max_length=1000)] = Field(default_factory=list)
 
 
-_ARRAYS = ("sections", "tasks", "targets")
+_ARRAYS = ("sections", "tasks", "targets", "reporting")
 # fields of several kinds (a union): one message for the field, not one per kind it could have been
 _UNIONS = {
     "deadline": _deadline_problem, "lead": lambda v: _("must be a list of unit names"),
@@ -381,6 +391,20 @@ def _build(schema: _PlanSchema, lines: tomlfile.Lines, name: str) -> PlanFile:
             refuse(["plan", "period_end"], _("period_end is before period_start"))
         elif plan.period_end.year - plan.period_start.year > MAX_PERIOD_YEARS:
             refuse(["plan", "period_end"], _("a plan's period may span at most {n} years").format(n=MAX_PERIOD_YEARS))
+    if schema.reminders is not None:
+        plan.reminders = read_ladder(schema.reminders, lambda key: f"{name}:{lines.line(['reminders', key] if key else ['reminders'])}")
+    if schema.reporting:
+        # a reporting rule recurs as a deadline rule may (DAILY at the finest, bounded, one line)
+        for index, duty in enumerate(schema.reporting):
+            rule = duty.get("rule")
+            problem = _rule_problem(rule.strip(), language()) if isinstance(rule, str) and rule.strip() else None
+            if problem is not None:
+                refuse(["reporting", index, "rule"], problem)
+        if not problems:
+            def reporting_at(index: int, key: str | None) -> str:
+                return f"{name}:{lines.line(['reporting', index, key] if key else ['reporting', index])}"
+            plan.reporting = [replace(duty, line=lines.header("reporting", i) or 0)
+                              for i, duty in enumerate(read_duties(schema.reporting, reporting_at))]
 
     section_keys: set[str] = set()
     header = lines.headers.get("[[sections]]", [])
@@ -515,6 +539,13 @@ def dump_plan(plan: PlanFile, header: str | None = None) -> str:
         ("timezone", plan.timezone if plan.timezone != DEFAULT_TIMEZONE else None),
         ("source", plan.source), ("source_sha256", plan.source_sha256),
     ])
+    if plan.reminders is not None:
+        r = plan.reminders
+        out.extend(["[reminders]", f"before = {_toml_value(list(r.before))}", f"on_day = {_toml_value(r.on_day)}",
+                    f"overdue_every = {r.overdue_every}", f"escalate_after = {r.escalate_after}", ""])
+    for duty in plan.reporting:
+        emit("[[reporting]]", [("rule", duty.rule), ("what", duty.what), ("phrase", duty.phrase),
+                               ("units", list(duty.units) if duty.units else "active")])
     for section in plan.sections:
         emit("[[sections]]", [("key", section.key), ("title", section.title)])
     for task in plan.tasks:

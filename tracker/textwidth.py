@@ -5,6 +5,8 @@ Cells are padded by display width and cut with an ellipsis, never in the middle 
 Notes, names and task texts come from other people and from files; `printable` shows their
 control and format characters (escape codes, bell, backspace, right-to-left overrides, line
 separators) as visible escapes, so what reaches a terminal is what was written, not what it does.
+Every output edge uses it: the CLI's lines and JSON, the text and Markdown digests, the TUI's
+widgets. `says_nothing` tells a note that only looks written (zero-width spaces) from one that is.
 """
 
 from __future__ import annotations
@@ -35,6 +37,18 @@ def printable(text: str) -> str:
     if text.replace("\n", "").replace("\t", "").isprintable():
         return text  # the common case, decided in C
     return "".join(_escape(ch) if ch not in _KEPT and unicodedata.category(ch) in _ACTING else ch for ch in text)
+
+
+# letters that draw nothing (Hangul fillers, the braille blank, the Mongolian vowel separator)
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
+
+
+def says_nothing(text: str | None) -> bool:
+    """True when `text` holds nothing a reader could see: empty, or only spaces, controls,
+    format characters (zero-width spaces, joiners, bidi marks), combining marks with nothing to
+    sit on, or letters that draw nothing."""
+    # stops at the first visible character, so a real note costs a character or two
+    return not text or all(ch in _INVISIBLE or unicodedata.category(ch)[0] in "ZCM" or ch.isspace() for ch in text)
 
 
 @lru_cache(maxsize=8192)

@@ -35,7 +35,7 @@ from .i18n import _, ngettext
 
 # one line of text: no control characters (C0, DEL, C1) and no bidirectional overrides, which
 # would break a mail header, a log line or a terminal, or make a name read as another
-_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f" + "\u202a-\u202e\u2066-\u2069" + r"]*$"
+_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f" + "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069" + r"]*$"
 # running text (a task's text, a section's title): line breaks and tabs, no other control character
 _TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 # a key: a safe slug, usable as a file name (KEY.ics) and a URL segment

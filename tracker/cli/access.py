@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .. import clock
-from . import language
+from . import language, options
 from .context import App, echo_json, pass_app
 from ..i18n import _
 
@@ -30,9 +30,7 @@ def enable(app: App) -> None:
     click.echo(_("access control is on: liaisons' group role {group}, row-level security in force").format(group=group))
 
 
-def _unit_options(command):
-    command = click.option("--jurisdiction", "-j", help="Needed when the unit's name exists in several.")(command)
-    return click.option("--unit", "-u", "unit_name", required=True, help="The liaison's unit.")(command)
+_unit_options = options.unit_and_jurisdiction(required=True, unit_help="The liaison's unit.")
 
 
 @access.command()
@@ -75,16 +73,16 @@ def revoke(app: App, name: str, unit_name: str, jurisdiction: str | None) -> Non
 
 
 @access.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@options.output_format()
 @pass_app
-def list_logins(app: App, as_json: bool) -> None:
+def list_logins(app: App, fmt: str) -> None:
     """Every liaison's login, granted or revoked."""
     from ..service import access as rules
     from ..textwidth import table
 
     with app.db.reading() as session:
         records = rules.logins(session)
-    if as_json:
+    if fmt == "json":
         echo_json([r.__dict__ for r in records])
         return
     if not records:

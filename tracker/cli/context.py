@@ -12,6 +12,7 @@ import json
 import click
 
 from ..config import Settings
+from ..textwidth import printable
 
 
 class App:
@@ -37,10 +38,21 @@ class App:
                 load_bundled(self._db)
         return self._db
 
-    def unit(self, session, name: str, jurisdiction: str | None = None):
-        from ..service import find_unit
+    def unit(self, session, name: str, jurisdiction: str | None = None, plan_key: str | None = None):
+        """A unit named on the command line. A name several jurisdictions use (市商务局) needs
+        --jurisdiction, unless the command names a plan: then the plan's jurisdiction settles it."""
+        from ..errors import AmbiguousUnit
+        from ..service import find_plan, find_unit
 
-        return find_unit(session, name, jurisdiction)
+        try:
+            return find_unit(session, name, jurisdiction)
+        except AmbiguousUnit as exc:
+            if jurisdiction or not plan_key:
+                raise
+            where = find_plan(session, plan_key).jurisdiction
+            if where not in exc.jurisdictions:
+                raise
+            return find_unit(session, name, where)
 
 
 pass_app = click.make_pass_decorator(App)
@@ -48,5 +60,13 @@ pass_app = click.make_pass_decorator(App)
 ROLE_CHOICE = click.Choice(["lead", "responsible"])
 
 
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo for anything that may carry user data (notes, names, task texts, a returned
+    file's cells): escape codes, bells, backspaces and bidi overrides are shown as \\uXXXX
+    escapes, never sent to the terminal as they are (tracker.textwidth.printable)."""
+    click.echo(printable(text), err=err, nl=nl)
+
+
 def echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    # JSON escapes C0 controls itself; printable escapes the rest (C1, bidi) the way JSON reads back
+    echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

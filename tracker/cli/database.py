@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from .. import clock
-from . import language
-from .context import App, pass_app
+from . import language, options
+from .context import App, echo, pass_app
 from ..i18n import _
 from ..errors import TrackerError
 
@@ -74,11 +74,11 @@ def backup(app: App, output: Path, force: bool) -> None:
     info = check_backup(output, compare_schema=False)  # a copy as it is: doctor judges the schema
     counts = info.counts
     if _zh(app):
-        click.echo(f"已备份到 {output}({_megabytes(info.size)},架构版本 {info.revision}:{counts['plan']} 个计划,"
-                   f"{counts['task']} 项任务,{counts['status_update']} 条进度记录)")
+        echo(f"已备份到 {output}({_megabytes(info.size)},架构版本 {info.revision}:{counts['plan']} 个计划,"
+             f"{counts['task']} 项任务,{counts['status_update']} 条进度记录)")
     else:
-        click.echo(f"backed up to {output} ({_megabytes(info.size)}, schema {info.revision}: {counts['plan']} plans, "
-                   f"{counts['task']} tasks, {counts['status_update']} status updates)")
+        echo(f"backed up to {output} ({_megabytes(info.size)}, schema {info.revision}: {counts['plan']} plans, "
+             f"{counts['task']} tasks, {counts['status_update']} status updates)")
 
 
 @language.command()
@@ -106,9 +106,9 @@ def restore(app: App, file: Path, yes: bool) -> None:
     saved = restore_sqlite(file, target)
     Database(url).dispose()  # an older backup is brought up to this version's schema now
     if _zh(app):
-        click.echo(f"已从 {file} 恢复数据库 {target}" + (f";原数据库另存为 {saved}" if saved else ""))
+        echo(f"已从 {file} 恢复数据库 {target}" + (f";原数据库另存为 {saved}" if saved else ""))
     else:
-        click.echo(f"restored {target} from {file}" + (f"; the database it replaced is saved as {saved}" if saved else ""))
+        echo(f"restored {target} from {file}" + (f"; the database it replaced is saved as {saved}" if saved else ""))
 
 
 # ---------------------------------------------------------------------- doctor
@@ -250,14 +250,14 @@ _COUNT_LABELS = {"jurisdictions": "地区", "units": "单位", "groups": "单位
 
 
 @language.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@options.output_format()
 @pass_app
-def doctor(app: App, as_json: bool) -> None:
+def doctor(app: App, fmt: str) -> None:
     """Check the database: schema version, pending migrations, size, contents, unused feed tokens.
     Exits non-zero when something needs a person."""
     report = _examine(app.settings.database_url, _zh(app))
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    if fmt == "json":
+        echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         _print(app, report)
     if report["problems"]:
@@ -278,45 +278,45 @@ def _day(app: App, text: str) -> str:
 def _print(app: App, report: dict) -> None:
     zh = _zh(app)
     engine = f"({report['engine']})" if "engine" in report else ""
-    click.echo(("数据库: " if zh else "database: ") + report["database"] + (engine if zh else f" {engine}".rstrip()))
+    echo(("数据库: " if zh else "database: ") + report["database"] + (engine if zh else f" {engine}".rstrip()))
     if "schema" in report and report["schema"]:
         pending = report.get("pending_migrations") or []
         state = (("最新" if zh else "up to date") if not pending
                  else (f"待执行迁移: {', '.join(pending)}" if zh else f"pending: {', '.join(pending)}"))
-        click.echo((f"架构版本: {report['schema']}({state})" if zh else f"schema: {report['schema']} ({state})"))
+        echo((f"架构版本: {report['schema']}({state})" if zh else f"schema: {report['schema']} ({state})"))
     if "size_bytes" in report:
         size = _megabytes(report["size_bytes"])
         if "wal_bytes" in report:
             size += f" + WAL {_megabytes(report['wal_bytes'])}"
             size += (f",日志模式 {report['journal_mode']},完整性检查 {report['quick_check']}" if zh
                      else f", journal {report['journal_mode']}, integrity check {report['quick_check']}")
-        click.echo(("大小: " if zh else "size: ") + size)
+        echo(("大小: " if zh else "size: ") + size)
     if "counts" in report:
         counts = report["counts"]
         parts = [f"{_COUNT_LABELS[k]} {v}" if zh else f"{v} {k}" for k, v in counts.items()]
-        click.echo(("内容: " if zh else "holds: ") + ("," if zh else ", ").join(parts))
+        echo(("内容: " if zh else "holds: ") + ("," if zh else ", ").join(parts))
         last = _instant(report["last_status_update"])
-        click.echo(("最近进度记录: " if zh else "latest status update: ")
-                   + (clock.shown(last, app.settings.timezone) if last else ("无" if zh else "none")))
+        echo(("最近进度记录: " if zh else "latest status update: ")
+             + (clock.shown(last, app.settings.timezone) if last else ("无" if zh else "none")))
         unused = report["unused_feed_tokens"]
         if unused:
-            click.echo((f"从未使用的订阅令牌 {len(unused)} 个:" if zh else f"feed tokens never used: {len(unused)}"))
+            echo((f"从未使用的订阅令牌 {len(unused)} 个:" if zh else f"feed tokens never used: {len(unused)}"))
             for token in unused:
-                click.echo(f"  {token['jurisdiction']} {token['unit']}  "
-                           + (f"创建于 {_day(app, token['created_at'])}" if zh else f"issued {_day(app, token['created_at'])}"))
+                echo(f"  {token['jurisdiction']} {token['unit']}  "
+                     + (f"创建于 {_day(app, token['created_at'])}" if zh else f"issued {_day(app, token['created_at'])}"))
         else:
-            click.echo("订阅令牌: 均已使用或没有" if zh else "feed tokens: none unused")
+            echo("订阅令牌: 均已使用或没有" if zh else "feed tokens: none unused")
     if "history" in report and not report["history"]["broken"]:
-        click.echo(_("status history: {n} rows, hash chains intact").format(n=report["history"]["checked"]))
+        echo(_("status history: {n} rows, hash chains intact").format(n=report["history"]["checked"]))
     if "access" in report:
         found = report["access"]
         if found is None:
-            click.echo(_("access control: the embedded SQLite file, protected only by the file's permissions"))
+            echo(_("access control: the embedded SQLite file, protected only by the file's permissions"))
         elif found["enabled"]:
-            click.echo(_("access control: on, {n} liaison roles").format(n=found["logins"]))
+            echo(_("access control: on, {n} liaison roles").format(n=found["logins"]))
         else:
-            click.echo(_("access control: off (tracker access enable)"))
+            echo(_("access control: off (tracker access enable)"))
     for problem in report["problems"]:
-        click.echo(("需要处理: " if zh else "needs attention: ") + problem, err=True)
+        echo(("需要处理: " if zh else "needs attention: ") + problem, err=True)
     if not report["problems"]:
-        click.echo("一切正常。" if zh else "All well.")
+        echo("一切正常。" if zh else "All well.")

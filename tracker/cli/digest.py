@@ -14,16 +14,18 @@ from pathlib import Path
 
 import click
 
-from . import language
+from . import language, options
 from .context import App
+from .progress import track
 from ..errors import TrackerError
+from ..i18n import _
 from ..atomic import write_file
 from ..digest.build import SECTION_LIMIT
 
-FORMAT = click.Choice(["text", "md", "html", "eml"])
+FORMATS = ("text", "md", "html", "eml")
 LIMIT = click.option("--limit", type=click.IntRange(min=0), default=SECTION_LIMIT, show_default=True,
                      help="Rows listed per section; the rest are counted (0: list all).")
-REPORT_FORMAT = click.Choice(["text", "md", "html"])
+REPORT_FORMATS = ("text", "md", "html")
 
 
 def _week(text: str | None):
@@ -50,11 +52,6 @@ def _file_name(unit, week, suffix: str) -> str:
     return f"{safe}-{week}.{suffix}"
 
 
-def _progress(items, label: str):
-    """A progress bar on stderr, so stdout stays the command's output."""
-    return click.progressbar(items, label=label, file=sys.stderr, show_pos=True)
-
-
 def _sender() -> str:
     from ..digest.mail import FALLBACK_SENDER, SmtpSettings
 
@@ -62,20 +59,20 @@ def _sender() -> str:
 
 
 @language.group("digest", invoke_without_command=True)
-@click.option("--unit", "-u", "unit_name", help="The unit whose digest to build (name, short name or alias).")
-@click.option("--jurisdiction", "-j", help="The unit's jurisdiction (needed when its name is used in several); "
-                                           "with --all, only this jurisdiction's units.")
+@options.unit_and_jurisdiction(unit_help="The unit whose digest to build (name, short name or alias).",
+                               jurisdiction_help="The unit's jurisdiction (needed when its name is used in several); "
+                                                 "with --all, only this jurisdiction's units.")
 @click.option("--all", "all_units", is_flag=True, help="One digest per unit with any task, into -o DIR.")
 @click.option("--week", "week_text", metavar="2026-W48", help="ISO week (default: this week).")
-@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True,
-              help="text, markdown (md), HTML, or a mail message (eml).")
+@options.output_format(FORMATS, help="text, markdown (md), HTML, or a mail message (eml).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="A file (a folder with --all).")
 @LIMIT
+@options.quiet
 @click.pass_context
-def digest(ctx: click.Context, unit_name, jurisdiction, all_units, week_text, fmt, output, limit) -> None:
+def digest(ctx: click.Context, unit_name, jurisdiction, all_units, week_text, fmt, output, limit, quiet) -> None:
     """Weekly digests: what is late, what is due, what has not been reported, what partners did."""
     if ctx.invoked_subcommand is not None:
-        given = (unit_name, jurisdiction, all_units, week_text, output, fmt != "text", limit != SECTION_LIMIT)
+        given = (unit_name, jurisdiction, all_units, week_text, output, fmt != "text", limit != SECTION_LIMIT, quiet)
         if any(given):
             raise click.UsageError(f"put the options after `digest {ctx.invoked_subcommand}`")
         return
@@ -84,7 +81,7 @@ def digest(ctx: click.Context, unit_name, jurisdiction, all_units, week_text, fm
     app = ctx.find_object(App)
     week = _week(week_text)
     if all_units:
-        _all_digests(app, jurisdiction, week, fmt, output, limit or None)
+        _all_digests(app, jurisdiction, week, fmt, output, limit or None, quiet)
     else:
         _one_digest(app, unit_name, jurisdiction, week, fmt, output, limit or None)
 
@@ -111,7 +108,7 @@ def _one_digest(app: App, unit_name, jurisdiction, week, fmt, output, limit) -> 
     _write(output, render_digest(data, fmt, app.lang))
 
 
-def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit) -> None:
+def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit, quiet: bool) -> None:
     from ..service.digests import recipients_for, units_with_assignments
     from ..digest.build import unit_digest
     from ..digest.render import SUFFIXES, render_digest
@@ -123,36 +120,44 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit) 
         raise TrackerError("not a folder", where=str(output))
     zh = app.lang == "zh"
     sender = _sender() if fmt == "eml" else None
-    written, skipped = 0, []
+    written, skipped, failed = 0, [], []
     with app.db.reading() as session:
         units = units_with_assignments(session, jurisdiction)
         recipients = recipients_for(session, [u.id for u in units]) if fmt == "eml" else {}
-        with _progress(units, "生成周报" if zh else "digests") as bar:
-            for unit in bar:
-                unit_week = week or Week.current(unit.timezone)
-                data = unit_digest(session, unit, unit_week, limit=limit)
-                path = output / _file_name(unit, unit_week, SUFFIXES[fmt])
-                if fmt == "eml":
-                    from ..digest.mail import digest_message, message_bytes
+        for unit in track(units, _("Writing digests"), quiet=quiet):
+            unit_week = week or Week.current(unit.timezone)
+            data = unit_digest(session, unit, unit_week, limit=limit)
+            path = output / _file_name(unit, unit_week, SUFFIXES[fmt])
+            if fmt == "eml":
+                from ..digest.mail import digest_message, message_bytes
 
-                    if not recipients[unit.id]:
-                        skipped.append(unit)
-                        continue
-                    _write(path, message_bytes(digest_message(data, recipients[unit.id], sender, app.lang)))
-                else:
-                    _write(path, render_digest(data, fmt, app.lang))
-                written += 1
-    for unit in skipped:
+                if not recipients[unit.id]:
+                    skipped.append(unit)
+                    continue
+                try:
+                    message = digest_message(data, recipients[unit.id], sender, app.lang)
+                except TrackerError as exc:  # this unit's (a liaison's address): the others still go
+                    failed.append(exc)
+                    continue
+                _write(path, message_bytes(message))
+            else:
+                _write(path, render_digest(data, fmt, app.lang))
+            written += 1
+    for unit in [] if quiet else skipped:
         click.echo((f"跳过 {unit.jurisdiction} {unit.name}:联络员没有邮箱" if zh
                     else f"skipped {unit.jurisdiction} {unit.name}: no liaison with an email address"), err=True)
+    for problem in failed:
+        click.echo(str(problem), err=True)
     click.echo(f"已写入 {written} 份周报到 {output}" if zh else f"wrote {written} digests to {output}")
+    if failed:
+        raise TrackerError(_("{n} of {total} digests could not be made into mail (see above)")
+                           .format(n=len(failed), total=written + len(failed)))
 
 
 @digest.command("report")
-@click.option("--plan", "plan_key", required=True, help="The plan's key (tracker plan list).")
+@options.plan(required=True)
 @click.option("--week", "week_text", metavar="2026-W48", help="ISO week (default: this week).")
-@click.option("--format", "fmt", type=REPORT_FORMAT, default="text", show_default=True,
-              help="text, markdown (md) or HTML.")
+@options.output_format(REPORT_FORMATS, help="text, markdown (md) or HTML.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="A file (default: standard output).")
 @click.pass_obj
 def report(app: App, plan_key, week_text, fmt, output) -> None:
@@ -168,14 +173,15 @@ def report(app: App, plan_key, week_text, fmt, output) -> None:
 
 @digest.command("send")
 @click.option("--week", "week_text", metavar="2026-W48", help="ISO week (default: this week).")
-@click.option("--unit", "-u", "unit_name", help="Only this unit.")
-@click.option("--jurisdiction", "-j", help="The unit's jurisdiction; with --all, only this jurisdiction's units.")
+@options.unit_and_jurisdiction(unit_help="Only this unit.",
+                               jurisdiction_help="The unit's jurisdiction; with --all, only this jurisdiction's units.")
 @click.option("--all", "all_units", is_flag=True, help="Every unit with any task.")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing, record nothing.")
 @click.option("--force", is_flag=True, help="Send again to units that already got this week's digest.")
 @LIMIT
+@options.quiet
 @click.pass_obj
-def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force, limit) -> None:
+def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force, limit, quiet) -> None:
     """Mail each unit's digest to its liaisons (SMTP settings: TRACKER_SMTP_*)."""
     from ..service.digests import digest_unit, units_with_assignments
     from ..digest.mail import SmtpSettings, deliver, prepare
@@ -192,19 +198,12 @@ def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force
             units = units_with_assignments(session, jurisdiction)
         else:
             units = [digest_unit(session, app.unit(session, unit_name, jurisdiction))]
-        label = "准备周报" if zh else "preparing"
         batch = prepare(session, units, week, settings.sender or "tracker@localhost", app.lang,
                         limit=limit or None, force=force,
-                        progress=(lambda items: _bar(items, label)) if all_units else iter)
-    label = "发送周报" if zh else "sending"
+                        progress=lambda items: track(list(items), _("Preparing digests"), quiet=quiet or not all_units))
     outcomes = deliver(app.db, batch, settings, force=force, dry_run=dry_run,
-                       progress=(lambda items: _bar(items, label)) if all_units else iter)
-    _report_outcomes(outcomes, batch, dry_run, zh)
-
-
-def _bar(items, label):
-    with _progress(list(items), label) as bar:
-        yield from bar
+                       progress=lambda items: track(list(items), _("Sending digests"), quiet=quiet or not all_units))
+    _report_outcomes(outcomes, batch, dry_run, zh, quiet)
 
 
 _SAID = {
@@ -220,13 +219,15 @@ _COUNTED = {"sent": ("已发送", "sent"), "would_send": ("将发送", "would se
             "failed": ("失败", "failed")}
 
 
-def _report_outcomes(outcomes, batch, dry_run: bool, zh: bool) -> None:
+def _report_outcomes(outcomes, batch, dry_run: bool, zh: bool, quiet: bool = False) -> None:
     subjects = {o.unit.id: o.message["Subject"] for o in batch if o.message is not None}
     if dry_run:
         click.echo("(试运行:未发送,未记录)" if zh else "(dry run: nothing sent, nothing recorded)")
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.result] = counts.get(outcome.result, 0) + 1
+        if quiet and outcome.result != "failed":
+            continue
         said = _SAID[outcome.result][0 if zh else 1]
         line = f"{outcome.unit.jurisdiction} {outcome.unit.name}: {said}"
         if outcome.result in ("sent", "would_send"):

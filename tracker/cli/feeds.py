@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
-from . import language
+from . import language, options
 from .context import ROLE_CHOICE, App, pass_app
+from .progress import steps
 from ..errors import TrackerError
+from ..i18n import _
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
@@ -32,18 +34,19 @@ def unit_file_name(jurisdiction: str, unit: str) -> str:
 
 
 @feed.command("export")
-@click.option("--unit", "-u", "unit_name", help="One unit's deadlines (name, short name or alias).")
-@click.option("--jurisdiction", "-j", help="Needed when the unit's name exists in several jurisdictions.")
+@options.unit_and_jurisdiction(unit_help="One unit's deadlines (name, short name or alias).",
+                               jurisdiction_help="Needed when the unit's name exists in several jurisdictions.")
 @click.option("--role", type=ROLE_CHOICE, help="Only the tasks the unit leads, or only those it supports.")
-@click.option("--plan", "plan_key", help="One plan's deadlines, with every unit's progress.")
+@options.plan(help="One plan's deadlines, with every unit's progress.")
 @click.option("--all", "everything", is_flag=True, help="Every unit's and every plan's feed into -o DIR.")
 @click.option("--todo", is_flag=True, help="VTODO to-dos instead of events (Apple Reminders, Thunderbird, todoman).")
 @click.option("--alarm", metavar="7d,1d", help="Add reminders this long before each deadline.")
 @click.option("--task-url", envvar="TRACKER_FEED_TASK_URL", metavar="TEMPLATE",
               help="Link each entry to e.g. https://oa.example.cn/tasks/{plan}/{task}.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="File (or folder, with --all); default: standard output.")
+@options.quiet
 @pass_app
-def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, alarm, task_url, output) -> None:
+def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, alarm, task_url, output, quiet) -> None:
     """Write an iCalendar file of deadlines: one unit's, one plan's, or all of them."""
     from .. import clock
     from ..service import feeds as service
@@ -58,7 +61,7 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
         raise TrackerError("--jurisdiction and --role go with --unit")
     if everything and output is None:
         raise TrackerError("--all writes one file per unit and per plan: give the folder with -o DIR")
-    options = _options(app, todo, alarm, task_url)
+    feed_options = _options(app, todo, alarm, task_url)
     today = clock.today()
     zh = app.lang == "zh"
 
@@ -69,11 +72,17 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
             units, plans = service.all_feeds(session)
         # each calendar is written as soon as it is built and then let go: a city's 501 calendars
         # held at once came to 170 MB of bytes and a 420 MB process
-        written = sum(write_if_changed(output / "units" / unit_file_name(f.jurisdiction, f.unit),
-                                       unit_calendar(f, options, today)) for f in units)
-        written += sum(write_if_changed(output / "plans" / f"{p.key}.ics", plan_calendar(p, options, today))
-                       for p in plans)
         total = len(units) + len(plans)
+        written = 0
+        with steps(_("Writing calendars"), total, quiet=quiet) as done:
+            for unit_feed in units:
+                written += write_if_changed(output / "units" / unit_file_name(unit_feed.jurisdiction, unit_feed.unit),
+                                            unit_calendar(unit_feed, feed_options, today))
+                done()
+            for plan_feed in plans:
+                written += write_if_changed(output / "plans" / f"{plan_feed.key}.ics",
+                                            plan_calendar(plan_feed, feed_options, today))
+                done()
         click.echo(f"{output}: 写入 {written} 个,未变 {total - written} 个(单位 {len(units)},计划 {len(plans)})"
                    if zh else f"{output}: {written} written, {total - written} unchanged "
                    f"({len(units)} units, {len(plans)} plans)")
@@ -82,9 +91,9 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
     with app.db.reading() as session:
         if unit_name:
             unit = app.unit(session, unit_name, jurisdiction)
-            data = unit_calendar(service.unit_feed(session, unit.id, role), options, today)
+            data = unit_calendar(service.unit_feed(session, unit.id, role), feed_options, today)
         else:
-            data = plan_calendar(service.plan_feed(session, plan_key), options, today)
+            data = plan_calendar(service.plan_feed(session, plan_key), feed_options, today)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -95,8 +104,8 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
 
 
 @feed.command("token")
-@click.option("--unit", "-u", "unit_name", required=True, help="The unit whose subscription address this is.")
-@click.option("--jurisdiction", "-j", help="Needed when the unit's name exists in several jurisdictions.")
+@options.unit_and_jurisdiction(required=True, unit_help="The unit whose subscription address this is.",
+                               jurisdiction_help="Needed when the unit's name exists in several jurisdictions.")
 @click.option("--rotate", is_flag=True, help="Issue a new token; the old address stops working.")
 @click.option("--revoke", is_flag=True, help="Revoke the unit's token; its address stops working.")
 @click.option("--base-url", envvar="TRACKER_FEED_URL", default=DEFAULT_BASE_URL, show_default=True,
@@ -136,7 +145,10 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (0.0.0.0: every one).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="The port to listen on.")
 @click.option("--concurrency", default=64, show_default=True, type=click.IntRange(1, 10_000),
-              help="Connections and requests handled at once; beyond it, 503 at once.")
+              help="Requests answered at once; beyond it, 503 at once (idle connections and requests "
+                   "still arriving do not count).")
+@click.option("--request-timeout", default=5.0, show_default=True, type=click.FloatRange(0.5, 300),
+              help="Seconds a client has to send its whole request; a slower one is disconnected.")
 @click.option("--cache-size", default=20_000, show_default=True, type=click.IntRange(0),
               help="Serialised events kept in memory.")
 @click.option("--feed-cache-mb", default=256, show_default=True, type=click.IntRange(0),
@@ -144,7 +156,7 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
 @click.option("--task-url", envvar="TRACKER_FEED_TASK_URL", metavar="TEMPLATE",
               help="Link each entry to e.g. https://oa.example.cn/tasks/{plan}/{task}.")
 @pass_app
-def serve(app: App, host, port, concurrency, cache_size, feed_cache_mb, task_url) -> None:
+def serve(app: App, host, port, concurrency, request_timeout, cache_size, feed_cache_mb, task_url) -> None:
     """Serve subscription feeds over HTTP (put TLS in front when it leaves the machine)."""
     from ..feeds.ical import FeedOptions
     from ..feeds.server import serve as run
@@ -154,4 +166,4 @@ def serve(app: App, host, port, concurrency, cache_size, feed_cache_mb, task_url
     click.echo((f"订阅服务: http://{host}:{port} (Ctrl-C 停止)" if app.lang == "zh"
                 else f"feed server: http://{host}:{port} (Ctrl-C stops)"), err=True)
     run(db, host, port, lang=app.lang, concurrency=concurrency, cache_size=cache_size,
-        feed_cache_bytes=feed_cache_mb * 1024 * 1024, task_url=task_url)
+        feed_cache_bytes=feed_cache_mb * 1024 * 1024, task_url=task_url, request_timeout=request_timeout)

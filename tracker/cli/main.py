@@ -19,8 +19,8 @@ from .. import i18n
 from ..config import Settings
 from ..errors import TrackerError
 from ..i18n import _
-from . import language
-from .context import ROLE_CHOICE, App, echo_json, pass_app
+from . import language, options
+from .context import ROLE_CHOICE, App, echo, echo_json, pass_app
 from .parse import parse
 from .registry import check, propose
 
@@ -36,6 +36,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "restore": "tracker.cli.database:restore",
     "doctor": "tracker.cli.database:doctor",
     "access": "tracker.cli.access:access",
+    "remind": "tracker.cli.remind:remind",
 }
 
 
@@ -93,15 +94,15 @@ def summary(app: App) -> None:
     with app.db.reading() as session:
         plans = list_plans(session)
     zh = app.lang == "zh"
-    click.echo(("数据库: " if zh else "database: ") + app.db.engine.url.render_as_string(hide_password=True))
+    echo(("数据库: " if zh else "database: ") + app.db.engine.url.render_as_string(hide_password=True))
     if not plans:
-        click.echo("还没有加载任何计划。运行 tracker plan load plans/" if zh else "No plans loaded yet. Run: tracker plan load plans/")
+        echo("还没有加载任何计划。运行 tracker plan load plans/" if zh else "No plans loaded yet. Run: tracker plan load plans/")
         return
     for plan in plans:
-        click.echo(f"  {plan.key}  {plan.title}  {plan.document_number or ''}  "
-                   + (f"{plan.tasks}项任务" if zh else f"{plan.tasks} tasks"))
-    click.echo("试试: tracker tasks --unit 市发展改革委 --jurisdiction 青岛市" if zh
-               else "Try: tracker tasks --unit 市发展改革委 --jurisdiction 青岛市")
+        echo(f"  {plan.key}  {plan.title}  {plan.document_number or ''}  "
+             + (f"{plan.tasks}项任务" if zh else f"{plan.tasks} tasks"))
+    echo("试试: tracker tasks --unit 市发展改革委 --jurisdiction 青岛市" if zh
+         else "Try: tracker tasks --unit 市发展改革委 --jurisdiction 青岛市")
 
 
 @cli.command()
@@ -109,8 +110,8 @@ def summary(app: App) -> None:
 def init(app: App) -> None:
     """Create (or migrate) the database; the embedded default gets the bundled plans."""
     db = app.db
-    click.echo(("数据库已就绪: " if app.lang == "zh" else "database ready: ")
-               + db.engine.url.render_as_string(hide_password=True))
+    echo(("数据库已就绪: " if app.lang == "zh" else "database ready: ")
+         + db.engine.url.render_as_string(hide_password=True))
 
 
 # ---------------------------------------------------------------------- plans
@@ -124,44 +125,59 @@ def plan() -> None:
 @plan.command("load")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@options.quiet
 @pass_app
-def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool) -> None:
+def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool, quiet: bool) -> None:
     """Load the unit registry (units.toml) and plan files; a folder loads all of them."""
     from ..service.loading import load_paths
+    from .progress import track
 
-    report, changes = load_paths(app.db, list(paths), dry_run=dry_run)
+    labels = {"read": _("Reading plan files"), "load": _("Loading plans")}
+    report, changes = load_paths(app.db, list(paths), dry_run=dry_run,
+                                 progress=lambda items, phase: track(items, labels[phase], quiet=quiet))
     zh = app.lang == "zh"
     if dry_run:
-        click.echo("(试运行,未写入)" if zh else "(dry run: nothing written)")
+        echo("(试运行,未写入)" if zh else "(dry run: nothing written)")
+    if not quiet:
+        _plan_changes(report, changes, zh)
+    new = sum(1 for c in changes if c.new_plan)
+    changed = sum(1 for c in changes if c.changed and not c.new_plan)
+    echo(i18n.ngettext("{n} plan: {new} new, {changed} changed, {same} unchanged",
+                       "{n} plans: {new} new, {changed} changed, {same} unchanged", len(changes)).format(
+        n=len(changes), new=new, changed=changed, same=len(changes) - new - changed))
+
+
+def _plan_changes(report: dict, changes, zh: bool) -> None:
+    """What `plan load` changed, plan by plan (its notes on standard error)."""
     if report:
-        click.echo((f"单位: {report['units']} 个" if zh else f"units: {report['units']}")
-                   + (f"(新增 {report['new_units']})" if zh else f" ({report['new_units']} new)"))
+        echo((f"单位: {report['units']} 个" if zh else f"units: {report['units']}")
+             + (f"(新增 {report['new_units']})" if zh else f" ({report['new_units']} new)"))
     for change in changes:
         if change.new_plan:
-            click.echo(("新计划 " if zh else "new plan ") + change.plan)
+            echo(("新计划 " if zh else "new plan ") + change.plan)
         elif not change.changed:
-            click.echo(change.plan + (": 无变化" if zh else ": unchanged"))
+            echo(change.plan + (": 无变化" if zh else ": unchanged"))
         else:
             parts = []
             for label_zh, label_en, keys in (("新增", "added", change.added), ("更新", "updated", change.updated),
                                              ("归档", "archived", change.archived), ("恢复", "restored", change.restored)):
                 if keys:
                     parts.append(f"{label_zh if zh else label_en} {len(keys)}: {', '.join(keys)}")
-            click.echo(f"{change.plan}: " + "; ".join(parts or ["assignments changed"]))
+            echo(f"{change.plan}: " + "; ".join(parts or ["assignments changed"]))
         for warning in change.warnings:
-            click.echo(("  注意: " if zh else "  note: ") + warning, err=True)
+            echo(("  注意: " if zh else "  note: ") + warning, err=True)
 
 
 @plan.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@options.output_format()
 @pass_app
-def plan_list(app: App, as_json: bool) -> None:
+def plan_list(app: App, fmt: str) -> None:
     """The plans in the database."""
     from ..service import list_plans
 
     with app.db.reading() as session:
         plans = list_plans(session)
-    if as_json:
+    if fmt == "json":
         echo_json([p.to_json() for p in plans])
         return
     from ..textwidth import table
@@ -170,7 +186,7 @@ def plan_list(app: App, as_json: bool) -> None:
              f"{p.period_start or ''}—{p.period_end or ''}"] for p in plans]
     headers = ["计划", "标题", "文号", "地区", "任务", "期限"] if app.lang == "zh" else \
         ["plan", "title", "number", "jurisdiction", "tasks", "period"]
-    click.echo(table(headers, rows, [None, 40, None, None, None, None]))
+    echo(table(headers, rows, [None, 40, None, None, None, None]))
 
 
 plan.add_command(parse)  # tracker plan parse: light until it runs
@@ -180,10 +196,10 @@ plan.add_command(parse)  # tracker plan parse: light until it runs
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--jurisdiction", "-j", help="Only this jurisdiction (青岛市, 吉林市, …).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@options.jurisdiction(help="Only this jurisdiction (青岛市, 吉林市, …).")
+@options.output_format()
 @click.pass_context
-def units(ctx: click.Context, jurisdiction: str | None, as_json: bool) -> None:
+def units(ctx: click.Context, jurisdiction: str | None, fmt: str) -> None:
     """The unit registry as loaded: units, aliases, groups and their members
     (`units propose` drafts a new jurisdiction's entries, `units check` checks a registry file)."""
     if ctx.invoked_subcommand is not None:
@@ -195,7 +211,7 @@ def units(ctx: click.Context, jurisdiction: str | None, as_json: bool) -> None:
         found = list_units(session, jurisdiction)
     if jurisdiction and not found:
         raise TrackerError(f"no units in jurisdiction {jurisdiction!r}")
-    if as_json:
+    if fmt == "json":
         echo_json([u.to_json() for u in found])
         return
     for u in found:
@@ -204,7 +220,7 @@ def units(ctx: click.Context, jurisdiction: str | None, as_json: bool) -> None:
             line += f"  ({u.full_name})"
         if u.members:
             line += ("  → " + "、".join(u.members))
-        click.echo(line)
+        echo(line)
 
 
 units.add_command(propose)  # tracker units propose / check: light until they run
@@ -212,16 +228,15 @@ units.add_command(check)
 
 
 @cli.command()
-@click.option("--unit", "-u", "unit_name", required=True, help="Unit name, short name or alias.")
-@click.option("--jurisdiction", "-j", help="Needed when the name exists in several jurisdictions.")
-@click.option("--plan", "plan_key", help="Only this plan.")
+@options.unit_and_jurisdiction(required=True)
+@options.plan(help="Only this plan.")
 @click.option("--role", type=ROLE_CHOICE, help="lead: tasks it leads; responsible: tasks it supports.")
 @click.option("--overdue", is_flag=True, help="Only overdue tasks.")
 @click.option("--due-within", type=click.IntRange(min=0), metavar="DAYS", help="Only tasks due within DAYS.")
 @click.option("--stale", type=click.IntRange(min=1), metavar="DAYS", help="Only tasks not updated for DAYS.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@options.output_format()
 @pass_app
-def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within, stale, as_json) -> None:
+def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within, stale, fmt) -> None:
     """A unit's tasks, soonest deadline first."""
     from .. import clock
     from ..i18n import role_label, status_label, t
@@ -234,16 +249,16 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
         from ..service import find_plan, unit_tasks
 
         with app.db.reading() as session:
-            unit = app.unit(session, unit_name, jurisdiction)
             if plan_key:
                 find_plan(session, plan_key)
+            unit = app.unit(session, unit_name, jurisdiction, plan_key)
             rows = unit_tasks(session, unit, role=role, plan_key=plan_key, overdue=overdue,
                               due_within=due_within, stale_days=stale)
-    if as_json:
+    if fmt == "json":
         echo_json([r.to_json(app.lang) for r in rows])
         return
     if not rows:
-        click.echo(t("no_tasks", app.lang))
+        echo(t("no_tasks", app.lang))
         return
     from ..textwidth import table
 
@@ -260,8 +275,8 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
         out.append([r.plan_key, r.key, role_label(r.role, lang), due, status, r.title])
     headers = ["计划", "编号", "角色", "截止", "状态", "任务"] if lang == "zh" else \
         ["plan", "key", "role", "deadline", "status", "task"]
-    click.echo(table(headers, out, [None, None, None, None, None, 48]))
-    click.echo(i18n.ngettext("{n} task", "{n} tasks", len(rows)).format(n=len(rows)))
+    echo(table(headers, out, [None, None, None, None, None, 48]))
+    echo(i18n.ngettext("{n} task", "{n} tasks", len(rows)).format(n=len(rows)))
 
 
 # ---------------------------------------------------------------------- status and history
@@ -274,9 +289,8 @@ def status() -> None:
 
 @status.command("set")
 @click.argument("task_key")
-@click.option("--plan", "plan_key", required=True, help="The plan's key (tracker plan list).")
-@click.option("--unit", "-u", "unit_name", required=True, help="Whose assignment this update is for.")
-@click.option("--jurisdiction", "-j", help="Needed when the name exists in several jurisdictions.")
+@options.plan(required=True)
+@options.unit_and_jurisdiction(required=True, unit_help="Whose assignment this update is for.")
 @click.option("--status", "status_text", required=True, help="未启动 推进中 已完成 滞后 长期坚持 (or their English codes).")
 @click.option("--percent", type=int, help="Share of the task done, 0 to 100.")
 @click.option("--note", help="What happened; required when the status is 滞后 (why, and what next).")
@@ -290,21 +304,21 @@ def status_set(app: App, task_key, plan_key, unit_name, jurisdiction, status_tex
 
     code = parse_status(status_text)
     with app.db.transaction() as session:
-        unit = app.unit(session, unit_name, jurisdiction)
+        unit = app.unit(session, unit_name, jurisdiction, plan_key)
         acting_unit = app.unit(session, acting, jurisdiction or unit.jurisdiction) if acting else None
         entry = record_status(session, assignment_id=find_assignment(session, plan_key, task_key, unit.id),
                               acting_unit_id=acting_unit.id if acting_unit else None, status=code, percent=percent,
                               note=note, by=liaison)
-    click.echo(f"{plan_key} {task_key} {entry.unit}: {status_label(entry.status, app.lang)}"
-               + (f" {entry.percent}%" if entry.percent is not None else ""))
+    echo(f"{plan_key} {task_key} {entry.unit}: {status_label(entry.status, app.lang)}"
+         + (f" {entry.percent}%" if entry.percent is not None else ""))
 
 
 @cli.command()
 @click.argument("task_key")
-@click.option("--plan", "plan_key", required=True, help="The plan's key (tracker plan list).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@options.plan(required=True)
+@options.output_format()
 @pass_app
-def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
+def history(app: App, task_key: str, plan_key: str, fmt: str) -> None:
     """Every status update on a task, oldest first."""
     from .. import clock
     from ..i18n import role_label, status_label
@@ -313,11 +327,11 @@ def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
     with app.db.reading() as session:
         entries = task_history(session, plan_key, task_key)
         zone = find_plan(session, plan_key).timezone
-    if as_json:
+    if fmt == "json":
         echo_json([e.to_json(app.lang) for e in entries])
         return
     if not entries:
-        click.echo("尚无进展记录。" if app.lang == "zh" else "No updates yet.")
+        echo("尚无进展记录。" if app.lang == "zh" else "No updates yet.")
     zh = app.lang == "zh"
     for e in entries:
         when = clock.shown(e.recorded_at, zone)
@@ -330,9 +344,10 @@ def history(app: App, task_key: str, plan_key: str, as_json: bool) -> None:
         undo = ""
         if e.undoes_id is not None:
             undo = f"撤销 #{e.undoes_id}" if zh else f"undoes #{e.undoes_id}"
-        note = "  ".join(part for part in (undo, e.note or "") if part)
-        click.echo(f"#{e.id}  {when}  {e.unit}({role_label(e.role, app.lang)})  "
-                   f"{status_label(e.status, app.lang)}{percent}  {by}  {note}".rstrip())
+        # a note's own line breaks are indented, so no line of it can pass for an entry of its own
+        note = "  ".join(part for part in (undo, (e.note or "").replace("\n", "\n    ")) if part)
+        echo(f"#{e.id}  {when}  {e.unit}({role_label(e.role, app.lang)})  "
+             f"{status_label(e.status, app.lang)}{percent}  {by}  {note}".rstrip())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -340,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="tracker", standalone_mode=True)
     except TrackerError as exc:
-        click.echo(_("Error: {message}").format(message=exc), err=True)
+        echo(_("Error: {message}").format(message=exc), err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
         from sqlalchemy.exc import DBAPIError
@@ -351,6 +366,6 @@ def main(argv: list[str] | None = None) -> None:
         from ..service.database import database_error
 
         error = database_error(exc)
-        click.echo(_("Error: {message}").format(message=_("database: {reason}").format(reason=error.reason)), err=True)
+        echo(_("Error: {message}").format(message=_("database: {reason}").format(reason=error.reason)), err=True)
         sys.exit(error.exit_code)
 

@@ -7,16 +7,16 @@ import sys
 import click
 
 from ..errors import TrackerError
-from . import language
+from . import language, options
 from .context import App, pass_app
 
 
 @language.command()
-@click.option("--as", "as_unit", metavar="UNIT", help="Act as this unit (name, short name or alias).")
-@click.option("--jurisdiction", "-j", help="The unit's jurisdiction, when its name exists in several (市商务局).")
+@options.unit_and_jurisdiction(unit_help="Act as this unit (name, short name or alias).", aliases=("--as",),
+                               jurisdiction_help="The unit's jurisdiction, when its name exists in several (市商务局).")
 @click.option("--liaison", metavar="NAME", help="The liaison's name, recorded with each update.")
 @pass_app
-def tui(app: App, as_unit: str | None, jurisdiction: str | None, liaison: str | None) -> None:
+def tui(app: App, unit_name: str | None, jurisdiction: str | None, liaison: str | None) -> None:
     """The liaison's terminal app: your unit's tasks, their detail, and recording progress.
 
     On first start it asks which unit (and liaison) you are and remembers the answer."""
@@ -25,7 +25,7 @@ def tui(app: App, as_unit: str | None, jurisdiction: str | None, liaison: str | 
 
     db = app.db
     with db.reading() as session:
-        start = resolve(session, as_unit=as_unit, jurisdiction=jurisdiction, liaison=liaison)
+        start = resolve(session, as_unit=unit_name, jurisdiction=jurisdiction, liaison=liaison)
     # without a terminal Textual writes escape codes into a pipe and waits for keys that never come
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise TrackerError(tr("no_terminal", app.lang))

@@ -20,11 +20,13 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..deadlines import DUE_SOON_DAYS, expected_percent, is_overdue, next_due, occurrences
+from ..ladder import Ladder
 from ..service import UnitRef
 from ..service.digests import (
     DigestUnit, OwnAssignment, PlanHeader, PlanReportRows, UnitDigestRows, digest_unit, plan_report_rows,
     unit_digest_rows,
 )
+from ..service.reporting import WindowReport, plan_reports, unit_reports
 from .weeks import Week
 
 RECURRING_DAYS = 28  # recurring deadlines in the coming four weeks
@@ -68,6 +70,7 @@ class TaskLine:
     days_left: int | None = None
     expected_percent: int | None = None
     dates: list[date] = field(default_factory=list)  # recurring: the occurrences in the coming weeks
+    escalated: bool = False  # overdue past the plan's ladder's limit: the coordinator is reminded too (催办)
 
 
 @dataclass
@@ -127,6 +130,7 @@ class UnitDigest:
     partner_updates: list[UpdateLine] = field(default_factory=list)
     missing_reports: list[MissingReport] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)  # each section's length before the limit
+    reporting: list[WindowReport] = field(default_factory=list)  # 报送: the unit's current windows
 
     def more(self, section: str) -> int:
         """How many rows of a section were left out by the limit."""
@@ -152,7 +156,9 @@ def unit_digest(session: Session, unit: UnitRef | DigestUnit, week: Week, today:
     silent_before = datetime.combine(as_of - timedelta(days=STALE_DAYS), time.min, ZoneInfo(who.timezone))
     rows = unit_digest_rows(session, who.id, since, until, silent_before,
                             until if _is_over(week, today or clock.today(who.timezone)) else None)
-    return assemble_unit_digest(who, week, as_of, rows, limit)
+    digest = assemble_unit_digest(who, week, as_of, rows, limit)
+    digest.reporting = unit_reports(session, who.id, as_of)
+    return digest
 
 
 def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDigestRows,
@@ -180,6 +186,7 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
 
         if is_overdue(own.deadline_kind, own.final_due_on, own.status, as_of):
             line.days_overdue = (as_of - own.final_due_on).days
+            line.escalated = line.days_overdue >= _ladder(own.reminders).escalate_after
             digest.overdue.append(line)
         elif not done:
             if due is not None and 0 <= (due - as_of).days <= DUE_SOON_DAYS:
@@ -228,6 +235,11 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
     return digest
 
 
+@lru_cache(maxsize=64)
+def _ladder(stored: str | None) -> Ladder:
+    return Ladder.from_json(stored)
+
+
 @lru_cache(maxsize=8192)
 def _next_due(kind: str, final_due_on: date | None, rule: str | None, as_of: date,
               plan_start: date | None) -> date | None:
@@ -267,6 +279,8 @@ class UnitStanding:
     on_time: int = 0
     behind: int = 0
     stale: int = 0
+    due_shortly: int = 0  # not done, and the ladder's first reminder before its deadline has come
+    escalated: int = 0  # overdue past the ladder's limit: reminded to the coordinator too (催办)
     last_update: date | None = None
     rank: int = 0
     color: str = GREEN
@@ -284,6 +298,7 @@ class OverdueTask:
     days_overdue: int
     lead: list[str]
     pending: list[str]  # the units that have not reported it done
+    escalated: bool = False  # overdue past the ladder's limit (催办)
 
 
 @dataclass
@@ -295,6 +310,7 @@ class PlanReport:
     done_tasks: int
     standings: list[UnitStanding]
     overdue_tasks: list[OverdueTask]
+    reporting: list[WindowReport] = field(default_factory=list)  # 报送: each duty's current window
 
     @property
     def colors(self) -> dict[str, int]:
@@ -314,7 +330,9 @@ def plan_report(session: Session, plan_key: str, week: Week | None = None, today
     rows = plan_report_rows(session, plan_key, state_at)
     week = week or Week.current(rows.plan.timezone)
     as_of = week.as_of(today or clock.today(rows.plan.timezone))
-    return assemble_plan_report(rows, week, as_of)
+    report = assemble_plan_report(rows, week, as_of)
+    report.reporting = plan_reports(session, plan_key, as_of, check_plan=False)
+    return report
 
 
 def assemble_plan_report(rows: PlanReportRows, week: Week, as_of: date) -> PlanReport:
@@ -324,9 +342,12 @@ def assemble_plan_report(rows: PlanReportRows, week: Week, as_of: date) -> PlanR
     in the plan's time zone). The rate's base is every assignment whose deadline has passed,
     plus those already done early; ongoing tasks have no deadline and are left out.
     Colour: red with any overdue task; yellow with none overdue but some behind schedule
-    (序时进度) or not updated for 30 days; green otherwise. Ranked green first, then by on-time
+    (序时进度), not updated for 30 days, or due within the plan's reminder ladder's first rung
+    (the lights follow the ladder, tracker/ladder.py); green otherwise. An overdue task past
+    the ladder's limit is marked escalated (催办: the coordinator is reminded of it too). Ranked green first, then by on-time
     rate, fewest overdue, most done."""
     tz = rows.plan.timezone
+    ladder = rows.plan.ladder
     stale_before = as_of - timedelta(days=STALE_DAYS)
     standings: dict[int, UnitStanding] = {}
     tasks: dict[int, list] = defaultdict(list)
@@ -351,14 +372,16 @@ def assemble_plan_report(rows: PlanReportRows, week: Week, as_of: date) -> PlanR
             s.on_time += bool(finished and finished <= a.final_due_on)
         if is_overdue(a.deadline_kind, a.final_due_on, a.status, as_of):
             s.overdue += 1
+            s.escalated += (as_of - a.final_due_on).days >= ladder.escalate_after
         elif not done:
+            s.due_shortly += ladder.light(a.final_due_on, as_of, done) == "yellow"
             expected = (expected_percent(rows.plan.start, a.final_due_on, as_of)
                         if a.deadline_kind in ("date", "plan_end") and a.status != "ongoing" else None)
             s.behind += expected is not None and (a.percent or 0) < expected
             s.stale += last is None or last < stale_before
 
     for s in standings.values():
-        s.color = RED if s.overdue else YELLOW if (s.behind or s.stale) else GREEN
+        s.color = RED if s.overdue else YELLOW if (s.behind or s.stale or s.due_shortly) else GREEN
     order = {GREEN: 0, YELLOW: 1, RED: 2}
     ranked = sorted(standings.values(), key=lambda s: (
         order[s.color], -(s.on_time_rate if s.on_time_rate is not None else 1.0), s.overdue,
@@ -371,9 +394,10 @@ def assemble_plan_report(rows: PlanReportRows, week: Week, as_of: date) -> PlanR
         first = group[0]
         pending = [a.unit for a in group if is_overdue(a.deadline_kind, a.final_due_on, a.status, as_of)]
         if pending:
-            overdue_tasks.append(OverdueTask(first.key, first.title, first.final_due_on,
-                                             (as_of - first.final_due_on).days,
-                                             [a.unit for a in group if a.role == "lead"], pending))
+            late = (as_of - first.final_due_on).days
+            overdue_tasks.append(OverdueTask(first.key, first.title, first.final_due_on, late,
+                                             [a.unit for a in group if a.role == "lead"], pending,
+                                             late >= ladder.escalate_after))
     overdue_tasks.sort(key=lambda t: (-t.days_overdue, _key_order(t.key)))
     done_tasks = sum(all(a.status == "done" for a in group) for group in tasks.values())
     return PlanReport(rows.plan, week, as_of, len(tasks), done_tasks, ranked, overdue_tasks)

@@ -17,6 +17,7 @@ SMTP settings come from the environment:
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Callable, Iterable, Mapping
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from .. import clock
 from ..errors import TrackerError
+from ..i18n import _
 from ..service.digests import (
     Delivery, DigestUnit, Recipient, deliveries_for_week, recipients_for, record_delivery,
 )
@@ -99,8 +101,24 @@ class SmtpSettings:
 # ---------------------------------------------------------------------- the message
 
 
+# what no header may hold: a line break (CR, LF, or what Python's email package splits lines on:
+# VT, FF, FS, GS, RS, NEL, U+2028, U+2029) would end the header and begin another one; other
+# control characters have no place in a name or address either
+_NOT_IN_A_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _header_safe(text: str, what: str, where: str) -> str:
+    found = _NOT_IN_A_HEADER.search(text)
+    if found:
+        raise TrackerError(_("the {what} {text!r} holds a control character ({code}), which no mail header may hold; "
+                             "correct it in units.toml and load it again")
+                           .format(what=what, text=text[:80], code=f"U+{ord(found[0]):04X}"), where=where)
+    return text
+
+
 def _address(text: str, where: str) -> Address:
     """One address from "Name <a@b>" or "a@b"; a malformed one is an error naming its owner."""
+    _header_safe(text, _("mail address"), where)
     message = EmailMessage()
     try:
         message["To"] = text
@@ -115,18 +133,29 @@ def _address(text: str, where: str) -> Address:
 def recipient_addresses(unit: DigestUnit, recipients: Iterable[Recipient]) -> list[Address]:
     out = []
     for r in recipients:
-        plain = _address(r.email, where=f"liaison {r.name} of {unit.jurisdiction} {unit.name}")
-        out.append(Address(display_name=r.name, username=plain.username, domain=plain.domain))
+        where = f"liaison {r.name!r} of {unit.jurisdiction} {unit.name}" if _NOT_IN_A_HEADER.search(r.name) \
+            else f"liaison {r.name} of {unit.jurisdiction} {unit.name}"
+        plain = _address(r.email, where=where)
+        _header_safe(r.name, _("liaison's name"), where)
+        try:
+            out.append(Address(display_name=r.name, username=plain.username, domain=plain.domain))
+        except (ValueError, HeaderParseError) as exc:
+            raise TrackerError(f"not a mail address: {r.email!r} ({exc})", where=where) from None
     return out
 
 
 def digest_message(digest: UnitDigest, recipients: list[Recipient], sender: str, lang: str = "zh") -> EmailMessage:
     """The digest as one message: plain text first, HTML as the preferred alternative."""
     sender_address = _address(sender, where="TRACKER_SMTP_FROM")
+    to = recipient_addresses(digest.unit, recipients)
+    unit = f"{digest.unit.jurisdiction} {digest.unit.name}"
     message = EmailMessage()
-    message["Subject"] = digest_subject(digest.unit.name, digest.week, lang)
-    message["From"] = sender_address
-    message["To"] = recipient_addresses(digest.unit, recipients)
+    try:
+        message["Subject"] = digest_subject(_header_safe(digest.unit.name, _("unit's name"), unit), digest.week, lang)
+        message["From"] = sender_address
+        message["To"] = to
+    except (ValueError, HeaderParseError) as exc:  # what the checks above let through, the email package may not
+        raise TrackerError(_("cannot make a mail header of it: {reason}").format(reason=exc), where=unit) from None
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = make_msgid(domain=sender_address.domain)
     # RFC 3834: automatic mail, so vacation responders stay quiet
@@ -153,6 +182,7 @@ class Outgoing:
     recipients: list[Recipient]
     message: EmailMessage | None
     already: Delivery | None
+    problem: str | None = None  # why its message could not be made (a liaison's address, say)
 
 
 @dataclass
@@ -168,6 +198,7 @@ def prepare(session, units: list[DigestUnit], week: Week | None, sender: str, la
     """Build each unit's digest and message, and look up who gets it and whether it went out
     already: a constant number of statements per unit, plus two for the whole batch. A digest
     already sent for the week is not built again unless `force`."""
+    _address(sender, where="TRACKER_SMTP_FROM")  # everyone's problem: one error, before any unit
     recipients = recipients_for(session, [u.id for u in units])
     sent: dict[str, dict[int, Delivery]] = {}
     batch = []
@@ -177,10 +208,13 @@ def prepare(session, units: list[DigestUnit], week: Week | None, sender: str, la
         if label not in sent:
             sent[label] = deliveries_for_week(session, label)
         to, already = recipients[unit.id], sent[label].get(unit.id)
-        message = None
+        message, problem = None, None
         if to and (force or already is None):
-            message = digest_message(unit_digest(session, unit, unit_week, limit=limit), to, sender, lang)
-        batch.append(Outgoing(unit, label, to, message, already))
+            try:
+                message = digest_message(unit_digest(session, unit, unit_week, limit=limit), to, sender, lang)
+            except TrackerError as exc:  # this unit's, reported with it; the others still go
+                problem = str(exc)
+        batch.append(Outgoing(unit, label, to, message, already, problem))
     return batch
 
 
@@ -233,7 +267,7 @@ def deliver(db, batch: list[Outgoing], settings: SmtpSettings, *, force: bool = 
     Each delivery is recorded in its own transaction right after the server accepts the
     message, so a failure later in the run cannot make a second run send it again."""
     connection = None
-    if not dry_run and any(o.message for o in batch):
+    if not dry_run and any(o.message for o in batch if o.problem is None):
         settings.require_server()
         connection = _Connection(settings)
         connection.open()  # a server that cannot be reached is one clear error, not one per unit
@@ -251,6 +285,8 @@ def _deliver_one(db, item: Outgoing, connection: _Connection | None, *, force: b
     if item.already and not force:
         when = clock.shown(item.already.sent_at, item.unit.timezone)
         return Outcome(item.unit, "already_sent", f"{when} → {item.already.recipients}")
+    if item.problem is not None:
+        return Outcome(item.unit, "failed", item.problem)
     if item.message is None:
         return Outcome(item.unit, "no_recipients")
     to = [str(a) for a in item.message["To"].addresses]
@@ -258,7 +294,7 @@ def _deliver_one(db, item: Outgoing, connection: _Connection | None, *, force: b
         return Outcome(item.unit, "would_send", ", ".join(to))
     try:
         refused = connection.open().send_message(item.message)
-    except (OSError, smtplib.SMTPException, TrackerError) as exc:
+    except (OSError, smtplib.SMTPException, TrackerError, ValueError) as exc:  # ValueError: UnicodeError too
         if isinstance(exc, (OSError, smtplib.SMTPServerDisconnected)):
             connection.drop()  # the next unit gets a fresh connection
         return Outcome(item.unit, "failed", str(exc) if isinstance(exc, TrackerError) else _reason(exc))

@@ -1,7 +1,8 @@
 """Digests and reports laid out as plain text, Markdown or HTML through Jinja2 templates.
 
 HTML is autoescaped (task text and notes are user input) and styled inline, since mail clients
-drop <style> blocks; Markdown cells are escaped so user text cannot break a table.
+drop <style> blocks; Markdown cells are escaped so user text cannot break a table; in text and
+Markdown, control and bidi characters are shown as escapes (tracker.textwidth.printable).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pathlib import Path
 import jinja2
 
 from .. import clock
-from ..textwidth import table
-from ..i18n import role_label, status_label
+from ..textwidth import printable, table
+from ..deadlines import describe_rule
+from ..i18n import gettext_in, role_label, status_label
 from .build import PlanReport, UnitDigest
 from .words import WORDS, digest_subject, report_subject, week_label
 
@@ -60,6 +62,40 @@ class Say:
 
     def days(self, n: int | None) -> str:
         return self.w["days"].format(n=n) if n is not None else ""
+
+    def late(self, line) -> str:
+        """Days overdue, marked when the reminder ladder has escalated it to the coordinator (催办)."""
+        said = self.days(line.days_overdue)
+        return gettext_in(self.lang, "{days} (escalated)").format(days=said) if line.escalated else said
+
+    # ------------------------------------------------------------------ reporting windows (报送)
+
+    def reporting_title(self) -> str:
+        return gettext_in(self.lang, "Reporting")
+
+    def duty(self, report) -> str:
+        """每月5日前报送上月进展 (2026-11-06 to 2026-12-05)"""
+        duty = report.duty
+        what = duty.phrase or duty.what or describe_rule(duty.rule, self.lang)
+        return gettext_in(self.lang, "{what} ({opens} to {closes})").format(
+            what=what, opens=report.window.opens.isoformat(), closes=report.window.closes.isoformat())
+
+    def reported(self, unit) -> str:
+        if unit.reported:
+            return gettext_in(self.lang, "reported")
+        return gettext_in(self.lang, "not reported ({updated} of {active} tasks updated)").format(
+            updated=unit.updated, active=unit.active) if unit.active else gettext_in(self.lang, "not reported")
+
+    def said(self, what: str, state: str) -> str:
+        return gettext_in(self.lang, "{what}: {state}").format(what=what, state=state)
+
+    def missing(self, report) -> str:
+        if not report.units:
+            return gettext_in(self.lang, "no unit has to report")
+        if not report.missing:
+            return gettext_in(self.lang, "every unit has reported ({n})").format(n=len(report.units))
+        return gettext_in(self.lang, "not reported: {units} ({n} of {all})").format(
+            units=self.names([u.unit for u in report.missing]), n=len(report.missing), all=len(report.units))
 
     def titled(self, title: str, n: int) -> str:
         """A section title with its count: 已超期(3), Overdue (3)."""
@@ -114,16 +150,22 @@ class Say:
 
 def render_digest(digest: UnitDigest, fmt: str, lang: str = "zh") -> str:
     template = environment().get_template(f"digest.{SUFFIXES[fmt]}.j2")
-    return template.render(d=digest, w=WORDS[lang], say=Say(lang), lang=lang,
-                           subject=digest_subject(digest.unit.name, digest.week, lang))
+    return _shown(fmt, template.render(d=digest, w=WORDS[lang], say=Say(lang), lang=lang,
+                                       subject=digest_subject(digest.unit.name, digest.week, lang)))
 
 
 def render_report(report: PlanReport, fmt: str, lang: str = "zh") -> str:
     template = environment().get_template(f"report.{SUFFIXES[fmt]}.j2")
     say = Say(lang)
-    return template.render(r=report, w=WORDS[lang], say=say, lang=lang,
-                           subject=report_subject(report.plan.title, report.week, lang),
-                           table=_ranking_table(report, say) if fmt == "text" else "")
+    return _shown(fmt, template.render(r=report, w=WORDS[lang], say=say, lang=lang,
+                                       subject=report_subject(report.plan.title, report.week, lang),
+                                       table=_ranking_table(report, say) if fmt == "text" else ""))
+
+
+def _shown(fmt: str, text: str) -> str:
+    """Plain text and Markdown are read in terminals and editors: a note's escape codes, bells
+    and bidi overrides are shown as escapes there (HTML is escaped by its template)."""
+    return text if fmt == "html" else printable(text)
 
 
 def _ranking_table(report: PlanReport, say: Say) -> str:

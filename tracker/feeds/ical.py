@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 from icalendar import TRANSP, Alarm, Calendar, Event, Todo, vDuration, vRecur, vText
 
 from .. import clock
-from ..deadlines import is_overdue, next_due, occurrences
+from ..deadlines import describe_rule, is_overdue, next_due, occurrences
 from ..errors import TrackerError
-from ..i18n import role_label, status_label
-from ..service.feeds import Assignee, FeedTask, PlanEntry, PlanFeed, UnitEntry, UnitFeed
+from ..i18n import _, gettext_in, role_label, status_label
+from ..service.feeds import Assignee, FeedDuty, FeedTask, PlanEntry, PlanFeed, UnitEntry, UnitFeed
 
 PRODID = "-//tracker//action plan deadlines//ZH"
 REFRESH = timedelta(hours=4)
@@ -96,19 +96,27 @@ class FeedOptions:
 
 
 _ALARM = re.compile(r"(\d+)\s*([dhw])")
+MAX_ALARM = timedelta(days=366)  # a reminder further ahead than a year is a typing slip
 
 
 def parse_alarms(text: str | None) -> tuple[timedelta, ...]:
-    """`7d,1d` → reminders 7 days and 1 day before; `12h` and `2w` work too."""
+    """`7d,1d` → reminders 7 days and 1 day before; `12h` and `2w` work too, up to a year."""
     if not text:
         return ()
     found = []
     for part in text.split(","):
         match = _ALARM.fullmatch(part.strip().lower())
-        if not match or int(match[1]) == 0:
-            raise TrackerError(f"alarm {part.strip()!r} is not like 7d, 12h or 2w (in --alarm {text!r})")
-        n, unit = int(match[1]), match[2]
-        found.append(timedelta(days=n) if unit == "d" else timedelta(hours=n) if unit == "h" else timedelta(weeks=n))
+        if not match or not match[1].strip("0"):
+            raise TrackerError(_("alarm {alarm!r} is not like 7d, 12h or 2w (in --alarm {text!r})")
+                               .format(alarm=part.strip()[:40], text=text[:80]))
+        digits, unit = match[1].lstrip("0"), match[2]
+        n = int(digits) if len(digits) <= 6 else None  # more digits than that is beyond the bound anyway
+        alarm = None if n is None else (timedelta(days=n) if unit == "d" else timedelta(hours=n) if unit == "h"
+                                        else timedelta(weeks=n))
+        if alarm is None or alarm > MAX_ALARM:
+            raise TrackerError(_("alarm {alarm!r} is more than a year before the deadline (in --alarm {text!r})")
+                               .format(alarm=part.strip()[:40], text=text[:80]))
+        found.append(alarm)
     return tuple(sorted(set(found), reverse=True))
 
 
@@ -361,6 +369,33 @@ def _plan_entry(entry: PlanEntry, when: _When, options: FeedOptions) -> bytes:
                       _description(task, lang, tail), categories, entry.assignees, options)
 
 
+def _duty_event(feed: UnitFeed, duty: FeedDuty, options: FeedOptions) -> bytes:
+    """A reporting duty (报送) as one all-day event repeating on each of its dates until the plan ends."""
+    lang = options.lang
+    start = duty.plan_start or duty.changed_at.date()
+    first = occurrences(duty.rule, start, duty.plan_end or start + timedelta(days=3660))
+    day = first[0] if first else start
+    what = duty.what or duty.phrase or describe_rule(duty.rule, lang)
+    summary = gettext_in(lang, "[Report] {what}").format(what=what)
+    lines = [gettext_in(lang, "Plan: {title} ({key})").format(title=duty.plan_title, key=duty.plan_key),
+             gettext_in(lang, "Due: {rule}").format(rule=duty.phrase or describe_rule(duty.rule, lang)),
+             gettext_in(lang, "A report counts for a date when it is made after the date before it, up to the date "
+                              "itself: a status update on each of the unit's unfinished tasks of the plan, or the "
+                              "plan's ledger returned.")]
+    stamp = duty.changed_at.replace(microsecond=0)
+    event = Event.new(uid=f"report/{duty.plan_key}/{duty.position}/{feed.code}{options.variant}@tracker",
+                      stamp=stamp, last_modified=stamp, summary=summary, description="\n".join(lines),
+                      categories=[gettext_in(lang, "report")], start=day, end=day + timedelta(days=1),
+                      transparency=TRANSP.TRANSPARENT)
+    rule = vRecur.from_ical(duty.rule)
+    if duty.plan_end and "UNTIL" not in rule and "COUNT" not in rule:
+        rule["UNTIL"] = [duty.plan_end]
+    event.add("rrule", rule)
+    event.add("x-microsoft-cdo-alldayevent", "TRUE")
+    event.add("x-microsoft-cdo-busystatus", "FREE")
+    return _to_ical(event)
+
+
 # ---------------------------------------------------------------------- calendars
 
 
@@ -397,6 +432,10 @@ def unit_calendar(feed: UnitFeed, options: FeedOptions, today: date, cache: Even
                 continue
         key = ("unit", feed.unit, feed.jurisdiction, entry, options, when)
         body.append(cache.get(key, lambda e=entry, w=when: _unit_entry(feed, e, w, options)))
+    if not options.todo:  # a duty recurs for the whole plan period: an event series, not a to-do
+        for duty in feed.reporting:
+            duty_key = ("duty", feed.code, duty, options)
+            body.append(cache.get(duty_key, lambda d=duty: _duty_event(feed, d, options)))
     title = feed.unit + (_aside(role_label(feed.role, lang), lang) if feed.role else "")
     name = f"{title} · {_w(lang, 'tasks' if options.todo else 'deadlines')}"
     description = _w(lang, "unit_desc", jurisdiction=feed.jurisdiction, unit=feed.unit) + _undated_note(undated, options)

@@ -62,6 +62,10 @@ class _BadQuery(Exception):
     pass
 
 
+def _bad_query(exc: _BadQuery) -> Response:
+    return PlainTextResponse(str(exc), status_code=400)
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
 
@@ -178,16 +182,16 @@ class FeedServer:
 
     async def unit_endpoint(self, request: Request) -> Response:
         token, name = request.path_params["token"], request.path_params["name"]
-        try:
-            options, role, variant = self._options(request, unit=True)
-        except _BadQuery as exc:
-            return PlainTextResponse(str(exc), status_code=400)
         today = clock.today()
         with self.db.reading() as session:
             marker = service.change_marker(session)  # first, so it describes what this session reads
             owner = service.unit_for_token(session, token)
             if owner is None or name != f"{owner.code}.ics":
-                return _not_found()
+                return _not_found()  # the token first: without it, nothing else is answered
+            try:
+                options, role, variant = self._options(request, unit=True)
+            except _BadQuery as exc:
+                return _bad_query(exc)
             key = f"unit:{owner.unit_id}{variant}"
             fingerprint = self._fingerprint(session, marker, ("unit", owner.unit_id, role),
                                             lambda: service.unit_fingerprint(session, owner.unit_id, role))
@@ -203,16 +207,16 @@ class FeedServer:
         plan_key = name.removesuffix(".ics")
         if plan_key == name or not _PLAN_KEY.fullmatch(plan_key):
             return _not_found()
-        try:
-            options, _, variant = self._options(request, unit=False)
-        except _BadQuery as exc:
-            return PlainTextResponse(str(exc), status_code=400)
         today = clock.today()
         with self.db.reading() as session:
             marker = service.change_marker(session)
             owner = service.unit_for_token(session, token)
             if owner is None or not service.may_read_plan(session, owner.unit_id, plan_key):
                 return _not_found()
+            try:
+                options, _, variant = self._options(request, unit=False)
+            except _BadQuery as exc:
+                return _bad_query(exc)
             key = f"plan:{plan_key}{variant}"
             fingerprint = self._fingerprint(session, marker, ("plan", plan_key),
                                             lambda: service.plan_fingerprint(session, plan_key))
@@ -320,51 +324,170 @@ class _Guard:
             await self.app(scope, receive, watch)
         code = status.get("code")
         if code != 404:  # a wrong token leaves no trace
-            parts = scope["path"].split("/")
-            shown = "/".join(parts[:2] + ["…"] + parts[3:]) if len(parts) > 3 else scope["path"][:64]
-            log.info("%s %s %s %.1fms", scope["method"], shown, code, (time.perf_counter() - started) * 1000)
+            log.info("%s %s %s %.1fms", _printable(scope["method"].encode("latin-1", "replace"), 16),
+                     logged_path(scope.get("raw_path") or scope["path"].encode("utf-8")), code,
+                     (time.perf_counter() - started) * 1000)
 
     @staticmethod
     def _refuse(scope) -> Response | None:
-        if len(scope["path"]) > MAX_PATH or len(scope.get("query_string", b"")) > MAX_PATH:
+        if (len(scope["path"]) > MAX_PATH or len(scope.get("raw_path") or b"") > 3 * MAX_PATH
+                or len(scope.get("query_string", b"")) > MAX_PATH):
             return PlainTextResponse("URI Too Long", status_code=414)
         if sum(len(k) + len(v) for k, v in scope["headers"]) > MAX_HEADERS:
             return PlainTextResponse("Request Header Fields Too Large", status_code=431)
         headers = dict(scope["headers"])
+        # what a refused body still sends is read and dropped, within the request's time (see _Protocol)
         if headers.get(b"content-length", b"0") not in (b"0", b"") or b"transfer-encoding" in headers:
             return PlainTextResponse("a feed request has no body", status_code=413)
         return None
 
 
+# ---------------------------------------------------------------------- the access log
+
+MAX_LOGGED_PATH = 200  # characters of a path the log shows; the rest is cut, and the cut is marked
+MASK = "…"
+# a subscription token is 43 characters of base64url; any run this long of them in one path
+# segment (percent-decoded, as the router reads it) is taken for one, or for part of one
+_TOKENISH = re.compile(rb"[A-Za-z0-9_-]{32,}")
+
+
+def _escaped(raw: bytes) -> str:
+    """Printable ASCII as it is; every other byte (control, escape, line break, non-ASCII) and the
+    backslash as \\xNN, so one request is one log line that shows what was sent."""
+    return "".join(chr(b) if 0x20 < b < 0x7F and b != 0x5C else f"\\x{b:02x}" for b in raw)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + MASK
+
+
+def _printable(raw: bytes, limit: int) -> str:
+    return _cut(_escaped(raw[:limit + 1]), limit)
+
+
+def logged_path(raw: bytes) -> str:
+    """The path as the log shows it: as it came (not percent-decoded), every segment that looks
+    like a token (however it is written: //feeds/T, /x/T/y, %-escaped) masked, escaped, then cut."""
+    from urllib.parse import unquote_to_bytes
+
+    shown = "/".join(MASK if _TOKENISH.search(unquote_to_bytes(segment)) else _escaped(segment)
+                     for segment in raw.split(b"/"))
+    return _cut(shown, MAX_LOGGED_PATH)
+
+
 # ---------------------------------------------------------------------- running it
 
+REQUEST_TIMEOUT = 5.0  # seconds a client has from its request's first byte to its last
+KEEP_ALIVE = 15  # seconds an idle connection is kept between requests
 
-def uvicorn_config(app, host: str, port: int, *, concurrency: int = 64):
+
+class _Limit:
+    """At most `limit` requests being answered at once; beyond it, 503 at once rather than an
+    ever-growing queue. Only requests count: a connection counts once its request has arrived
+    whole, not while it sits idle between requests or is still sending one (uvicorn's own
+    limit_concurrency counts every open connection, so a few slow clients locked everyone out)."""
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.limit = limit
+        self.active = 0
+        self.refused = 0
+        self._warned = 0.0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.active >= self.limit:
+            self.refused += 1
+            now = time.monotonic()
+            if now - self._warned > 10:  # a sign the limit is reached, not a line per request
+                self._warned = now
+                log.warning("%d requests at once, the limit (--concurrency): answering 503 (%d so far)",
+                            self.active, self.refused)
+            await PlainTextResponse("Service Unavailable", status_code=503, headers={"Retry-After": "5"})(
+                scope, receive, send)
+            return
+        self.active += 1  # one event loop: no lock needed
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.active -= 1
+
+
+def _protocol(request_timeout: float):
+    """uvicorn's h11 protocol with a deadline on receiving each request: from a connection's
+    opening, or a request's first byte, until its head and body are in, `request_timeout`
+    seconds; a client slower than that (trickling its headers, or nothing at all) is closed.
+    uvicorn bounds an idle keep-alive connection (timeout_keep_alive) but neither a connection
+    that never completes a request nor one that sends nothing."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class Protocol(H11Protocol):
+        _deadline = None
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            if self._deadline is None and self.conn.their_state is h11.IDLE:
+                self._arm()  # a new request begins (after keep-alive, or pipelined)
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE and self.conn.their_state is not h11.SEND_BODY:
+                self._disarm()  # in whole: the response may take its time
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(request_timeout, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _too_slow(self) -> None:
+            self._deadline = None
+            if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing():
+                self.transport.close()
+
+    return Protocol
+
+
+def uvicorn_config(app, host: str, port: int, *, concurrency: int = 64, request_timeout: float = REQUEST_TIMEOUT):
     import uvicorn
 
     return uvicorn.Config(
-        app, host=host, port=port, access_log=False, log_level="warning",
-        limit_concurrency=concurrency,  # beyond it: 503 at once, not an ever-growing queue
-        backlog=256, timeout_keep_alive=15,
+        _Limit(app, concurrency), host=host, port=port, access_log=False, log_level="warning",
+        backlog=256, timeout_keep_alive=KEEP_ALIVE,
         # h11 rather than httptools: its bound on a request's head still being received is explicit
         # (a feed request has no body), and calendar polling needs no more speed than it gives
-        http="h11", h11_max_incomplete_event_size=MAX_HEADERS,
+        http=_protocol(request_timeout), h11_max_incomplete_event_size=MAX_HEADERS,
         server_header=False, date_header=False,
     )
 
 
 def serve(db: Database, host: str, port: int, *, lang: str = "zh", concurrency: int = 64,
-          cache_size: int = 20_000, feed_cache_bytes: int = 256 * 1024 * 1024, task_url: str | None = None) -> None:
+          cache_size: int = 20_000, feed_cache_bytes: int = 256 * 1024 * 1024, task_url: str | None = None,
+          request_timeout: float = REQUEST_TIMEOUT) -> None:
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     server = FeedServer(db, lang=lang, cache_size=cache_size, task_url=task_url, feed_cache_bytes=feed_cache_bytes)
-    uvicorn.Server(uvicorn_config(server.app, host, port, concurrency=concurrency)).run()
+    uvicorn.Server(uvicorn_config(server.app, host, port, concurrency=concurrency,
+                                  request_timeout=request_timeout)).run()
 
 
 @contextmanager
-def running(server: FeedServer, host: str = "127.0.0.1", port: int = 0, *, concurrency: int = 64):
-    """The server on a real socket in a background thread (tests, benchmarks); yields its base URL."""
+def running(server: FeedServer, host: str = "127.0.0.1", port: int = 0, *, concurrency: int = 64,
+            request_timeout: float = REQUEST_TIMEOUT):
+    """The server (or anything with an ASGI `app`) on a real socket in a background thread (tests,
+    benchmarks); yields its base URL."""
     import socket
 
     import uvicorn
@@ -372,7 +495,8 @@ def running(server: FeedServer, host: str = "127.0.0.1", port: int = 0, *, concu
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    config = uvicorn_config(server.app, host, sock.getsockname()[1], concurrency=concurrency)
+    config = uvicorn_config(server.app, host, sock.getsockname()[1], concurrency=concurrency,
+                            request_timeout=request_timeout)
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -216,6 +216,11 @@ def _half_yearly(dates: _Dates, m: re.Match) -> tuple[Deadline | None, str | Non
 
 
 def _quarterly(dates: _Dates, m: re.Match) -> tuple[Deadline | None, str | None]:
+    if m["last"]:  # 每季度末月25日前: late in the quarter's last month
+        day = int(m["last"])
+        if not 1 <= day <= 31:
+            return None, "no such day"
+        return Deadline("rule", rule=f"FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY={day}"), None
     if m["d"]:  # 每季度首月10日前, 每季度结束后10日内: early in the quarter's first month
         day = int(m["d"])
         if not 1 <= day <= 31:
@@ -248,6 +253,7 @@ _PATTERNS: list[tuple[re.Pattern, Callable]] = [(re.compile(p), f) for p, f in (
     (rf"每(?P<every>[两二三四五])?年(?:度)?(?:的)?(?:(?P<m>\d{{1,2}})月(?:份)?(?:(?P<d>\d{{1,2}})[日号]|底|末)?)?{_BEFORE}?", _yearly),
     (rf"每年(?:年底|年末|底){_BEFORE}?", _yearly),
     (r"每半年", _half_yearly),
+    (rf"每(?:个)?季度(?:末月|最后一个月)(?P<last>\d{{1,2}})[日号]{_BEFORE}?", _quarterly),
     (rf"每(?:个)?季度(?:(?:首月|第一个月)(?P<d>\d{{1,2}})[日号]{_BEFORE}|结束后(?P<d2>\d{{1,2}})[日天](?:内|以内))?(?:末|底)?{_BEFORE}?",
      _quarterly),
     (rf"每(?:个)?月(?:(?P<d>\d{{1,2}})[日号]|底|末)?{_BEFORE}?", _monthly),

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..planfile import Deadline, PlanFile, Section, Target, Task
+from ..i18n import ngettext_in
+from ..reporting import Duty
 from ..registry import Registry
 from .annotations import Annotation, find_annotations, find_body_rules
 from .deadline_phrases import find_deadlines, read_deadline
+from .reporting import find_reporting
 from .metadata import Metadata, read_metadata
 from .normalise import fold, normalise
 from .resolve import Resolver
@@ -126,6 +129,7 @@ class Draft:
     targets: list[DraftTarget]
     notes: list[Note]
     resolver: Resolver
+    reporting: list[Duty] = field(default_factory=list)  # 报送 duties the text states, proposed
 
     @property
     def title(self) -> str:
@@ -468,8 +472,18 @@ def read_text(original: str, *, registry: Registry | None = None, jurisdiction: 
     coordinator = _coordinator(meta, resolver, notes) if tasks else None
     _unit_notes(tasks, resolver, notes)
     _as_published(published, meta, sections, tasks)
+    reporting = find_reporting(text, published.text) if tasks else []
+    if reporting:
+        notes.append(Note(_reporting_note(len(reporting), "zh"), _reporting_note(len(reporting), "en")))
     return Draft(meta, published.text, jurisdiction, period_start, period_end, coordinator, sections, labels, tasks, targets,
-                 notes, resolver)
+                 notes, resolver, reporting)
+
+
+def _reporting_note(n: int, lang: str) -> str:
+    return ngettext_in(lang, "{n} reporting duty read ([[reporting]]), reported by every unit with unfinished tasks: "
+                             "check who reports",
+                       "{n} reporting duties read ([[reporting]]), reported by every unit with unfinished tasks: "
+                       "check who reports", n).format(n=n)
 
 
 # ---------------------------------------------------------------------- output shapes
@@ -481,7 +495,7 @@ def to_plan_file(draft: Draft, *, key: str, source: str | None = None, original:
         issuer=draft.meta.issuer, coordinator=draft.coordinator, written_on=draft.meta.written_on,
         published_on=draft.meta.published_on, period_start=draft.period_start, period_end=draft.period_end,
         source=source, source_sha256=hashlib.sha256(original).hexdigest() if original is not None else None,
-        sections=list(draft.sections),
+        sections=list(draft.sections), reporting=list(draft.reporting),
     )
     for task in draft.tasks:
         plan.tasks.append(Task(key=task.key, text=task.text, section=task.section_key, lead=list(task.lead),
@@ -534,5 +548,7 @@ def to_json(draft: Draft, *, key: str, source: str | None = None, original: byte
         "tasks": tasks,
         "targets": [{"indicator": t.indicator, "comparator": t.comparator, "value": t.value, "measure": t.measure,
                      "year": t.year, "due_on": iso(t.due_on), "task": t.task} for t in draft.targets],
+        "reporting": [{"rule": d.rule, "what": d.what, "phrase": d.phrase, "units": list(d.units) if d.units else "active"}
+                      for d in draft.reporting],
         "warnings": [note.text(lang) for note in draft.notes],
     }

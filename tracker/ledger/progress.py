@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -26,10 +27,12 @@ from .. import clock
 from ..errors import TrackerError
 from ..i18n import STATUS_LABELS, STATUSES, status_code, status_label
 from ..planfile import KEY_PATTERN
-from ..service import find_plan, find_unit, may_update, record_status, unit_liaisons, validate_update
+from ..service import find_plan, find_unit, may_update, note_problem, record_status, unit_liaisons, validate_update
 from ..service.access import connected_liaison
 from ..service.ledger import ProgressState, progress_states
+from ..service.reporting import record_ledger_return
 from ..service.database import Database
+from ..textwidth import says_nothing
 from . import columns as C
 from .reading import Header, Problems, Sheet, cell_text, find_header, open_sheets, tr
 
@@ -67,10 +70,12 @@ class _Source:
     header: Header
 
 
-def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key: str | None = None,
-                    by: str | None = None, dry_run: bool = False, partial: bool = False,
-                    lang: str = "zh") -> ImportResult:
-    """Record a returned ledger's changed rows as `unit_name`'s liaison.
+def import_progress(db: Database, path: str | Path, *, unit_name: str, jurisdiction: str | None = None,
+                    plan_key: str | None = None, by: str | None = None, dry_run: bool = False,
+                    partial: bool = False, lang: str = "zh",
+                    progress: Callable[[list[Change]], Iterable[Change]] = iter) -> ImportResult:
+    """Record a returned ledger's changed rows as `unit_name`'s liaison (of `jurisdiction`,
+    by default the plan's). `progress` wraps the changes as they are recorded (a bar).
 
     A unit's ledger (exported with --unit) holds that unit's own status on each row. A
     whole-plan ledger holds each task's lead's status: a lead may fill in its own rows, and the
@@ -80,7 +85,7 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key:
     plan_key = _which_plan(title, plan_key, name, lang)
     with (db.reading() if dry_run else db.transaction()) as session:
         plan = find_plan(session, plan_key)
-        acting = find_unit(session, unit_name, plan.jurisdiction)
+        acting = find_unit(session, unit_name, jurisdiction or plan.jurisdiction)
         if title.unit:
             exported_for = find_unit(session, title.unit, plan.jurisdiction)
             if exported_for.id != acting.id:
@@ -98,12 +103,14 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, plan_key:
             raise problems.error(tr(lang, f"台账有 {len(problems)} 处问题,未写入任何数据:",
                                     f"{len(problems)} problem(s) in the ledger; nothing was written:"))
         result.refused = problems.lines
+        if not dry_run:  # a ledger returned, changed or not, is a report in its window (报送)
+            record_ledger_return(session, plan_id=plan.id, unit_id=acting.id, changed=len(result.changes))
         if not result.changes:
             return result
         result.author = _author(session, acting, by, lang)
         if dry_run:
             return result
-        for change in result.changes:
+        for change in progress(result.changes):
             record_status(session, assignment_id=change.before.assignment_id, acting_unit_id=acting.id,
                           status=change.status, percent=change.percent, note=change.note, by=result.author,
                           expected_version=change.before.version)
@@ -257,6 +264,10 @@ class _Rows:
                     f"this row is {state.unit}'s progress: {acting} may not report it "
                     f"(only {state.unit} itself or the plan's coordinating unit may)")
             return
+        too_long = note_problem(note)
+        if too_long:
+            problem(C.PROGRESS, too_long, too_long)
+            return
         try:
             validate_update(status, percent, note)
         except TrackerError as exc:
@@ -322,4 +333,6 @@ def _percent(sheet: Sheet, row: int, col: int, problem) -> int | None:
 
 def _note(value) -> str | None:
     text = cell_text(value)
-    return text.replace("\r\n", "\n").replace("\r", "\n") if text else None
+    if says_nothing(text):  # zero-width spaces alone are no note (and no reason for a 滞后)
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -14,8 +14,10 @@ import io
 
 from babel.messages.extract import extract_python
 
-CLICK_DECORATORS = {"command", "group", "option", "argument", "password_option", "confirmation_option"}
-HELP_KEYWORDS = ("help", "short_help", "metavar", "prompt", "epilog")
+CLICK_DECORATORS = {"command", "group", "option", "argument", "password_option", "confirmation_option",
+                    # tracker's shared options (tracker/cli/options.py), given their own help
+                    "unit", "jurisdiction", "unit_and_jurisdiction", "plan", "output_format"}
+HELP_KEYWORDS = ("help", "short_help", "metavar", "prompt", "epilog", "unit_help", "jurisdiction_help")
 
 
 def extract(fileobj, keywords, comment_tags, options):

@@ -10,7 +10,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -18,6 +18,7 @@ from .. import tomlfile
 from ..clock import DEFAULT_TIMEZONE
 from ..errors import TrackerError
 from ..i18n import _
+from ..ladder import Ladder, read_ladder
 
 UNIT_KINDS = ("department", "district", "zone", "agency", "group")
 
@@ -76,6 +77,8 @@ class Unit:
     aliases: tuple[str, ...] = ()
     members: tuple[str, ...] = ()  # groups only: canonical member names
     choose: bool = False  # groups only: a person must choose among the members
+    leader: str | None = None  # the unit's leadership contact (分管领导): escalated reminders go to them too
+    leader_email: str | None = None
 
     @property
     def id(self) -> str:
@@ -131,6 +134,9 @@ class _UnitEntry(_Entry):
     full_name: Annotated[str, tomlfile.line(256, required=True)] | None = None
     aliases: _Aliases = Field(default_factory=list)
     kind: _Kind = "department"
+    # the unit's leadership contact (分管领导), whom escalated reminders reach too
+    leader: Annotated[str, tomlfile.line(64, required=True, strip=True)] | None = None
+    leader_email: Annotated[str, tomlfile.line(256, strip=True), AfterValidator(_email)] | None = None
 
 
 class _GroupEntry(_Entry):
@@ -157,6 +163,7 @@ class _RegistrySchema(_Entry):
     units: Annotated[list[_UnitEntry], Field(max_length=200_000)] = Field(default_factory=list)
     groups: Annotated[list[_GroupEntry], Field(max_length=100_000)] = Field(default_factory=list)
     liaisons: Annotated[list[_LiaisonEntry], Field(max_length=200_000)] = Field(default_factory=list)
+    reminders: dict[str, Any] | None = None  # every plan's reminder ladder: read by tracker/ladder.py
 
 
 _ARRAYS = ("jurisdictions", "units", "groups", "liaisons")
@@ -167,6 +174,7 @@ class Registry:
     jurisdictions: dict[str, str] = field(default_factory=dict)  # name → time zone
     units: dict[tuple[str, str], Unit] = field(default_factory=dict)  # (jurisdiction, name) → unit
     liaisons: list[Liaison] = field(default_factory=list)
+    reminders: Ladder | None = None  # every plan's reminder ladder unless its file has its own
     source: Path | None = None
     _index: dict[tuple[str, str], str] = field(default_factory=dict)  # (jurisdiction, folded alias) → name
     # closest-name suggestions already computed, and each jurisdiction's names to compare against
@@ -186,6 +194,9 @@ class Registry:
         schema = tomlfile.validate(_RegistrySchema, data, name, lines, _ARRAYS)
         registry = cls(source=path)
         registry._read(schema, lines, name)
+        if schema.reminders is not None:
+            registry.reminders = read_ladder(
+                schema.reminders, lambda key: f"{name}:{lines.line(['reminders', key] if key else ['reminders'])}")
         return registry
 
     def _read(self, schema: _RegistrySchema, lines: tomlfile.Lines, file: str) -> None:
@@ -222,8 +233,8 @@ class Registry:
                 refuse([*path[:2], "aliases"], str(exc))
 
         for index, entry in enumerate(schema.units):
-            add(Unit(entry.jurisdiction, entry.name, entry.kind, entry.full_name, tuple(entry.aliases)),
-                ["units", index])
+            add(Unit(entry.jurisdiction, entry.name, entry.kind, entry.full_name, tuple(entry.aliases),
+                     leader=entry.leader, leader_email=entry.leader_email), ["units", index])
         for index, group in enumerate(schema.groups):
             jurisdiction = group.jurisdiction
             members: tuple[str, ...] = ()

@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session, aliased
 from .. import clock
 from ..deadlines import next_due
 from ..errors import AmbiguousUnit, Conflict, NotFound, NothingToUndo, PermissionDenied, TrackerError
-from ..i18n import STATUSES, status_label
+from ..i18n import STATUSES, _, status_label
 from ..store.history import CHAINED, chain_hash
 from ..store.tasklist import TaskRow, add_units, sort_by_due, sort_rows_by_due, task_rows
 from ..store.models import (
     Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
 )
 from ..registry import closest_names, local_form, normalise_name
+from ..textwidth import says_nothing
 from .access import acting_identity, connected_liaison
 
 # ---------------------------------------------------------------------- units
@@ -490,12 +491,29 @@ def latest_update(session: Session, assignment_id: int) -> HistoryEntry | None:
     return _entry(*row) if row else None
 
 
+# A note says what happened and what comes next; it travels in every feed poll, digest and
+# ledger of the unit, so it is bounded (and a ledger cell, at most 32,767 characters, holds it)
+NOTE_LIMIT = 2000
+
+
+def note_problem(note: str | None) -> str | None:
+    """Why a note cannot be recorded (in the user's language), or None when it can."""
+    if note is not None and len(note.strip()) > NOTE_LIMIT:
+        return _("a note may hold at most {limit} characters; this one has {n}: shorten it, or put the "
+                 "details in a document and name it").format(limit=f"{NOTE_LIMIT:,}", n=f"{len(note.strip()):,}")
+    return None
+
+
 def validate_update(status: str, percent: int | None, note: str | None) -> None:
+    """The rules every update keeps, whichever front end it comes from."""
+    problem = note_problem(note)
+    if problem:
+        raise TrackerError(problem)
     if status not in STATUSES:
         raise TrackerError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     if percent is not None and not (0 <= percent <= 100):
         raise TrackerError(f"percent must be between 0 and 100, not {percent}")
-    if status == "behind" and not (note and note.strip()):
+    if status == "behind" and says_nothing(note):  # zero-width spaces are no reason
         raise TrackerError("a note is required when a task is behind (滞后): say why and what comes next")
 
 
@@ -510,12 +528,23 @@ def _author(session: Session, acting_unit_id: int, by: str | None) -> tuple[str 
     return by, next((lid for lid, name in liaisons if name == by), None)
 
 
+def _locked_version(session: Session, assignment_id: int) -> int | None:
+    """The assignment's version as it is now, its row locked until the transaction ends.
+
+    An update made from no view (`tracker status set`, an undo) is checked against nothing: it
+    follows whatever landed before it. On PostgreSQL (READ COMMITTED) the row read earlier in the
+    transaction may be older than what another writer has committed since, so the lock is taken
+    and the version read again; a later writer waits for this one. SQLite's write transaction
+    (BEGIN IMMEDIATE) holds the whole database already, and the FOR UPDATE is left out there."""
+    return session.scalar(select(Assignment.version).where(Assignment.id == assignment_id).with_for_update())
+
+
 def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, status: str, percent: int | None,
             note: str | None, by: str | None, expected_version: int | None, undoes: int | None = None) -> HistoryEntry:
     now = clock.now()
     author, liaison_id = _author(session, acting_unit_id, by)
     row = StatusUpdate(assignment_id=assignment.id, status=status, percent=percent,
-                       note=note.strip() if note and note.strip() else None,
+                       note=None if says_nothing(note) else note.strip(),
                        liaison_id=liaison_id, recorded_by_unit_id=acting_unit_id,
                        author=author, recorded_at=now, undoes_id=undoes)
     latest = {}
@@ -523,7 +552,9 @@ def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, st
         # the new link of the assignment's history chain; on PostgreSQL the insert trigger makes it
         row.chain_hash = latest["history_hash"] = chain_hash(
             assignment.history_hash, {column: getattr(row, column) for column in CHAINED})
-    guard = Assignment.version == (assignment.version if expected_version is None else expected_version)
+    # made from a view: checked against it; from none: against the version as it is now, locked
+    guard = Assignment.version == (_locked_version(session, assignment.id) if expected_version is None
+                                   else expected_version)
     # the version check and the bump are one statement, so two writers cannot both pass it
     result = session.execute(
         update(Assignment).where(Assignment.id == assignment.id, guard)
@@ -584,6 +615,7 @@ def undo(session: Session, *, assignment_id: int, acting_unit_id: int | None,
     task_key = assignment.task.key
     acting_unit_id, by = _acting(session, assignment, acting_unit_id, by)
     _check_permission(session, assignment, acting_unit_id)
+    _locked_version(session, assignment.id)  # what is undone is the latest as it is now, not as first read
     updates = list(session.scalars(select(StatusUpdate).where(StatusUpdate.assignment_id == assignment.id)
                                    .order_by(StatusUpdate.id.desc()).limit(2)))
     if not updates:

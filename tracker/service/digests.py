@@ -18,6 +18,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import NotFound
+from ..ladder import Ladder
 from ..store.models import (
     Assignment, DigestDelivery, Jurisdiction, Liaison, Plan, StatusUpdate, Task, Unit,
 )
@@ -81,6 +82,7 @@ class OwnAssignment:
     status: str
     percent: int | None
     status_at: datetime | None
+    reminders: str | None = None  # the plan's reminder ladder (tracker/ladder.py) as stored
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: dat
         select(Assignment.id, Task.id, Plan.key, Plan.title,
                func.coalesce(Plan.period_start, Plan.published_on, Plan.written_on),
                Task.key, Task.title, Task.deadline_kind, Task.due_on, Task.deadline_rule, Task.deadline_phrase,
-               Assignment.role, status, percent, status_at)
+               Assignment.role, status, percent, status_at, Plan.reminders)
         .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id))
         .where(Assignment.unit_id == unit_id)
     ).order_by(Plan.key, Task.position, Assignment.role)
@@ -203,6 +205,11 @@ class PlanHeader:
     start: date | None
     period_end: date | None
     timezone: str
+    reminders: str | None = None  # the plan's reminder ladder (tracker/ladder.py) as stored
+
+    @property
+    def ladder(self) -> Ladder:
+        return Ladder.from_json(self.reminders)
 
 
 @dataclass(frozen=True)
@@ -237,14 +244,15 @@ def plan_report_rows(session: Session, plan_key: str,
     coordinator = aliased(Unit)
     header = session.execute(
         select(Plan.id, Plan.key, Plan.title, Plan.document_number, Jurisdiction.name, coordinator.name,
-               func.coalesce(Plan.period_start, Plan.published_on, Plan.written_on), Plan.period_end, Plan.timezone)
+               func.coalesce(Plan.period_start, Plan.published_on, Plan.written_on), Plan.period_end, Plan.timezone,
+               Plan.reminders)
         .join(Jurisdiction, Jurisdiction.id == Plan.jurisdiction_id)
         .outerjoin(coordinator, coordinator.id == Plan.coordinator_id)
         .where(Plan.key == plan_key)).first()
     if header is None:
         known = "、".join(session.scalars(select(Plan.key).order_by(Plan.key)))
         raise NotFound(f"unknown plan {plan_key!r}; known plans: {known or '(none loaded)'}")
-    plan = PlanHeader(*header)
+    plan = PlanHeader(*tuple(header))  # (select() is typed for up to nine columns)
     moment = state_at(plan.timezone) if state_at is not None else None
     then_utc = moment.astimezone(timezone.utc) if moment is not None else None
 

@@ -22,7 +22,8 @@ from .. import clock
 from ..errors import NotFound, TrackerError
 from ..store.db import change_marker  # noqa: F401  (the feed server asks it through here)
 from ..store.models import (
-    Assignment, FeedState, FeedToken, Jurisdiction, Plan, Section, StatusUpdate, Task, Unit,
+    Assignment, FeedState, FeedToken, Jurisdiction, Plan, ReportingDuty, ReportingUnit, Section, StatusUpdate, Task,
+    Unit,
 )
 
 
@@ -81,6 +82,21 @@ class UnitEntry:
     own: Assignee
 
 
+@dataclass(frozen=True, slots=True)
+class FeedDuty:
+    """A plan's reporting duty (报送) in a unit's calendar: one recurring event."""
+
+    plan_key: str
+    plan_title: str
+    position: int
+    rule: str
+    what: str | None
+    phrase: str | None
+    plan_start: date | None
+    plan_end: date | None
+    changed_at: datetime  # when the plan was last loaded
+
+
 @dataclass(frozen=True)
 class UnitFeed:
     unit_id: int
@@ -89,6 +105,7 @@ class UnitFeed:
     jurisdiction: str
     role: str | None
     entries: list[UnitEntry] = field(default_factory=list)
+    reporting: tuple[FeedDuty, ...] = ()
 
     @property
     def code(self) -> str:
@@ -212,7 +229,23 @@ def unit_feed(session: Session, unit_id: int, role: str | None = None) -> UnitFe
     assignments = _assignee_rows(session, own)
     entries = [UnitEntry(task, assignments[task.id][0])  # lead sorts before responsible: one entry per task
                for task in tasks if task.id in assignments]
-    return UnitFeed(unit_id, name, full_name, jurisdiction, role, entries)
+    plans = {task.plan_key for task in tasks if task.id in assignments}
+    reporting = _duty_rows(session, unit_id)
+    duties = tuple(d for d, everyone, named in reporting if (everyone and d.plan_key in plans) or named == unit_id)
+    return UnitFeed(unit_id, name, full_name, jurisdiction, role, entries, tuple(dict.fromkeys(duties)))
+
+
+def _duty_rows(session: Session, unit_id: int | None = None) -> list[tuple[FeedDuty, bool, int | None]]:
+    """Reporting duties, each with whether every unit on its plan reports and (once per named
+    unit) the unit it names: one statement."""
+    query = (select(Plan.key, Plan.title, ReportingDuty.position, ReportingDuty.rule, ReportingDuty.what,
+                    ReportingDuty.phrase, func.coalesce(Plan.period_start, Plan.published_on, Plan.written_on),
+                    Plan.period_end, Plan.loaded_at, ReportingDuty.everyone, ReportingUnit.unit_id)
+             .join(Plan, Plan.id == ReportingDuty.plan_id)
+             .outerjoin(ReportingUnit, and_(ReportingUnit.duty_id == ReportingDuty.id,
+                                            *([ReportingUnit.unit_id == unit_id] if unit_id is not None else [])))
+             .order_by(Plan.key, ReportingDuty.position))
+    return [(FeedDuty(*row[:8], _utc(row[8]) or row[8]), bool(row[9]), row[10]) for row in session.execute(query)]
 
 
 def _plan_feed(plan: Plan, jurisdiction: str, coordinator: str | None, tasks: list[FeedTask],
@@ -261,7 +294,20 @@ def all_feeds(session: Session) -> tuple[list[UnitFeed], list[PlanFeed]]:
             if assignee.unit_id not in seen:  # lead sorts first: one entry per unit and task
                 seen.add(assignee.unit_id)
                 by_unit.setdefault(assignee.unit_id, []).append(UnitEntry(task, assignee))
-    unit_feeds = [UnitFeed(uid, name, full, jname, None, by_unit.get(uid, [])) for uid, name, full, jname in units]
+    everyone: dict[str, list[FeedDuty]] = {}
+    named: dict[int, list[FeedDuty]] = {}
+    for duty, for_all, unit_id in _duty_rows(session):
+        if for_all:
+            everyone.setdefault(duty.plan_key, []).append(duty)
+        elif unit_id is not None:
+            named.setdefault(unit_id, []).append(duty)
+
+    def duties_of(unit_id: int) -> tuple[FeedDuty, ...]:
+        plans = dict.fromkeys(entry.task.plan_key for entry in by_unit.get(unit_id, []))
+        found = [d for key in plans for d in everyone.get(key, [])] + named.get(unit_id, [])
+        return tuple(dict.fromkeys(found))
+    unit_feeds = [UnitFeed(uid, name, full, jname, None, by_unit.get(uid, []), duties_of(uid))
+                  for uid, name, full, jname in units]
     plan_feeds = [_plan_feed(plan, jname, cname, by_plan.get(plan.key, []), assignees) for plan, jname, cname in plans]
     return unit_feeds, plan_feeds
 

@@ -4,7 +4,9 @@ database exactly as it was."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..config import BUNDLED_PLANS
 from ..errors import TrackerError
@@ -32,11 +34,19 @@ def _registry_for(registry_path: Path | None, plan_paths: list[Path]) -> Registr
     return Registry.load(registry_path)
 
 
-def load_paths(db: Database, paths: list[Path], *, dry_run: bool = False) -> tuple[dict, list[PlanChanges]]:
+def _no_progress(items: Sequence[Any], phase: str) -> Iterable[Any]:
+    return items
+
+
+def load_paths(db: Database, paths: list[Path], *, dry_run: bool = False,
+               progress: Callable[[Sequence[Any], str], Iterable[Any]] = _no_progress) -> tuple[dict, list[PlanChanges]]:
+    """Read and check every file, then load them all in one transaction. `progress(items,
+    phase)` wraps the files as they are read (phase "read") and the plans as they are loaded
+    ("load"): a front end's progress bar."""
     registry_path, plan_paths = plan_files_in(paths)
     registry = _registry_for(registry_path, plan_paths)
     plans, errors = [], []
-    for path in plan_paths:
+    for path in progress(plan_paths, "read"):
         try:
             plans.append(read_plan(path))
         except TrackerError as exc:
@@ -60,7 +70,7 @@ def load_paths(db: Database, paths: list[Path], *, dry_run: bool = False) -> tup
     try:
         with db.transaction() as session:
             report = sync_registry(session, registry)
-            changes = [load_plan(session, plan, registry) for plan in plans]
+            changes = [load_plan(session, plan, registry) for plan in progress(plans, "load")]
             if dry_run:
                 raise _DryRun
     except _DryRun:

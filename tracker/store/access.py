@@ -24,9 +24,10 @@ from ..i18n import _
 
 # what a liaison's role may write: add history rows, and move its assignments' latest status
 # (the copy lists read); everything else it may only read
-WRITES = {"status_update": ("INSERT", None), "assignment": ("UPDATE", ("status", "percent", "status_at", "version"))}
+WRITES = {"status_update": ("INSERT", None), "assignment": ("UPDATE", ("status", "percent", "status_at", "version")),
+          "ledger_return": ("INSERT", None)}  # a returned ledger counts as a report (报送)
 # the tables whose rows a liaison may write only where the policies say: row-level security
-GUARDED = ("status_update", "assignment")
+GUARDED = ("status_update", "assignment", "ledger_return")
 # feed tokens are the feed server's; a liaison reads everything else the tracker shows
 UNREADABLE = ("feed_token",)
 PRIVILEGES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")

@@ -59,6 +59,9 @@ class Unit(Base):
     kind: Mapped[str] = mapped_column(String(16))
     # groups only: a person must choose among the members (各相关…)
     choose: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the unit's leadership contact (分管领导), told of reminders escalated past the ladder's limit
+    leader: Mapped[str | None] = mapped_column(String(64))
+    leader_email: Mapped[str | None] = mapped_column(String(256))
 
     jurisdiction: Mapped[Jurisdiction] = relationship(back_populates="units")
     aliases: Mapped[list[UnitAlias]] = relationship(back_populates="unit", cascade="all, delete-orphan")
@@ -125,6 +128,8 @@ class Plan(Base):
     source_file: Mapped[str | None] = mapped_column(String(512))
     source_sha256: Mapped[str | None] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the reminder ladder (tracker/ladder.py) as JSON: the plan file's, else the registry's; None: the default
+    reminders: Mapped[str | None] = mapped_column(Text)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     coordinator: Mapped[Unit | None] = relationship()
@@ -304,6 +309,64 @@ class DigestDelivery(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recipients: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(256))
+
+
+class ReminderSent(Base):
+    """One rung of the reminder ladder sent for one assignment's deadline (`due_on`: a new
+    deadline starts its ladder again), so a second run the same day sends nothing."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("assignment_id", "due_on", "rung"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"))
+    due_on: Mapped[date] = mapped_column(Date)
+    rung: Mapped[str] = mapped_column(String(16))  # before-7, due, late-14 (tracker/ladder.py)
+    sent_on: Mapped[date] = mapped_column(Date)  # the day, in the plan's time zone
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    recipients: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(256))
+
+
+class ReportingDuty(Base):
+    """A plan's standing duty to report (报送, 每月5日前报送上月进展): each date of `rule` closes a
+    window (tracker/reporting.py). `everyone`: every unit with unfinished tasks of the plan
+    reports; otherwise the units listed in reporting_unit."""
+
+    __tablename__ = "reporting_duty"
+    __table_args__ = (UniqueConstraint("plan_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(256))
+    what: Mapped[str | None] = mapped_column(String(256))
+    phrase: Mapped[str | None] = mapped_column(String(256))
+    everyone: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ReportingUnit(Base):
+    """A unit named by a reporting duty."""
+
+    __tablename__ = "reporting_unit"
+
+    duty_id: Mapped[int] = mapped_column(ForeignKey("reporting_duty.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+
+
+class LedgerReturn(Base):
+    """A unit's ledger of a plan, returned (`tracker ledger import-progress`), changed rows or
+    not: a report in the reporting window it falls in."""
+
+    __tablename__ = "ledger_return"
+    __table_args__ = (Index("ix_ledger_return_plan", "plan_id", "returned_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    returned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed: Mapped[int] = mapped_column(Integer, default=0)  # rows that recorded an update
 
 
 class FeedState(Base):

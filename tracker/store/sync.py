@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..errors import TrackerError
+from ..ladder import DEFAULT as DEFAULT_LADDER, Ladder
 from ..planfile import PlanFile, Task as TaskSpec, rule_span
 from ..registry import Registry, Unit as RegistryUnit, UnknownUnit, normalise_name
 from .models import (
-    Assignment, GroupMember, Jurisdiction, Liaison, Plan, Section, Target, Task, Unit, UnitAlias,
+    Assignment, GroupMember, Jurisdiction, Liaison, Plan, ReportingDuty, ReportingUnit, Section, Target, Task, Unit,
+    UnitAlias,
 )
 
 
@@ -128,8 +130,10 @@ def sync_registry(session: Session, registry: Registry) -> dict[str, int]:
     jurisdiction_ids = {name: row_id for (name,), row_id in jurisdictions.items()}
     unit_table = _table(Unit)
     before = session.scalar(select(func.count()).select_from(unit_table))
-    units = _changed_rows(session, unit_table, ("jurisdiction_id", "name"), ("full_name", "kind", "choose"), {
-        (jurisdiction_ids[spec.jurisdiction], spec.name): (spec.full_name, spec.kind, spec.choose)
+    units = _changed_rows(session, unit_table, ("jurisdiction_id", "name"),
+                          ("full_name", "kind", "choose", "leader", "leader_email"), {
+        (jurisdiction_ids[spec.jurisdiction], spec.name): (spec.full_name, spec.kind, spec.choose, spec.leader,
+                                                           spec.leader_email)
         for spec in registry.units.values()})
     added = session.scalar(select(func.count()).select_from(unit_table)) - before
 
@@ -264,6 +268,11 @@ def validate_plan_units(plan: PlanFile, registry: Registry) -> list[TrackerError
             if not found:
                 errors.append(UnknownUnit(name, plan.jurisdiction, registry.suggest(plan.jurisdiction, name),
                                           where=f"{where_file}:{line_of(name, task.line)}"))
+    for duty in plan.reporting:
+        for name in duty.units or ():
+            if registry.lookup(plan.jurisdiction, name) is None:
+                errors.append(UnknownUnit(name, plan.jurisdiction, registry.suggest(plan.jurisdiction, name),
+                                          where=f"{where_file}:{line_of(name, duty.line)}"))
     return errors
 
 
@@ -338,7 +347,7 @@ def _sync_plan_row(session: Session, plan: PlanFile, registry: Registry, jurisdi
         coordinator_id=units[registry.resolve(plan.jurisdiction, plan.coordinator).name] if plan.coordinator else None,
         written_on=plan.written_on, published_on=plan.published_on, period_start=plan.period_start,
         period_end=plan.period_end, timezone=plan.timezone, source_file=plan.source, source_sha256=plan.source_sha256,
-        loaded_at=now)
+        loaded_at=now, reminders=_ladder_json(plan.reminders or registry.reminders))
     table = _table(Plan)
     plan_id = session.scalar(select(table.c.id).where(table.c.key == plan.key))
     if plan_id is None:
@@ -346,6 +355,10 @@ def _sync_plan_row(session: Session, plan: PlanFile, registry: Registry, jurisdi
         return session.execute(insert(table).values(key=plan.key, **values).returning(table.c.id)).scalar_one()
     session.execute(update(table).where(table.c.id == plan_id).values(**values))
     return plan_id
+
+
+def _ladder_json(ladder: Ladder | None) -> str | None:
+    return None if ladder is None or ladder == DEFAULT_LADDER else ladder.to_json()
 
 
 def _sync_sections(session: Session, plan: PlanFile, plan_id: int, new_plan: bool) -> dict[str, int]:
@@ -501,7 +514,40 @@ def load_plan(session: Session, plan: PlanFile, registry: Registry) -> PlanChang
         session.execute(_update_by_id(assignments_table, moved), _by_id_rows(changed_assignments, moved))
 
     _sync_targets(session, plan, plan_id, task_ids, changes.new_plan)
+    _sync_reporting(session, plan, plan_id, units, registry, changes.new_plan)
     return changes
+
+
+def _sync_reporting(session: Session, plan: PlanFile, plan_id: int, units: dict[str, int], registry: Registry,
+                    new_plan: bool) -> None:
+    """The plan's reporting duties (报送), by position; an unchanged plan rewrites nothing."""
+    duties, named = _table(ReportingDuty), _table(ReportingUnit)
+    wanted = [(d.rule, d.what, d.phrase, d.units is None,
+               tuple(sorted({units[member.name] for n in d.units or ()
+                              for member in registry.expand(registry.resolve(plan.jurisdiction, n))})))
+              for d in plan.reporting]
+    stored = [] if new_plan else session.execute(
+        select(duties.c.id, duties.c.rule, duties.c.what, duties.c.phrase, duties.c.everyone)
+        .where(duties.c.plan_id == plan_id).order_by(duties.c.position)).all()
+    members: dict[int, tuple[int, ...]] = {}
+    if stored:
+        for duty_id, unit_id in session.execute(select(named.c.duty_id, named.c.unit_id)
+                                                .where(named.c.duty_id.in_([row[0] for row in stored]))
+                                                .order_by(named.c.unit_id)):
+            members[duty_id] = members.get(duty_id, ()) + (unit_id,)
+    current = [(row[1], row[2], row[3], bool(row[4]), members.get(row[0], ())) for row in stored]
+    if current == wanted:
+        return
+    if stored:
+        ids = [row[0] for row in stored]
+        session.execute(delete(named).where(named.c.duty_id.in_(ids)))
+        session.execute(delete(duties).where(duties.c.id.in_(ids)))
+    for position, (rule, what, phrase, everyone, unit_ids) in enumerate(wanted):
+        duty_id = session.execute(insert(duties).values(plan_id=plan_id, position=position, rule=rule, what=what,
+                                                        phrase=phrase, everyone=everyone)
+                                  .returning(duties.c.id)).scalar_one()
+        if unit_ids:
+            session.execute(insert(named), [{"duty_id": duty_id, "unit_id": u} for u in unit_ids])
 
 
 def _sync_targets(session: Session, plan: PlanFile, plan_id: int, task_ids: dict[str, int], new_plan: bool) -> None:

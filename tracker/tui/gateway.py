@@ -18,7 +18,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
 from .. import service
-from ..service import tui as tui_queries
+from ..service import reporting, tui as tui_queries
 from ..service.database import Database
 from .identity import Identity
 
@@ -113,6 +113,11 @@ class Gateway:
             return TaskPage(rows, matched, total)
 
         self.ask(asker, job, reply, group=group)
+
+    def reporting(self, asker, reply) -> None:
+        """The unit's reporting windows now (报送), for the header."""
+        unit_id = self.identity.unit_id
+        self.ask(asker, lambda s: reporting.unit_reports(s, unit_id), reply, group="reporting")
 
     def task_detail(self, asker, plan_key: str, task_key: str, reply) -> None:
         self.ask(asker, lambda s: service.task_detail(s, plan_key, task_key), reply, group="detail")

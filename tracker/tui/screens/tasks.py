@@ -12,6 +12,8 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from ...i18n import N_, gettext_in
+from ...reporting import period
 from ..text import localise_bindings, plain, state, tr
 from ..widgets.plan_tree import PlanTree
 from ..widgets.task_table import MAX_ROWS, TaskTable
@@ -19,6 +21,17 @@ from .detail import TaskDetailScreen
 from .update import UpdateScreen, UpdateTarget
 
 TABS = (("lead", "lead"), ("responsible", "responsible"), ("all", None))
+PERIODS = {"month": N_("this month"), "quarter": N_("this quarter"), "half": N_("this half-year"),
+           "year": N_("this year"), "week": N_("this week"), "period": N_("this period")}
+
+
+def reporting_label(report, lang: str) -> str:
+    """本月报送：未报（12-05前） / 本季度报送：已报"""
+    when = gettext_in(lang, PERIODS[period(report.duty.rule)])
+    if report.units[0].reported:
+        return gettext_in(lang, "Reporting {period}: done").format(period=when)
+    return gettext_in(lang, "Reporting {period}: not yet (due {date})").format(
+        period=when, date=report.window.closes.strftime("%m-%d"))
 ORDERS = ("deadline", "status")
 
 
@@ -63,6 +76,15 @@ class TasksScreen(Screen):
         localise_bindings(self, self.app.lang)
         self.query_one("#whoami", Static).update(plain(self.app.whoami()))
         self.active_table().focus()
+        self.app.gateway.reporting(self, self.show_reporting)
+
+    def show_reporting(self, reports) -> None:
+        """The header, with this window's reporting (本月报送：未报 / 已报) when the unit has a duty."""
+        text = self.app.whoami()
+        if reports:
+            shown = next((r for r in reports if not r.units[0].reported), reports[0])
+            text += " · " + reporting_label(shown, self.app.lang)
+        self.query_one("#whoami", Static).update(plain(text))
 
     def on_screen_resume(self) -> None:
         if self.needs_refresh:
@@ -89,6 +111,8 @@ class TasksScreen(Screen):
         for table in self.tables():
             table.stale = True
             table.total = None
+        if self.is_mounted:
+            self.app.gateway.reporting(self, self.show_reporting)  # an update may be the report
         active = self.active_table()
         if active is not None:
             active.reload(search=self.search, order=self.order, keep_cursor=keep_cursor)

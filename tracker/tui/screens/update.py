@@ -1,7 +1,7 @@
 """Enter or e: the form that records a unit's progress on a task.
 
 The form checks what it can before saving (a whole percent from 0 to 100, a note when
-behind) so the liaison reads the problem in their language; the service checks again, and
+behind that says something, a note within the bound) so the liaison reads the problem in their language; the service checks again, and
 alone decides permission and conflicts. A conflict keeps what the liaison typed, shows the
 newer update, and bases the next save on it: nothing is overwritten silently.
 """
@@ -17,7 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from ... import clock
-from ...textwidth import fit
+from ...service import note_problem
+from ...textwidth import fit, says_nothing
 from ...errors import Conflict, PermissionDenied, TrackerError
 from ...i18n import STATUSES, status_label
 from ..text import local_time, localise_bindings, plain, state, tr
@@ -116,8 +117,13 @@ class UpdateScreen(ModalScreen):
             self.say(tr("bad_percent", self.lang))
             self.query_one("#percent", Input).focus()
             return
-        if status == "behind" and not note:
+        if status == "behind" and says_nothing(note):  # zero-width spaces are no reason
             self.say(tr("note_required", self.lang))
+            self.query_one("#note", Input).focus()
+            return
+        too_long = note_problem(note)
+        if too_long:  # said here, as the service would refuse it; what was typed stays to be cut
+            self.say(too_long)
             self.query_one("#note", Input).focus()
             return
         self.saving = True
