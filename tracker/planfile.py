@@ -179,6 +179,8 @@ def _rule_problem(rule: str, lang: str) -> str | None:
     freq = parts.get("FREQ")
     if freq is None:
         return _("the rule needs FREQ=YEARLY, MONTHLY, WEEKLY or DAILY")
+    if freq not in ("SECONDLY", "MINUTELY", "HOURLY", *RULE_FREQUENCIES):
+        return _("not a valid RRULE: {reason}").format(reason=f"FREQ={freq[:20]}")
     if freq not in RULE_FREQUENCIES:
         return _("FREQ={freq} is not supported: deadlines recur YEARLY, MONTHLY, WEEKLY or DAILY at the finest"
                  ).format(freq=freq[:20])
