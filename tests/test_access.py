@@ -164,7 +164,7 @@ def test_a_coordinator_may_act_on_its_plan_and_not_another(shared):
             entry = record(session, plan_key=QINGDAO, task_key="3.3.2", status="in_progress",
                                           unit=service.find_unit(session, "市商务局", "青岛市"))
         assert (entry.unit, entry.author) == ("市商务局", "王敏")
-        with pytest.raises(PermissionDenied, match="may not update"):
+        with pytest.raises(PermissionDenied, match="不能更新市统计局在任务 5.3.1 上的进展"):
             with liaison.transaction() as session:
                 record(session, plan_key=JILIN, task_key="5.3.1", status="done",
                                       unit=service.find_unit(session, "市统计局", "吉林市"))

@@ -14,7 +14,13 @@ def test_load_list_and_tasks(tracker_cli):
     result = tracker_cli("plan", "load", str(PLANS))
     assert result.exit_code == 0, result.output
     assert "新计划 qingdao-2020-service-clusters" in result.output
-    assert "需要" not in result.output
+    # the tasks a person must give units to: one line a plan, the list on request
+    assert "\u6ce8\u610f\uff1ajilin-2021-cluster-upgrade 有32项任务需要有人选定承担单位" in result.output
+    assert "5.4.1" not in result.output and "needs" not in result.output
+    verbose = tracker_cli("plan", "load", "--verbose", str(PLANS))
+    assert "jilin-2021-cluster-upgrade 5.4.1\uff1a需要有人从各相关部门的10个单位中选定承担单位" in verbose.output
+    english = tracker_cli("--lang", "en", "plan", "load", str(PLANS))
+    assert "note: 32 tasks of jilin-2021-cluster-upgrade need a person to choose their units" in english.output
     result = tracker_cli("plan", "list", "--json")
     assert [p["key"] for p in json.loads(result.output)] == [
         "jilin-2021-cluster-upgrade", QINGDAO, "qingdao-2024-municipal-clusters"]
@@ -86,6 +92,6 @@ def test_errors_exit_non_zero_with_a_message(tmp_path):
     env = {**os.environ, "TRACKER_DATA_DIR": str(tmp_path / "data")}
     result = _run(["--db", f"sqlite:///{tmp_path}/x.db", "tasks", "--unit", "市商务局"], env)
     assert result.returncode == 2
-    assert result.stderr.startswith("错误\uff1a") and "unknown unit" in result.stderr
+    assert result.stderr.startswith("错误\uff1a未知单位 '市商务局'"), result.stderr
     result = _run(["--db", "nonsense://", "plan", "list"], env)
     assert result.returncode == 2 and "错误" in result.stderr

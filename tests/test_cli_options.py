@@ -122,9 +122,9 @@ def test_the_plan_settles_an_ambiguous_unit_name(cli):
 def test_ledger_commands_take_the_jurisdiction(cli, tmp_path):
     good = cli("ledger", "export", "--plan", JILIN, "-u", "市商务局", "-j", "吉林市", "-o", str(tmp_path / "a.csv"))
     assert good.exit_code == 0, good.output
-    assert " 5 " in good.output  # 吉林市's 市商务局 has five tasks in the plan
+    assert "已导出5项任务" in good.output  # 吉林市's 市商务局 has five tasks in the plan
     other = cli("ledger", "export", "--plan", JILIN, "-u", "市商务局", "-j", "青岛市", "-o", str(tmp_path / "b.csv"))
-    assert other.exit_code == 0 and " 0 " in other.output  # 青岛市's has none: -j is the one asked for
+    assert other.exit_code == 0 and "已导出0项任务" in other.output  # 青岛市's has none: -j is the one asked for
     wrong = cli("ledger", "export", "--plan", JILIN, "-u", "市商务局", "-j", "济南市", "-o", str(tmp_path / "c.csv"))
     assert wrong.exit_code != 0 and "济南市" in said(wrong) and not (tmp_path / "c.csv").exists()
     back = cli("ledger", "import-progress", str(tmp_path / "a.csv"), "-u", "市商务局", "-j", "吉林市", "--by", "邹全发")

@@ -164,8 +164,9 @@ def test_week_parsing_and_errors():
     assert (end - start).days == 7
     for bad, message in (("2026-48", "not an ISO week"), ("48", "not an ISO week"), ("2026-W00", "weeks 1 to 53"),
                          ("2025-W53", "2025 has weeks 1 to 52"), ("next week", "not an ISO week")):
-        with pytest.raises(TrackerError, match=message):
+        with pytest.raises(TrackerError) as refused:
             Week.parse(bad)
+        assert message in refused.value.words("en")
 
 
 def test_current_week_comes_from_the_pinned_clock(monkeypatch):
@@ -226,8 +227,9 @@ def test_report_formats(digest_db):
 
 
 def test_unknown_plan_is_an_error(digest_db):
-    with digest_db.reading() as session, pytest.raises(NotFound, match="known plans: digest-test"):
+    with digest_db.reading() as session, pytest.raises(NotFound, match="已有计划\uff1adigest-test") as refused:
         plan_report(session, "no-such-plan", W48, TODAY)
+    assert refused.value.known == ("digest-test",)
 
 
 # ---------------------------------------------------------------------- formats and escaping

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 from email import policy
 
 import pytest
@@ -54,14 +55,15 @@ def test_every_units_digest_into_a_folder(cli, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(
         f"青岛市-{name}-2026-W48.txt" for name in ("市发展改革委", "市商务局", "市科技局", "市财政局", "市统计局"))
     assert "生成周报" not in result.stderr  # no progress bar into a pipe (tests/test_progress.py)
-    assert "已写入 5 份周报" in result.stdout
+    assert "已写入5份周报" in result.stdout
     stats = (out / "青岛市-市统计局-2026-W48.txt").read_text(encoding="utf-8")
     assert "本周没有超期、临近到期、进度滞后或需要跟进的任务。" in stats
     # one jurisdiction's units only; an unknown one is an error
     result = cli("digest", "--all", "-j", "青岛市", "-o", str(tmp_path / "qd"), today=TODAY)
     assert len(list((tmp_path / "qd").iterdir())) == 5
     result = cli("digest", "--all", "-j", "吉林市", "-o", str(tmp_path / "jl"), today=TODAY)
-    assert result.exit_code != 0 and "unknown jurisdiction '吉林市'; known: 青岛市" in str(result.exception)
+    assert result.exit_code != 0 and "未知地区 '吉林市'\uff1b已知地区\uff1a青岛市" in str(result.exception)
+    assert "unknown jurisdiction '吉林市'; known: 青岛市" in result.exception.words("en")
 
 
 def test_eml_for_every_unit_skips_units_without_addresses(cli, tmp_path):
@@ -70,7 +72,7 @@ def test_eml_for_every_unit_skips_units_without_addresses(cli, tmp_path):
                  env={"TRACKER_SMTP_FROM": "行动计划办公室 <tracker@example.org>"})
     assert result.exit_code == 0, result.output
     assert len(list(out.iterdir())) == 4
-    assert "跳过 青岛市 市科技局:联络员没有邮箱" in result.stderr
+    assert "跳过 青岛市 市科技局\uff1a联络员没有邮箱" in result.stderr
     message = email.message_from_bytes((out / "青岛市-市发展改革委-2026-W48.eml").read_bytes(), policy=policy.default)
     assert message["Subject"] == "【行动计划周报】市发展改革委 2026年第48周"
     assert [a.addr_spec for a in message["To"].addresses] == ["wangmin@ndrc.example.org", "liqiang@ndrc.example.org"]
@@ -83,7 +85,8 @@ def test_eml_for_every_unit_skips_units_without_addresses(cli, tmp_path):
 
 def test_eml_for_a_unit_without_addresses_is_an_error(cli, tmp_path):
     result = cli("digest", "-u", "市科技局", "--format", "eml", "-o", str(tmp_path / "x.eml"), today=TODAY)
-    assert result.exit_code != 0 and "no liaison with an email address" in str(result.exception)
+    assert result.exit_code != 0 and "没有登记邮箱的联络员" in str(result.exception)
+    assert "no liaison with an email address" in result.exception.words("en")
     assert not (tmp_path / "x.eml").exists()
 
 
@@ -110,16 +113,17 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(cli, args, message):
     before = snapshot(cli.url)
     result = cli("digest", *args, today=TODAY)
     assert result.exit_code != 0
-    assert message in str(result.exception)
+    assert message in result.exception.words("en")  # the refusal's data, worded in either language
+    assert not re.search("[A-Za-z]{3,} [a-z]{2,}", str(result.exception))  # and Chinese by default
     assert snapshot(cli.url) == before
 
 
 @pytest.mark.parametrize("args, message", [
-    ([], "give --unit NAME"),
-    (["--unit", "市发改委", "--all", "-o", "x"], "give --unit NAME"),
-    (["--all"], "give -o DIR"),
-    (["--unit", "市发改委", "report", "--plan", "digest-test"], "put the options after `digest report`"),
-    (["send"], "give --unit NAME or --all"),
+    ([], "请用 --unit 单位名 生成一个单位的周报"),
+    (["--unit", "市发改委", "--all", "-o", "x"], "请用 --unit 单位名 生成一个单位的周报"),
+    (["--all"], "请用 -o 指定文件夹"),
+    (["--unit", "市发改委", "report", "--plan", "digest-test"], "请把选项写在 `digest report` 之后"),
+    (["send"], "请用 --unit 单位名 或 --all"),
     (["report"], "缺少选项 '--plan'"),
 ])
 def test_usage_errors(tracker_cli, args, message):

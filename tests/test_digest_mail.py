@@ -100,7 +100,7 @@ def test_send_every_units_digest_and_read_what_arrived(cli, inbox):
     assert result.exit_code == 0, result.output
     # four units have liaisons with addresses; 市科技局's has none and is reported
     assert len(inbox.messages) == 4
-    assert "青岛市 市科技局: 联络员没有邮箱,跳过" in result.stdout
+    assert "青岛市 市科技局\uff1a联络员没有邮箱\uff0c跳过" in result.stdout
     assert "发送周报" not in result.stderr  # no progress bar into a pipe (tests/test_progress.py)
 
     sender, recipients, message = next(m for m in inbox.messages if m[1] == NDRC)
@@ -132,8 +132,8 @@ def test_send_every_units_digest_and_read_what_arrived(cli, inbox):
     again = send(cli, inbox, "--all")
     assert again.exit_code == 0, again.output
     assert len(inbox.messages) == 4
-    assert again.stdout.count("本周已发送,跳过") == 4
-    assert "市统计局: 本周已发送,跳过(--force 重发) (2026-11-25 12:" in again.stdout  # Shanghai time
+    assert again.stdout.count("本周已发送\uff0c跳过") == 4
+    assert "市统计局\uff1a本周已发送\uff0c跳过\uff08--force 重发\uff09\uff082026-11-25 12:" in again.stdout  # Shanghai time
     # --force sends again, and the record follows the latest sending
     forced = send(cli, inbox, "--unit", "市统计局", "--force")
     assert forced.exit_code == 0, forced.output
@@ -148,8 +148,9 @@ def test_one_units_failure_is_reported_and_the_others_still_go(cli, inbox):
     inbox.refuse.add("zhaolei@commerce.example.org")
     result = send(cli, inbox, "--all")
     assert result.exit_code != 0
-    assert "青岛市 市商务局: 发送失败" in result.stderr and "550" in result.stderr
-    assert "1 of 5 digests were not sent (市商务局)" in str(result.exception)
+    assert "青岛市 市商务局\uff1a发送失败" in result.stderr and "550" in result.stderr
+    assert "5份周报中有1份未发出\uff08市商务局\uff09" in str(result.exception)
+    assert "1 of 5 digests were not sent (市商务局)" in result.exception.words("en")
     assert len(inbox.messages) == 3
     assert set(deliveries(cli.url)) == {"市发展改革委", "市统计局", "市财政局"}
     # once the mailbox is back, running it again sends only what did not go
@@ -172,8 +173,8 @@ def test_dry_run_sends_nothing_and_writes_nothing(cli, inbox):
     before = snapshot(cli.url)
     result = send(cli, inbox, "--all", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "(试运行:未发送,未记录)" in result.stdout
-    assert "青岛市 市发展改革委: 将发送 → 王敏 <wangmin@ndrc.example.org>, 李强 <liqiang@ndrc.example.org>" in result.stdout
+    assert "\uff08试运行\uff1a未发送\uff0c未记录\uff09" in result.stdout
+    assert "青岛市 市发展改革委\uff1a将发送 → 王敏 <wangmin@ndrc.example.org>, 李强 <liqiang@ndrc.example.org>" in result.stdout
     assert inbox.messages == [] and snapshot(cli.url) == before
     # a dry run needs no server at all
     result = cli("digest", "send", "--week", "2026-W48", "--all", "--dry-run", today=TODAY)
@@ -195,15 +196,15 @@ def test_a_server_that_cannot_be_reached_is_one_clear_error(cli, inbox):
     before = snapshot(cli.url)
     result = send(cli, inbox, "--all", env={"TRACKER_SMTP_PORT": str(free_port())})
     assert result.exit_code != 0
-    assert "cannot use the mail server 127.0.0.1:" in str(result.exception)
+    assert "cannot use the mail server 127.0.0.1:" in result.exception.words("en")
     assert snapshot(cli.url) == before
 
 
 def test_missing_server_settings(tracker_cli):
     result = tracker_cli("digest", "send", "--all", today=TODAY)
-    assert result.exit_code != 0 and "set TRACKER_SMTP_HOST" in str(result.exception)
+    assert result.exit_code != 0 and "set TRACKER_SMTP_HOST" in result.exception.words("en")
     result = tracker_cli("digest", "send", "--all", env={"TRACKER_SMTP_HOST": "127.0.0.1"}, today=TODAY)
-    assert "set TRACKER_SMTP_FROM" in str(result.exception)
+    assert "set TRACKER_SMTP_FROM" in result.exception.words("en")
 
 
 @pytest.mark.parametrize("env, message", [
@@ -214,8 +215,9 @@ def test_missing_server_settings(tracker_cli):
     ({"TRACKER_SMTP_TIMEOUT": "soon"}, "is not a number of seconds"),
 ])
 def test_bad_smtp_settings(env, message):
-    with pytest.raises(TrackerError, match=message):
+    with pytest.raises(TrackerError) as refused:
         SmtpSettings.from_env({"TRACKER_SMTP_HOST": "mail.example.org", **env})
+    assert message in refused.value.words("en")
 
 
 def test_smtp_defaults():
@@ -241,10 +243,10 @@ STATS = "sunyue@stats.example.org"
 
 
 @pytest.mark.parametrize("column, value, said", [
-    ("email", "sunyue at stats", "liaison 孙悦 of 青岛市 市统计局: not a mail address: 'sunyue at stats'"),
+    ("email", "sunyue at stats", "联络员孙悦\uff08青岛市 市统计局\uff09\uff1a不是邮箱地址\uff1a'sunyue at stats'"),
     ("email", f"{STATS}\r\nBcc: spy@evil.example.org", "U+000D"),
     ("email", f"{STATS}\nBcc: spy@evil.example.org", "U+000A"),
-    ("name", "孙悦\r\nBcc: spy@evil.example.org", "liaison '孙悦\\r\\nBcc: spy@evil.example.org' of 青岛市 市统计局"),
+    ("name", "孙悦\r\nBcc: spy@evil.example.org", "联络员'孙悦\\r\\nBcc: spy@evil.example.org'\uff08青岛市 市统计局\uff09"),
     ("name", "孙悦\u2028Bcc: spy@evil.example.org", "U+2028"),
     ("name", "孙悦\x1b[31m", "U+001B"),
 ])
@@ -253,15 +255,15 @@ def test_a_liaisons_bad_name_or_address_fails_that_unit_only(cli, inbox, column,
                            value=value, email=STATS)
     result = send(cli, inbox, "--all")
     assert result.exit_code != 0 and isinstance(result.exception, TrackerError), result.exception
-    assert "青岛市 市统计局: 发送失败" in result.stderr and said in result.stderr, result.stderr
-    assert "1 of 5 digests were not sent (市统计局)" in str(result.exception)
+    assert "青岛市 市统计局\uff1a发送失败" in result.stderr and said in result.stderr, result.stderr
+    assert "1 of 5 digests were not sent (市统计局)" in result.exception.words("en")
     # the other three went, and nobody else was slipped in
     assert len(inbox.messages) == 3 and set(deliveries(cli.url)) == {"市发展改革委", "市商务局", "市财政局"}
     assert not any("spy@evil.example.org" in rcpt or "spy@evil" in str(m.get("Bcc", ""))
                    for _, rcpt, m in inbox.messages)
     # the dry run says the same before anything goes
     dry = send(cli, inbox, "--all", "--dry-run")
-    assert "青岛市 市统计局: 发送失败" in dry.stderr and said in dry.stderr
+    assert "青岛市 市统计局\uff1a发送失败" in dry.stderr and said in dry.stderr
     # one unit's mail file: a clear error, no traceback; every unit's: the others written
     one = cli("digest", "--unit", "市统计局", "-j", "青岛市", "--week", "2026-W48", "--format", "eml",
               env=inbox.env, today=TODAY)
@@ -281,7 +283,7 @@ def test_every_units_mail_file_but_the_one_with_a_bad_liaison(cli, inbox, tmp_pa
     result = cli("digest", "--all", "--week", "2026-W48", "--format", "eml", "-o", str(out), env=inbox.env,
                  today=TODAY)
     assert result.exit_code != 0 and isinstance(result.exception, TrackerError), result.exception
-    assert "4 份周报中有 1 份无法生成邮件" in str(result.exception)
+    assert "4份周报中有1份无法生成邮件" in str(result.exception)
     assert "青岛市 市统计局" in result.stderr and "U+000D" in result.stderr
     written = sorted(p.name for p in out.iterdir())
     assert len(written) == 3 and not any("市统计局" in name and "青岛" in name for name in written)
@@ -326,8 +328,9 @@ def test_a_certificate_nobody_vouches_for_is_refused(cli, tls_inbox):
     before = snapshot(cli.url)
     result = send(cli, tls_inbox, "--all")
     assert result.exit_code != 0
-    refusal = str(result.exception)
+    refusal = result.exception.words("en")
+    assert "无法使用邮件服务器" in str(result.exception)
     assert "cannot use the mail server" in refusal and "CERTIFICATE_VERIFY_FAILED" in refusal
     assert tls_inbox.logins == [] and tls_inbox.messages == [] and snapshot(cli.url) == before
     result = send(cli, tls_inbox, "--all", env={"TRACKER_SMTP_CAFILE": "/nonexistent/ca.pem"})
-    assert "TRACKER_SMTP_CAFILE='/nonexistent/ca.pem': no such file" in str(result.exception)
+    assert "TRACKER_SMTP_CAFILE='/nonexistent/ca.pem': no such file" in result.exception.words("en")

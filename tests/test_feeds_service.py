@@ -114,7 +114,7 @@ def test_unit_feed_of_the_seed_plans(loaded_db):
         assert feeds.unit_plan_keys(session, ndrc) == ["qingdao-2020-service-clusters", "qingdao-2024-municipal-clusters"]
         assert feeds.may_read_plan(session, ndrc.id, "qingdao-2024-municipal-clusters")  # it coordinates it
         assert not feeds.may_read_plan(session, ndrc.id, "jilin-2021-cluster-upgrade")
-        with pytest.raises(TrackerError, match="unknown plan 'nope'"):
+        with pytest.raises(TrackerError, match="未知计划 'nope'"):
             feeds.plan_feed(session, "nope")
 
 
@@ -148,7 +148,7 @@ def test_tokens_are_stored_hashed_rotated_and_revoked(loaded_db):
         for wrong in (token[:-1] + ("A" if token[-1] != "A" else "B"), token[:-1], "", "../../etc/passwd", token + "x"):
             assert feeds.unit_for_token(session, wrong) is None
     before = snapshot(url)
-    with pytest.raises(TrackerError, match="already has a subscription token"):
+    with pytest.raises(TrackerError, match="已有订阅令牌"):
         with loaded_db.transaction() as session:
             feeds.issue_token(session, service.find_unit(session, "市商务局", "吉林市"))
     assert snapshot(url) == before

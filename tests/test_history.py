@@ -70,7 +70,7 @@ def test_doctor_names_an_edited_row(loaded_db, tracker_cli):
     code, report = _doctor(tracker_cli)
     assert code == 1
     assert report["history"]["broken"] == [{"plan": JILIN, "task": "5.3.1", "unit": "市统计局", "row_id": ids[1]}]
-    assert f"{JILIN} 5.3.1 市统计局\uff1a进度记录自第 {ids[1]} 条起被改动或删除" in tracker_cli("doctor").output
+    assert f"{JILIN} 5.3.1 市统计局\uff1a进度记录自第{ids[1]}条起被改动或删除" in tracker_cli("doctor").output
 
 
 def test_doctor_finds_a_row_deleted_from_the_middle(loaded_db, tracker_cli):

@@ -51,17 +51,35 @@ def test_chinese_typography_full_width_punctuation_beside_chinese():
     assert offenders == []
 
 
+# a count and its measure word: 3项, 超期1432天, 第1至52周, {n}个值
+MEASURE = "个项天处条名份次年月日周行页秒分时位家张人"
+# a number: digits that are not part of a code or a date (2026-W48, 2022-12-31, 3.1.2), or a placeholder
+NUMBER = r"(?<![\w.:/-])\d+(?![\w.:/-])|\{[a-z_]+\}"
+
+
+def spacing_offenders(string: str, counts: bool = False) -> bool:
+    """Whether a Chinese string spaces a count apart from its Chinese (超期 1432 天, 共 {n} 项)."""
+    if re.search(f"(?:{NUMBER}) [{MEASURE}]|[{HAN}] (?:{NUMBER})[{MEASURE}]", string):
+        return True
+    return counts and bool(re.search(f"[{HAN}] \\{{n\\}}|\\{{n\\}} [{HAN}]", string))
+
+
 def test_numbers_sit_against_chinese_without_spaces():
-    """One spacing rule: 超期1432天, 共3项 (as published plans write 30日内, 2022年底前)."""
+    """One spacing rule: 超期1432天, 共3项 (as published plans write 30日内, 2022年底前); a code or an
+    example typed as is stands apart like a Latin word (形如 2026-W48 的, 回复 503)."""
     offenders = []
     for message in _zh_catalogue():
         counts = isinstance(message.id, tuple)
         for string in _strings(message):
-            if re.search(f"\\d [{HAN}]|[{HAN}] \\d+[{HAN}]", string or ""):  # a code may stand apart: 回复 503
-                offenders.append(string)
-            if counts and re.search(f"[{HAN}] \\{{n\\}}|\\{{n\\}} [{HAN}]", string or ""):
+            if spacing_offenders(string or "", counts):
                 offenders.append(string)
     assert offenders == []
+
+
+def test_the_spacing_check_catches_what_it_is_for():
+    assert spacing_offenders("超期 1432 天") and spacing_offenders("需要 {nargs} 个值") and spacing_offenders("共 {n}项", True)
+    assert not spacing_offenders("超期1432天") and not spacing_offenders("形如 2026-W48 的 ISO 周")
+    assert not spacing_offenders("需要{nargs}个值") and not spacing_offenders("回复 503")
 
 
 def test_the_typography_check_catches_what_it_is_for():
@@ -152,6 +170,9 @@ def test_clicks_own_messages_in_both_languages():
     assert "Error: No such option '--bogus'" in result.output
     result = runner.invoke(cli, ["tasks"])
     assert "缺少选项" in result.output and "Missing option" not in result.output
+    # click's own full stop after a missing parameter is the language's too
+    assert "错误\uff1a缺少参数 'TASK_KEY'\u3002" in runner.invoke(cli, ["status", "set"]).output
+    assert "Error: Missing argument 'TASK_KEY'." in runner.invoke(cli, ["status", "set", "--lang", "en"]).output
 
 
 def test_lang_after_a_double_dash_is_an_argument():

@@ -142,7 +142,7 @@ def test_002_news_finds_nothing_exits_3_and_writes_nothing(tmp_path):
     result = subprocess.run([sys.executable, "-m", "tracker.cli", "plan", "parse", str(SEED["002"]), "-o", str(output)],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 3
-    assert "no annotated tasks" in result.stderr and str(SEED["002"]) in result.stderr
+    assert "没有找到标注了单位的任务" in result.stderr and str(SEED["002"]) in result.stderr
     assert not output.exists() and list(tmp_path.iterdir()) == []
 
 
@@ -233,7 +233,7 @@ def test_key_and_jurisdiction_options(tmp_path, tracker_cli):
     assert result.exit_code == 0
     assert 'key = "qd-2020"' in result.stdout
     result = tracker_cli("plan", "parse", str(SEED["001"]), "--key", "bad key!")
-    assert result.exit_code != 0 and "plan key" in str(result.exception)
+    assert result.exit_code != 0 and "计划编号 'bad key!'" in str(result.exception)
     result = tracker_cli("plan", "parse", str(SEED["001"]), "-j", "济南市")
     assert result.exit_code == 0
     assert any("济南市" in w for w in json.loads(result.stdout)["warnings"])

@@ -117,7 +117,7 @@ def test_round_trip_records_exactly_the_changed_rows_once(cli, tmp_path):
 
     result = import_progress(cli, sheet.path)
     assert result.exit_code == 0, result.output
-    assert "已记录 3 条进展(填报人 邹全发),2 行无变化" in result.output
+    assert "已记录3条进展\uff08填报人 邹全发\uff09\uff0c2行无变化" in result.output
     after = all_history(cli, JILIN, COMMERCE_TASKS)
     assert {k: after[k] - before[k] for k in COMMERCE_TASKS} == {"3.2.1": 0, "3.5.1": 1, "3.6.1": 1, "4.1.1": 0, "3.7.1": 1}
     entry = json.loads(cli("history", "3.5.1", "--plan", JILIN, "--json").output)[-1]
@@ -131,7 +131,7 @@ def test_round_trip_records_exactly_the_changed_rows_once(cli, tmp_path):
     returns = returned(cli.url)
     again = import_progress(cli, sheet.path)
     assert again.exit_code == 0, again.output
-    assert "已记录 0 条进展,5 行无变化" in again.output
+    assert "已记录0条进展\uff0c5行无变化" in again.output
     assert snapshot(cli.url, ignore=RETURNS) == state  # nothing but the ledger's return (报送) is recorded
     assert returned(cli.url) == returns + [("市商务局", 0)]
 
@@ -169,7 +169,7 @@ def test_columns_are_found_by_their_usual_names_wherever_they_are(cli, tmp_path)
     sheet.save()
     result = import_progress(cli, sheet.path)
     assert result.exit_code == 0, result.output
-    assert "已记录 1 条进展" in result.output
+    assert "已记录1条进展" in result.output
     entry = json.loads(cli("history", "4.1.1", "--plan", JILIN, "--json").output)[-1]
     assert (entry["status"], entry["note"]) == ("in_progress", "已召开推进会")
 
@@ -183,7 +183,7 @@ def test_dry_run_prints_the_changes_and_writes_nothing(cli, tmp_path):
     result = import_progress(cli, sheet.path, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "试运行" in result.output and "3.2.1  未启动 → 推进中 30%" in result.output
-    assert "将记录 1 条进展" in result.output
+    assert "将记录1条进展" in result.output
     assert snapshot(cli.url) == before
 
 
@@ -221,10 +221,10 @@ def test_the_coordinator_returns_a_whole_plan_ledger_for_each_rows_lead(cli, tmp
     result = import_progress(cli, sheet.path, "--by", "周强", unit="市发展改革委")
     assert result.exit_code == 0, result.output
     assert "3.1.1  市自然资源和规划局  未启动 → 推进中" in result.output
-    assert "已记录 3 条进展(填报人 周强),21 行无变化" in result.output
+    assert "已记录3条进展\uff08填报人 周强\uff09\uff0c21行无变化" in result.output
     entry = json.loads(cli("history", "3.1.1", "--plan", QINGDAO, "--json").output)[-1]
     assert (entry["unit"], entry["role"], entry["author"]) == ("市自然资源和规划局", "lead", "周强")
-    assert "已记录 0 条进展" in import_progress(cli, sheet.path, "--by", "周强", unit="市发展改革委").output
+    assert "已记录0条进展" in import_progress(cli, sheet.path, "--by", "周强", unit="市发展改革委").output
 
 
 def test_a_lead_may_fill_in_only_its_own_rows_of_a_whole_plan_ledger(cli, tmp_path):
@@ -233,7 +233,7 @@ def test_a_lead_may_fill_in_only_its_own_rows_of_a_whole_plan_ledger(cli, tmp_pa
     sheet.save()
     result = import_progress(cli, sheet.path, "--by", "李青")
     assert result.exit_code == 0, result.output
-    assert "已记录 1 条进展(填报人 李青),23 行无变化" in result.output
+    assert "已记录1条进展\uff08填报人 李青\uff09\uff0c23行无变化" in result.output
     sheet.set("3.1.1", "状态", "推进中")  # 市自然资源和规划局's
     sheet.save()
     text = refused(cli, sheet.path, "--by", "李青")
@@ -326,7 +326,7 @@ def test_partial_writes_the_good_rows_and_lists_the_rest(cli, tmp_path):
     before = all_history(cli, JILIN, COMMERCE_TASKS)
     result = import_progress(cli, sheet.path, "--partial")
     assert result.exit_code != 0  # something was left out: a script must notice
-    assert "已记录 2 条进展" in result.output
+    assert "已记录2条进展" in result.output
     assert f"第{sheet.row_of('3.5.1')}行「完成进度」列: 250 超出范围" in str(result.exception)
     after = all_history(cli, JILIN, COMMERCE_TASKS)
     assert [k for k in COMMERCE_TASKS if after[k] != before[k]] == ["3.2.1", "3.6.1"]
@@ -351,22 +351,22 @@ def test_files_that_are_not_spreadsheets_are_refused(cli, tmp_path):
     good = export(cli, tmp_path / "good.xlsx", "--plan", JILIN, "--unit", "市商务局")
     text_file = tmp_path / "notes.xlsx"
     text_file.write_text("进展情况: 已完成", encoding="utf-8")
-    assert "notes.xlsx: 不是电子表格文件" in refused(cli, text_file)
+    assert "notes.xlsx\uff1a不是电子表格文件" in refused(cli, text_file)
     truncated = tmp_path / "cut.xlsx"
     truncated.write_bytes(good.read_bytes()[:2000])
-    assert "cut.xlsx: 工作簿已损坏或不是 Excel 文件" in refused(cli, truncated)
+    assert "cut.xlsx\uff1a工作簿已损坏或不是 Excel 文件" in refused(cli, truncated)
     broken = tmp_path / "broken.xlsx"  # a sound zip whose worksheet XML is damaged
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(broken, "w") as dst:
         for item in src.infolist():
             data = src.read(item)
             dst.writestr(item, data[: len(data) // 2] if item.filename.endswith("sheet1.xml") else data)
-    assert "broken.xlsx: 工作簿已损坏" in refused(cli, broken)
+    assert "broken.xlsx\uff1a工作簿已损坏" in refused(cli, broken)
     old = tmp_path / "old.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
-    assert "old.xls: 这是旧版 Excel 文件(.xls)" in refused(cli, old)
+    assert "old.xls\uff1a这是旧版 Excel 文件(.xls)" in refused(cli, old)
     empty = tmp_path / "empty.xlsx"
     empty.write_bytes(b"")
-    assert "empty.xlsx: 文件是空的" in refused(cli, empty)
+    assert "empty.xlsx\uff1a文件是空的" in refused(cli, empty)
     assert "无法读取文件" in refused(cli, tmp_path / "missing.xlsx")
 
 
@@ -524,7 +524,7 @@ def test_formula_like_notes_stay_text_in_xlsx(cli, tmp_path, note):
     assert (cell.value, cell.data_type, cell.quotePrefix) == (note, "s", True)
     state = snapshot(cli.url, ignore=RETURNS)
     result = import_progress(cli, path)  # and it comes back as it went out: nothing changed
-    assert result.exit_code == 0 and "已记录 0 条进展" in result.output, result.output
+    assert result.exit_code == 0 and "已记录0条进展" in result.output, result.output
     assert snapshot(cli.url, ignore=RETURNS) == state
 
 
@@ -541,7 +541,7 @@ def test_formula_like_notes_are_guarded_in_csv(cli, tmp_path, note):
     assert not any(field.startswith(("=", "+", "-", "@")) for r in rows for field in r)
     state = snapshot(cli.url, ignore=RETURNS)
     result = import_progress(cli, path)
-    assert result.exit_code == 0 and "已记录 0 条进展" in result.output, result.output
+    assert result.exit_code == 0 and "已记录0条进展" in result.output, result.output
     assert snapshot(cli.url, ignore=RETURNS) == state
 
 
@@ -555,4 +555,4 @@ def test_a_csv_saved_by_excel_in_gbk_imports(cli, tmp_path):
     gbk.write_bytes("\r\n".join(lines).encode("gb18030"))
     result = import_progress(cli, gbk)
     assert result.exit_code == 0, result.output
-    assert "3.5.1  未启动 → 推进中" in result.output and "已记录 1 条进展" in result.output
+    assert "3.5.1  未启动 → 推进中" in result.output and "已记录1条进展" in result.output

@@ -18,8 +18,8 @@ def test_a_note_past_the_bound_is_refused_at_its_cell(cli, tmp_path):
     sheet.set("3.5.1", "进展情况", "长" * (NOTE_LIMIT + 1))
     sheet.save()
     text = refused(cli, sheet.path)
-    assert (f"ledger.xlsx 工作表「台账」第{sheet.row_of('3.5.1')}行「进展情况」列: 进展说明最多 2,000 个字"
-            "\uff0c这条有 2,001 个字") in text
+    assert (f"ledger.xlsx 工作表「台账」第{sheet.row_of('3.5.1')}行「进展情况」列: 进展说明最多2,000个字"
+            "\uff0c这条有2,001个字") in text
     sheet.set("3.5.1", "进展情况", "长" * NOTE_LIMIT)
     sheet.save()
     assert import_progress(cli, sheet.path).exit_code == 0

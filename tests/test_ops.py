@@ -44,7 +44,7 @@ def test_backup_is_one_consistent_file_taken_while_in_use(loaded_db, tracker_cli
         writer.execute("ROLLBACK")
         writer.close()
     assert result.exit_code == 0, result.output
-    assert "已备份到" in result.output and "1 条进度记录" in result.output
+    assert "已备份到" in result.output and "1条进度记录" in result.output
     assert not (tmp_path / "backup.sqlite3-wal").exists()
     with sqlite3.connect(target) as copy:
         assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
@@ -98,11 +98,11 @@ def _damaged(path):
 
 
 @pytest.mark.parametrize("case,message", [
-    ("missing", "no such file"),
-    ("text", "not a SQLite database"),
-    ("other database", "not a tracker one"),
-    ("newer schema", "unknown to this version"),
-    ("damaged", "damaged|cannot be read|not a tracker"),
+    ("missing", "没有这个文件"),
+    ("text", "不是 SQLite 数据库文件"),
+    ("other database", "不是 tracker 的"),
+    ("newer schema", "这一版 tracker 不认识"),
+    ("damaged", "已损坏|无法作为数据库读取|不是 tracker 的"),
 ])
 def test_restore_refuses_what_is_not_a_fitting_backup(loaded_db, tracker_cli, tmp_path, case, message):
     _sqlite_only(loaded_db)
@@ -155,8 +155,8 @@ def test_doctor_reports_and_finds_unused_feed_tokens(loaded_db, tracker_cli):
     assert [(t["jurisdiction"], t["unit"]) for t in report["unused_feed_tokens"]] == [("吉林市", "市统计局")]
     assert report["size_bytes"] > 0 and report["problems"] == []
     text_report = tracker_cli("doctor")
-    assert f"架构版本: {SCHEMA_HEAD}(最新)" in text_report.output and "吉林市 市统计局" in text_report.output
-    assert "feed tokens never used: 1" in tracker_cli("--lang", "en", "doctor").output
+    assert f"架构版本\uff1a{SCHEMA_HEAD}\uff08最新\uff09" in text_report.output and "吉林市 市统计局" in text_report.output
+    assert "1 feed token never used:" in tracker_cli("--lang", "en", "doctor").output
 
 
 def test_doctor_says_what_needs_a_person(loaded_db, tracker_cli):

@@ -85,10 +85,10 @@ def test_revised_plan_keeps_history_and_archives(db, tmp_path):
 
 
 BAD_INPUTS = {
-    "unknown unit": ('responsible = ["市发展改革委"]', 'responsible = ["市发展改革局"]', r"unknown unit '市发展改革局'.*市发展改革委"),
-    "malformed date": ("period_end = 2022-12-31", 'period_end = "2022-13-45"', "period_end: must be a date"),
-    "duplicate key": ('key = "3.1.2"', 'key = "3.1.1"', "duplicate task key '3.1.1'"),
-    "syntax error": ('title = "重点任务"', 'title = "重点任务', "TOML syntax error"),
+    "unknown unit": ('responsible = ["市发展改革委"]', 'responsible = ["市发展改革局"]', r"青岛市没有单位 '市发展改革局'.*市发展改革委"),
+    "malformed date": ("period_end = 2022-12-31", 'period_end = "2022-13-45"', "period_end\uff1a应为日期"),  # file:line, the field, what it must be
+    "duplicate key": ('key = "3.1.2"', 'key = "3.1.1"', "任务编号 '3.1.1' 重复"),
+    "syntax error": ('title = "重点任务"', 'title = "重点任务', "TOML 语法错误"),
     "bad deadline": ('deadline_phrase = "力争到2022年"', 'deadline_phrase = "力争到2022年"\ndeadline = "soon"', None),
 }
 
@@ -102,7 +102,7 @@ def test_bad_plan_file_leaves_database_unchanged(case, loaded_db, tmp_path, trac
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     before = snapshot(loaded_db.url)
-    result = tracker_cli("--lang", "en", "plan", "load", str(plans))
+    result = tracker_cli("plan", "load", str(plans))
     assert result.exit_code != 0
     error = str(result.exception) if result.exception else result.output
     assert f"{QINGDAO}.toml:" in error  # names the file and line
@@ -128,5 +128,5 @@ def test_error_names_the_line_of_the_unknown_unit(tmp_path):
 
 
 def test_missing_file_is_an_error(db, tmp_path):
-    with pytest.raises(TrackerError, match="no such file"):
+    with pytest.raises(TrackerError, match="没有这个文件或文件夹"):
         load_paths(db, [tmp_path / "nope.toml"])

@@ -3,6 +3,7 @@
 import pytest
 
 from tracker.errors import TrackerError
+from tracker.errors import UnknownJurisdiction
 from tracker.registry import Registry, UnknownUnit
 
 from .conftest import PLANS
@@ -60,8 +61,9 @@ def test_unknown_name_suggests_close_names(registry):
 
 
 def test_unknown_jurisdiction(registry):
-    with pytest.raises(TrackerError, match="unknown jurisdiction"):
+    with pytest.raises(UnknownJurisdiction, match="未知地区 '济南市'") as refused:
         registry.resolve("济南市", "市商务局")
+    assert "青岛市" in refused.value.known and "unknown jurisdiction '济南市'" in refused.value.words("en")
 
 
 def test_registry_rejects_a_name_claimed_twice(tmp_path):
@@ -69,5 +71,6 @@ def test_registry_rejects_a_name_claimed_twice(tmp_path):
     path.write_text('[[jurisdictions]]\nname = "青岛市"\n'
                     '[[units]]\njurisdiction = "青岛市"\nname = "市商务局"\n'
                     '[[units]]\njurisdiction = "青岛市"\nname = "市商贸局"\naliases = ["市商务局"]\n', encoding="utf-8")
-    with pytest.raises(TrackerError, match=f"{path}:9: .*'市商务局' 同时属于 '市商务局' 和 '市商贸局'"):
+    with pytest.raises(TrackerError, match="同时被 '市商务局' 和 '市商贸局' 使用") as refused:
         Registry.load(path)
+    assert refused.value.where == str(path) and "claimed by both" in refused.value.words("en")

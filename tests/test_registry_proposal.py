@@ -186,5 +186,5 @@ def test_check_names_the_line_of_a_syntax_error(tmp_path):
     path.write_text('[[jurisdictions]]\nname = "济南市"\n\n[[units]]\njurisdiction = "济南市"\nname = 市发改委\n',
                     encoding="utf-8")
     result = tracker("units", "check", str(path))
-    assert result.returncode == 2 and str(path) in result.stderr and "line 6" in result.stderr
+    assert result.returncode == 2 and f"{path}:6:" in result.stderr and "TOML 语法错误" in result.stderr
     assert "Traceback" not in result.stderr

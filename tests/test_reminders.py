@@ -91,7 +91,7 @@ def test_a_malformed_ladder_names_its_file_and_line(tmp_path, table, field, mess
     path.write_text(head + "[reminders]\n" + filler + "\n" + table + "\n\n[[tasks]]" + tail, encoding="utf-8")
     with pytest.raises(TrackerError) as caught:
         read_plan(path)
-    assert f"{path}:{head.count(chr(10)) + 3}:" in str(caught.value)
+    assert f"{path}:{head.count(chr(10)) + 3}\uff1a" in str(caught.value)
     assert message in str(caught.value)
 
 
@@ -289,7 +289,7 @@ def test_the_registrys_malformed_ladder_names_its_line(tracker_cli, tmp_path):
     result = tracker_cli("plan", "load", str(plans))
     assert result.exit_code != 0
     assert isinstance(result.exception, TrackerError)
-    assert f"{registry}:3:" in str(result.exception) and "escalate_after" in str(result.exception)
+    assert f"{registry}:3\uff1a" in str(result.exception) and "escalate_after" in str(result.exception)
 
 
 def test_without_a_mail_server_it_says_what_to_set(cli):

@@ -163,7 +163,7 @@ def test_a_malformed_duty_names_its_file_and_line(tmp_path, entry, needle, messa
     line = next(i for i, l in enumerate(lines, 1) if i > table and l.startswith(needle)) if needle else table
     with pytest.raises(TrackerError) as caught:
         read_plan(path)
-    assert f"{path}:{line}:" in str(caught.value) and message in str(caught.value)
+    assert f"{path}:{line}\uff1a" in str(caught.value) and message in str(caught.value)
 
 
 def test_a_duty_naming_an_unknown_unit_loads_nothing(cli, tmp_path):
@@ -174,7 +174,7 @@ def test_a_duty_naming_an_unknown_unit_loads_nothing(cli, tmp_path):
                     encoding="utf-8")
     result = cli("plan", "load", str(plans))
     assert result.exit_code != 0 and isinstance(result.exception, TrackerError)
-    assert f"{plan}:19:" in str(result.exception) and "市统计厅" in str(result.exception)
+    assert f"{plan}:19\uff1a" in str(result.exception) and "市统计厅" in str(result.exception)
     assert snapshot(cli.url) == before
 
 

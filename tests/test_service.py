@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker import clock, service
-from tracker.errors import Conflict, NotFound, PermissionDenied, TrackerError
+from tracker.errors import (
+    AmbiguousUnit, Conflict, NotAssigned, NotFound, NotYours, PermissionDenied, TrackerError, UnknownUnit,
+)
 from tracker.store.models import StatusUpdate
 
 from .recording import record, undo
@@ -23,14 +25,21 @@ def unit(session, name, jurisdiction=None):
 def test_find_unit_by_alias_and_jurisdiction(loaded_db):
     with loaded_db.reading() as session:
         assert unit(session, "青岛市发展和改革委员会").name == "市发展改革委"
-        with pytest.raises(TrackerError, match="several jurisdictions"):
+        with pytest.raises(AmbiguousUnit):
             unit(session, "市发展和改革委员会")
         assert unit(session, "青岛市商务局").jurisdiction == "青岛市"
-        with pytest.raises(TrackerError, match="several jurisdictions"):
+        with pytest.raises(AmbiguousUnit) as ambiguous:
             unit(session, "市商务局")
+        # the refusal carries its data; the words are the front end's, in either language
+        assert (ambiguous.value.name, ambiguous.value.jurisdictions) == ("市商务局", ("吉林市", "青岛市"))
+        assert str(ambiguous.value) == "'市商务局' 在多个地区都有\uff08吉林市、青岛市\uff09\uff0c请加 --jurisdiction 指明地区"
+        assert ambiguous.value.words("en") == "'市商务局' exists in several jurisdictions (吉林市, 青岛市); add --jurisdiction"
         assert unit(session, "市商务局", "吉林市").jurisdiction == "吉林市"
-        with pytest.raises(NotFound, match="closest known names: 市发展改革委"):
+        with pytest.raises(UnknownUnit) as unknown:
             unit(session, "市发展改革局", "青岛市")
+        assert isinstance(unknown.value, NotFound) and unknown.value.candidates[0] == "市发展改革委"
+        assert "最接近的已知名称\uff1a市发展改革委" in str(unknown.value)
+        assert "closest known names: 市发展改革委" in unknown.value.words("en")
 
 
 def test_tasks_by_role(loaded_db):
@@ -87,27 +96,30 @@ def test_record_status_appends_history(loaded_db):
         assert (row.status, row.percent, row.version) == ("behind", 35, 2)
 
 
-@pytest.mark.parametrize("status,percent,note,message", [
-    ("behind", 10, None, "note is required"),
-    ("in_progress", 101, None, "between 0 and 100"),
-    ("in_progress", -1, None, "between 0 and 100"),
-    ("finished", None, None, "unknown status"),
+@pytest.mark.parametrize("status,percent,note,message,english", [
+    ("behind", 10, None, "必须填写说明", "note is required"),
+    ("in_progress", 101, None, "完成比例应在0到100之间\uff0c而不是101", "between 0 and 100, not 101"),
+    ("in_progress", -1, None, "完成比例应在0到100之间", "between 0 and 100"),
+    ("finished", None, None, "未知状态 'finished'", "unknown status 'finished'"),
 ])
-def test_invalid_updates_are_refused(loaded_db, status, percent, note, message):
-    with pytest.raises(TrackerError, match=message):
+def test_invalid_updates_are_refused(loaded_db, status, percent, note, message, english):
+    with pytest.raises(TrackerError, match=message) as refused:
         with loaded_db.transaction() as session:
             record(session, plan_key=JILIN, task_key="4.2.1", unit=unit(session, "市发改委", "吉林市"),
                                   status=status, percent=percent, note=note)
+    assert english in refused.value.words("en")
     with loaded_db.reading() as session:
         assert session.scalar(select(func.count()).select_from(StatusUpdate)) == 0
 
 
 def test_only_own_unit_or_coordinator_may_update(loaded_db):
-    with pytest.raises(PermissionDenied, match="may not update"):
+    with pytest.raises(NotYours) as refused:
         with loaded_db.transaction() as session:
             record(session, plan_key=QINGDAO, task_key="3.3.2", unit=unit(session, "市商务局", "青岛市"),
                                   status="done", acting_unit=unit(session, "市财政局", "青岛市"))
-    with pytest.raises(PermissionDenied, match="not assigned"):
+    assert isinstance(refused.value, PermissionDenied)
+    assert (refused.value.acting, refused.value.owner, refused.value.coordinator) == ("市财政局", "市商务局", "市发展改革委")
+    with pytest.raises(NotAssigned):
         with loaded_db.transaction() as session:
             record(session, plan_key=QINGDAO, task_key="3.3.2", unit=unit(session, "市财政局", "青岛市"),
                                   status="done")

@@ -94,9 +94,9 @@ def test_resolving_who_you_are(tui_db):
         assert ambiguous == Ask(query="市商务局", liaison="李娜")
         chosen = resolve(session, as_unit="市商务局", jurisdiction="青岛市", liaison=None)
         assert isinstance(chosen, Identity) and chosen.jurisdiction == "青岛市"
-        with pytest.raises(NotFound, match="closest known names: 市发展改革委"):
+        with pytest.raises(NotFound, match="最接近的已知名称\uff1a市发展改革委"):
             resolve(session, as_unit="市发展改革局", jurisdiction="青岛市", liaison=None)
-        with pytest.raises(NotFound, match="unknown jurisdiction '上海市'; known: 青岛市、吉林市"):
+        with pytest.raises(NotFound, match="未知地区 '上海市'\uff1b已知地区\uff1a青岛市、吉林市"):
             resolve(session, as_unit=None, jurisdiction="上海市", liaison=None)
         config_path().parent.mkdir(parents=True)
         config_path().write_text("unit = [broken", encoding="utf-8")
@@ -109,7 +109,7 @@ def test_tui_command_refuses_an_unknown_unit_before_opening(tracker_cli):
 
     tracker_cli("plan", "load", str(PLANS))
     result = tracker_cli("tui", "--as", "市发展改革局", "-j", "青岛市")
-    assert result.exit_code != 0 and "closest known names: 市发展改革委" in str(result.exception)
+    assert result.exit_code != 0 and "最接近的已知名称\uff1a市发展改革委" in str(result.exception)
     # without a terminal, plain `tracker` still prints the summary
     result = tracker_cli()
     assert result.exit_code == 0 and "qingdao-2020-service-clusters" in result.output
@@ -439,7 +439,7 @@ def test_plan_outline_reads_one_level(tui_db):
             ("3.1.1", ("市自然资源和规划局",), "responsible"), ("3.1.2", ("市发展改革委",), "lead")]
         jilin_sections, _ = plan_outline(session, JILIN, "4")
         assert jilin_sections[0].key == "4.1"
-        with pytest.raises(NotFound, match="no section '9'"):
+        with pytest.raises(NotFound, match="没有章节 '9'"):
             plan_outline(session, QINGDAO, "9")
 
 

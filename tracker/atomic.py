@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from pathlib import Path
 
-from .errors import TrackerError
+from .errors import N_, TrackerError
 
 
 def _umask() -> int:
@@ -29,9 +29,9 @@ def write_atomically(path: Path, write: Callable[[Path], Any]) -> Path:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
         os.close(handle)
     except (FileExistsError, NotADirectoryError):
-        raise TrackerError("cannot create the folder: a file is in the way", where=str(path.parent)) from None
+        raise TrackerError(N_("cannot create the folder: a file is in the way"), where=str(path.parent)) from None
     except OSError as exc:
-        raise TrackerError(f"cannot write here: {exc.strerror}", where=str(path.parent)) from None
+        raise TrackerError(N_("cannot write here: {reason}"), where=str(path.parent), reason=exc.strerror) from None
     try:
         write(Path(temporary))
         with open(temporary, "rb") as written:
@@ -39,9 +39,9 @@ def write_atomically(path: Path, write: Callable[[Path], Any]) -> Path:
         os.chmod(temporary, 0o666 & ~_umask())  # as an ordinary new file, not mkstemp's owner-only
         os.replace(temporary, path)
     except IsADirectoryError:
-        raise TrackerError("is a folder, not a file", where=str(path)) from None
+        raise TrackerError(N_("is a folder, not a file"), where=str(path)) from None
     except OSError as exc:
-        raise TrackerError(f"cannot write: {exc.strerror}", where=str(path)) from None
+        raise TrackerError(N_("cannot write: {reason}"), where=str(path), reason=exc.strerror) from None
     finally:
         Path(temporary).unlink(missing_ok=True)
     return path
@@ -63,6 +63,6 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     except FileNotFoundError:
         pass
     except IsADirectoryError:
-        raise TrackerError("is a folder, not a file", where=str(path)) from None
+        raise TrackerError(N_("is a folder, not a file"), where=str(path)) from None
     write_file(path, data)
     return True

@@ -27,12 +27,12 @@ def today(tz: str = DEFAULT_TIMEZONE) -> date:
         return _pinned
     env = os.environ.get("TRACKER_TODAY")
     if env:
-        from .errors import TrackerError
+        from .errors import N_, TrackerError
 
         try:
             return date.fromisoformat(env)
         except ValueError:
-            raise TrackerError(f"TRACKER_TODAY={env!r} is not a date like 2026-11-24") from None
+            raise TrackerError(N_("TRACKER_TODAY={env!r} is not a date like 2026-11-24"), env=env) from None
     return datetime.now(ZoneInfo(tz)).date()
 
 

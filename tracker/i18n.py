@@ -120,6 +120,15 @@ def _(message: str) -> str:
     return translation().gettext(message)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` where the same English word means different things: pgettext("column", "role")."""
+    return translation().pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return translation().npgettext(context, singular, plural, n)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """A count's phrase: ngettext("{n} task", "{n} tasks", n).format(n=n)."""
     return translation().ngettext(singular, plural, n)
@@ -180,13 +189,12 @@ ROLE_LABELS = {
     "en": {"lead": "lead", "responsible": "responsible"},
 }
 
+# a few phrases the CLI and the app share, by name; counts by ngettext
 _MESSAGES = {
-    "error": {"zh": "错误", "en": "error"},
-    "overdue": {"zh": "已超期", "en": "overdue"},
-    "ongoing_deadline": {"zh": "长期坚持", "en": "ongoing"},
-    "no_tasks": {"zh": "没有符合条件的任务。", "en": "No matching tasks."},
-    "days_left": {"zh": "剩{n}天", "en": "{n} days left"},
-    "days_overdue": {"zh": "超期{n}天", "en": "{n} days overdue"},
+    "error": N_("error"),
+    "overdue": N_("overdue"),
+    "ongoing_deadline": N_("ongoing"),
+    "no_tasks": N_("No matching tasks."),
 }
 
 
@@ -211,15 +219,17 @@ def status_code(text: str) -> str | None:
 
 def parse_status(text: str) -> str:
     """Accept a status by code or by its Chinese or English label."""
-    from .errors import TrackerError
+    from .errors import UnknownStatus
 
     code = status_code(text)
     if code is not None:
         return code
-    choices = "、".join(STATUS_LABELS["zh"][c] for c in STATUSES)
-    raise TrackerError(f"unknown status {text!r}; use one of {choices} ({', '.join(STATUSES)})")
+    raise UnknownStatus(text)
 
 
 def t(key: str, lang: str = "zh", **kwargs) -> str:
-    entry = _MESSAGES[key]
-    return entry.get(lang, entry["zh"]).format(**kwargs)
+    if key == "days_left":
+        return ngettext_in(lang, "{n} day left", "{n} days left", kwargs["n"]).format(**kwargs)
+    if key == "days_overdue":
+        return ngettext_in(lang, "{n} day overdue", "{n} days overdue", kwargs["n"]).format(**kwargs)
+    return gettext_in(lang, _MESSAGES[key]).format(**kwargs)

@@ -28,7 +28,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, StringConstraints, ValidationError
 from pydantic_core import PydanticCustomError
 
-from .errors import TrackerError
+from .errors import TrackerError, toml_error
 from .i18n import _, ngettext
 
 # ---------------------------------------------------------------------- field types
@@ -144,12 +144,7 @@ def parse(text: str, name: str) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)  # Python 3.14 keeps it; before, it is in the message
-        if line is None and (found := re.search(r"\(at line (\d+)", str(exc))):
-            line = int(found.group(1))
-        reason = getattr(exc, "msg", None) or str(exc)
-        where = f"{name}:{line}" if line else name
-        raise TrackerError(_("TOML syntax error: {reason}").format(reason=reason), where=where) from None
+        raise toml_error(exc, name) from None
     except RecursionError:
         deep = True
     if deep:
@@ -391,9 +386,7 @@ class SchemaErrors(TrackerError):
         if len(lines) > self.SHOWN:
             more = len(lines) - self.SHOWN
             shown.append(ngettext("… and {n} more problem", "… and {n} more problems", more).format(n=more))
-        first_where = problems[0][0] if problems else None
-        Exception.__init__(self, "\n  ".join(shown))
-        self.where = first_where
+        TrackerError.__init__(self, "\n  ".join(shown))
 
 
 def _field_of(path: list[Any]) -> tuple:

@@ -16,12 +16,8 @@ import click
 from .. import clock
 from . import language, options
 from .context import App, echo, pass_app
-from ..i18n import _
-from ..errors import TrackerError
-
-
-def _zh(app: App) -> bool:
-    return app.lang == "zh"
+from ..errors import N_, TrackerError
+from ..i18n import _, ngettext, npgettext
 
 
 def _shown(url: str) -> str:
@@ -35,15 +31,24 @@ def _postgres_advice(app: App, url: str, what: str, file: str) -> TrackerError:
     shown = _shown(url).replace("postgresql+psycopg://", "postgresql://")
     dump = f"pg_dump --format=custom --file={file} '{shown}'"
     restore = f"pg_restore --clean --if-exists --no-owner --dbname='{shown}' {file}"
-    schema = ""
-    if "search_path" in shown:
-        schema = (" (数据在指定 schema 中: 给 pg_dump 加 --schema=名称)" if _zh(app)
-                  else " (the data is in the schema named in the URL: add --schema=NAME to pg_dump)")
-    if _zh(app):
-        return TrackerError(f"PostgreSQL 数据库请用它自己的工具{'备份' if what == 'backup' else '恢复'}{schema}:\n"
-                            f"  备份: {dump}\n  恢复: {restore}")
-    return TrackerError(f"a PostgreSQL database is {'backed up' if what == 'backup' else 'restored'} with its own "
-                        f"tools{schema}:\n  backup:  {dump}\n  restore: {restore}")
+    in_schema = "search_path" in shown
+    if what == "backup":
+        message = (N_("a PostgreSQL database is backed up with its own tools (the data is in the schema named in the "
+                      "URL: add --schema=NAME to pg_dump):\n  backup:  {dump}\n  restore: {restore}") if in_schema else
+                   N_("a PostgreSQL database is backed up with its own tools:\n  backup:  {dump}\n  restore: {restore}"))
+    else:
+        message = (N_("a PostgreSQL database is restored with its own tools (the data is in the schema named in the "
+                      "URL: add --schema=NAME to pg_dump):\n  backup:  {dump}\n  restore: {restore}") if in_schema else
+                   N_("a PostgreSQL database is restored with its own tools:\n  backup:  {dump}\n  restore: {restore}"))
+    return TrackerError(message, dump=dump, restore=restore)
+
+
+def _holds(counts: dict) -> str:
+    """3 plans, 81 tasks, 2 status updates."""
+    return _(", ").join([
+        ngettext("{n} plan", "{n} plans", counts["plan"]).format(n=counts["plan"]),
+        npgettext("a database holds", "{n} task", "{n} tasks", counts["task"]).format(n=counts["task"]),
+        ngettext("{n} status update", "{n} status updates", counts["status_update"]).format(n=counts["status_update"])])
 
 
 def _megabytes(size: int) -> str:
@@ -66,19 +71,13 @@ def backup(app: App, output: Path, force: bool) -> None:
     if source is None:
         raise _postgres_advice(app, url, "backup", str(output))
     if output.exists() and not force:
-        raise TrackerError("file exists; add --force to overwrite it" if not _zh(app) else "文件已存在;覆盖请加 --force",
-                           where=str(output))
+        raise TrackerError(N_("file exists; add --force to overwrite it"), where=str(output))
     if output.exists() and output.resolve() == source.resolve():
-        raise TrackerError("that is the database itself" if not _zh(app) else "这就是数据库本身", where=str(output))
+        raise TrackerError(N_("that is the database itself"), where=str(output))
     backup_sqlite(source, output)
     info = check_backup(output, compare_schema=False)  # a copy as it is: doctor judges the schema
-    counts = info.counts
-    if _zh(app):
-        echo(f"已备份到 {output}({_megabytes(info.size)},架构版本 {info.revision}:{counts['plan']} 个计划,"
-             f"{counts['task']} 项任务,{counts['status_update']} 条进度记录)")
-    else:
-        echo(f"backed up to {output} ({_megabytes(info.size)}, schema {info.revision}: {counts['plan']} plans, "
-             f"{counts['task']} tasks, {counts['status_update']} status updates)")
+    echo(_("backed up to {file} ({size}, schema {revision}: {holds})").format(
+        file=output, size=_megabytes(info.size), revision=info.revision, holds=_holds(info.counts)))
 
 
 @language.command()
@@ -95,38 +94,35 @@ def restore(app: App, file: Path, yes: bool) -> None:
         raise _postgres_advice(app, url, "restore", str(file))
     info = check_backup(file)  # refuses (non-zero, nothing touched) unless the file is fit to restore
     if target.exists() and file.resolve() == target.resolve():
-        raise TrackerError("that is the database itself" if not _zh(app) else "这就是数据库本身", where=str(file))
-    counts = info.counts
+        raise TrackerError(N_("that is the database itself"), where=str(file))
     if not yes:
-        question = (f"用 {file}({counts['plan']} 个计划,{counts['task']} 项任务,{counts['status_update']} 条进度记录)"
-                    f"替换 {target}?当前数据库会先另存一份" if _zh(app) else
-                    f"Replace {target} with {file} ({counts['plan']} plans, {counts['task']} tasks, "
-                    f"{counts['status_update']} status updates)? The current database is saved first")
+        question = _("Replace {target} with {file} ({holds})? The current database is saved first").format(
+            target=target, file=file, holds=_holds(info.counts))
         click.confirm(question, abort=True)
     saved = restore_sqlite(file, target)
     Database(url).dispose()  # an older backup is brought up to this version's schema now
-    if _zh(app):
-        echo(f"已从 {file} 恢复数据库 {target}" + (f";原数据库另存为 {saved}" if saved else ""))
+    if saved:
+        echo(_("restored {target} from {file}; the database it replaced is saved as {saved}").format(
+            target=target, file=file, saved=saved))
     else:
-        echo(f"restored {target} from {file}" + (f"; the database it replaced is saved as {saved}" if saved else ""))
+        echo(_("restored {target} from {file}").format(target=target, file=file))
 
 
 # ---------------------------------------------------------------------- doctor
 
 
-def _examine(url: str, zh: bool) -> dict:
+def _examine(url: str) -> dict:
     """Everything the doctor reports, as data (and `problems`: what needs a person)."""
     from ..service.operations import Database, current_revision, known_revisions, sqlite_path
 
     report: dict = {"database": _shown(url), "problems": []}
 
-    def problem(chinese: str, english: str | None = None) -> None:
-        # one argument: a message already through the catalogue
-        report["problems"].append(chinese if zh or english is None else english)
+    def problem(message: str) -> None:  # a message through the catalogue, in the command's language
+        report["problems"].append(message)
 
     path = sqlite_path(url)
     if path is not None and not path.is_file():
-        problem(f"{path} 还没有数据库(tracker init 会创建)", f"no database file yet at {path} (tracker init creates it)")
+        problem(_("no database file yet at {path} (tracker init creates it)").format(path=path))
         return report
     db = Database(url, migrate=False)
     try:
@@ -135,25 +131,25 @@ def _examine(url: str, zh: bool) -> dict:
             revision = current_revision(engine)
         except Exception as exc:  # not reachable, not a database
             reason = str(exc).splitlines()[0]
-            problem(f"无法打开数据库: {reason}", f"cannot open the database: {reason}")
+            problem(_("cannot open the database: {reason}").format(reason=reason))
             return report
         report["engine"] = f"{engine.dialect.name} {'.'.join(map(str, engine.dialect.server_version_info or ()))}"
         known = known_revisions()
         report["schema"] = revision
         report["schema_head"] = known[-1]
         if revision is None:
-            problem("数据库里没有 tracker 的表(tracker init 会创建)",
-                    "no tracker schema in this database (tracker init creates it)")
+            problem(_("no tracker schema in this database (tracker init creates it)"))
             return report
         if revision not in known:
-            problem(f"架构版本 {revision!r} 不是这个版本的 tracker 所知的(由更新的版本创建?)",
-                    f"schema revision {revision!r} is unknown to this version of tracker (made by a newer one?)")
+            problem(_("schema revision {revision!r} is unknown to this version of tracker (made by a newer "
+                      "one?)").format(revision=revision))
             return report
         report["pending_migrations"] = known[known.index(revision) + 1:]
         if report["pending_migrations"]:
             count = len(report["pending_migrations"])
-            problem(f"有 {count} 个迁移待执行: 任何打开数据库的命令都会执行它们",
-                    f"{count} migration(s) pending: any command that opens the database runs them")
+            problem(ngettext("{n} migration pending: any command that opens the database runs it",
+                             "{n} migrations pending: any command that opens the database runs them",
+                             count).format(n=count))
         _size_and_health(db, path, report, problem)
         _schema(db, path, revision, report, problem)
         _contents(db, report)
@@ -173,8 +169,8 @@ def _size_and_health(db, path: Path | None, report: dict, problem) -> None:
         report["wal_bytes"] = wal.stat().st_size if wal.exists() else 0
         report["journal_mode"], report["quick_check"] = sqlite_health(db.engine)
         if report["quick_check"] != "ok":
-            problem(f"SQLite 完整性检查未通过: {report['quick_check']}(请恢复备份)",
-                    f"SQLite's integrity check failed: {report['quick_check']} (restore a backup)")
+            problem(_("SQLite's integrity check failed: {reason} (restore a backup)").format(
+                reason=report["quick_check"]))
     else:
         with db.reading() as session:
             report["size_bytes"] = postgres_size(session)
@@ -244,9 +240,21 @@ def _access(db, report: dict, problem) -> None:
         problem(_("the revoked database role {role} still exists (tracker access revoke drops it)").format(role=role))
 
 
-_COUNT_LABELS = {"jurisdictions": "地区", "units": "单位", "groups": "单位组", "liaisons": "联络员", "plans": "计划",
-                 "tasks": "任务", "archived tasks": "已归档任务", "assignments": "分工", "status updates": "进度记录",
-                 "feed tokens": "订阅令牌"}
+def _counted(what: str, n: int) -> str:
+    """One line of what the database holds, counted: 3 plans / 计划3个."""
+    phrases = {
+        "jurisdictions": ngettext("{n} jurisdiction", "{n} jurisdictions", n),
+        "units": ngettext("{n} unit", "{n} units", n),
+        "groups": ngettext("{n} group", "{n} groups", n),
+        "liaisons": ngettext("{n} liaison", "{n} liaisons", n),
+        "plans": ngettext("{n} plan", "{n} plans", n),
+        "tasks": npgettext("a database holds", "{n} task", "{n} tasks", n),
+        "archived tasks": ngettext("{n} archived task", "{n} archived tasks", n),
+        "assignments": ngettext("{n} assignment", "{n} assignments", n),
+        "status updates": ngettext("{n} status update", "{n} status updates", n),
+        "feed tokens": ngettext("{n} feed token", "{n} feed tokens", n),
+    }
+    return phrases.get(what, f"{n} {what}").format(n=n)
 
 
 @language.command()
@@ -255,7 +263,7 @@ _COUNT_LABELS = {"jurisdictions": "地区", "units": "单位", "groups": "单位
 def doctor(app: App, fmt: str) -> None:
     """Check the database: schema version, pending migrations, size, contents, unused feed tokens.
     Exits non-zero when something needs a person."""
-    report = _examine(app.settings.database_url, _zh(app))
+    report = _examine(app.settings.database_url)
     if fmt == "json":
         echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -276,36 +284,37 @@ def _day(app: App, text: str) -> str:
 
 
 def _print(app: App, report: dict) -> None:
-    zh = _zh(app)
-    engine = f"({report['engine']})" if "engine" in report else ""
-    echo(("数据库: " if zh else "database: ") + report["database"] + (engine if zh else f" {engine}".rstrip()))
+    if "engine" in report:
+        echo(_("database: {url} ({engine})").format(url=report["database"], engine=report["engine"]))
+    else:
+        echo(_("database: {url}").format(url=report["database"]))
     if "schema" in report and report["schema"]:
         pending = report.get("pending_migrations") or []
-        state = (("最新" if zh else "up to date") if not pending
-                 else (f"待执行迁移: {', '.join(pending)}" if zh else f"pending: {', '.join(pending)}"))
-        echo((f"架构版本: {report['schema']}({state})" if zh else f"schema: {report['schema']} ({state})"))
+        state = _("pending: {revisions}").format(revisions=_(", ").join(pending)) if pending else _("up to date")
+        echo(_("schema: {revision} ({state})").format(revision=report["schema"], state=state))
     if "size_bytes" in report:
         size = _megabytes(report["size_bytes"])
         if "wal_bytes" in report:
-            size += f" + WAL {_megabytes(report['wal_bytes'])}"
-            size += (f",日志模式 {report['journal_mode']},完整性检查 {report['quick_check']}" if zh
-                     else f", journal {report['journal_mode']}, integrity check {report['quick_check']}")
-        echo(("大小: " if zh else "size: ") + size)
+            checked = (_("integrity check passed") if report["quick_check"] == "ok"
+                       else _("integrity check failed"))
+            size = _("{size} + WAL {wal}, journal mode {mode}, {checked}").format(
+                size=size, wal=_megabytes(report["wal_bytes"]), mode=report["journal_mode"].upper(), checked=checked)
+        echo(_("size: {size}").format(size=size))
     if "counts" in report:
         counts = report["counts"]
-        parts = [f"{_COUNT_LABELS[k]} {v}" if zh else f"{v} {k}" for k, v in counts.items()]
-        echo(("内容: " if zh else "holds: ") + ("," if zh else ", ").join(parts))
+        echo(_("holds: {counts}").format(counts=_(", ").join(_counted(k, v) for k, v in counts.items())))
         last = _instant(report["last_status_update"])
-        echo(("最近进度记录: " if zh else "latest status update: ")
-             + (clock.shown(last, app.settings.timezone) if last else ("无" if zh else "none")))
+        echo(_("latest status update: {when}").format(
+            when=clock.shown(last, app.settings.timezone) if last else _("none")))
         unused = report["unused_feed_tokens"]
         if unused:
-            echo((f"从未使用的订阅令牌 {len(unused)} 个:" if zh else f"feed tokens never used: {len(unused)}"))
+            echo(ngettext("{n} feed token never used:", "{n} feed tokens never used:", len(unused))
+                       .format(n=len(unused)))
             for token in unused:
                 echo(f"  {token['jurisdiction']} {token['unit']}  "
-                     + (f"创建于 {_day(app, token['created_at'])}" if zh else f"issued {_day(app, token['created_at'])}"))
+                           + _("issued {day}").format(day=_day(app, token["created_at"])))
         else:
-            echo("订阅令牌: 均已使用或没有" if zh else "feed tokens: none unused")
+            echo(_("feed tokens: none unused"))
     if "history" in report and not report["history"]["broken"]:
         echo(_("status history: {n} rows, hash chains intact").format(n=report["history"]["checked"]))
     if "access" in report:
@@ -317,6 +326,6 @@ def _print(app: App, report: dict) -> None:
         else:
             echo(_("access control: off (tracker access enable)"))
     for problem in report["problems"]:
-        echo(("需要处理: " if zh else "needs attention: ") + problem, err=True)
+        echo(_("needs attention: {problem}").format(problem=problem), err=True)
     if not report["problems"]:
-        echo("一切正常。" if zh else "All well.")
+        echo(_("All well."))

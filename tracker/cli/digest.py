@@ -17,8 +17,8 @@ import click
 from . import language, options
 from .context import App
 from .progress import track
-from ..errors import TrackerError
-from ..i18n import _
+from ..errors import N_, TrackerError
+from ..i18n import _, ngettext
 from ..atomic import write_file
 from ..digest.build import SECTION_LIMIT
 
@@ -74,10 +74,10 @@ def digest(ctx: click.Context, unit_name, jurisdiction, all_units, week_text, fm
     if ctx.invoked_subcommand is not None:
         given = (unit_name, jurisdiction, all_units, week_text, output, fmt != "text", limit != SECTION_LIMIT, quiet)
         if any(given):
-            raise click.UsageError(f"put the options after `digest {ctx.invoked_subcommand}`")
+            raise click.UsageError(_("put the options after `digest {command}`").format(command=ctx.invoked_subcommand))
         return
     if bool(unit_name) == all_units:
-        raise click.UsageError("give --unit NAME for one unit's digest, or --all -o DIR for every unit's")
+        raise click.UsageError(_("give --unit NAME for one unit's digest, or --all -o DIR for every unit's"))
     app = ctx.find_object(App)
     week = _week(week_text)
     if all_units:
@@ -99,8 +99,7 @@ def _one_digest(app: App, unit_name, jurisdiction, week, fmt, output, limit) -> 
         from ..digest.mail import digest_message, message_bytes
 
         if not recipients:
-            raise TrackerError(f"{unit.jurisdiction} {unit.name} has no liaison with an email address; "
-                               f"add `email` to its liaisons in units.toml and load it again")
+            raise TrackerError(N_("{jurisdiction} {name} has no liaison with an email address; add `email` to its liaisons in units.toml and load it again"), jurisdiction=unit.jurisdiction, name=unit.name)
         _write(output, message_bytes(digest_message(data, recipients, _sender(), app.lang)))
         return
     from ..digest.render import render_digest
@@ -115,10 +114,9 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit, 
     from ..digest.weeks import Week
 
     if output is None:
-        raise click.UsageError("--all writes one file per unit: give -o DIR")
+        raise click.UsageError(_("--all writes one file per unit: give -o DIR"))
     if output.exists() and not output.is_dir():
-        raise TrackerError("not a folder", where=str(output))
-    zh = app.lang == "zh"
+        raise TrackerError(N_("not a folder"), where=str(output))
     sender = _sender() if fmt == "eml" else None
     written, skipped, failed = 0, [], []
     with app.db.reading() as session:
@@ -144,11 +142,12 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit, 
                 _write(path, render_digest(data, fmt, app.lang))
             written += 1
     for unit in [] if quiet else skipped:
-        click.echo((f"跳过 {unit.jurisdiction} {unit.name}:联络员没有邮箱" if zh
-                    else f"skipped {unit.jurisdiction} {unit.name}: no liaison with an email address"), err=True)
+        click.echo(_("skipped {jurisdiction} {unit}: no liaison with an email address").format(
+            jurisdiction=unit.jurisdiction, unit=unit.name), err=True)
     for problem in failed:
         click.echo(str(problem), err=True)
-    click.echo(f"已写入 {written} 份周报到 {output}" if zh else f"wrote {written} digests to {output}")
+    click.echo(ngettext("wrote {n} digest to {folder}", "wrote {n} digests to {folder}", written).format(
+        n=written, folder=output))
     if failed:
         raise TrackerError(_("{n} of {total} digests could not be made into mail (see above)")
                            .format(n=len(failed), total=written + len(failed)))
@@ -187,12 +186,11 @@ def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force
     from ..digest.mail import SmtpSettings, deliver, prepare
 
     if bool(unit_name) == all_units:
-        raise click.UsageError("give --unit NAME or --all")
+        raise click.UsageError(_("give --unit NAME or --all"))
     week = _week(week_text)
     settings = SmtpSettings.from_env()
     if not dry_run:
         settings.require_server()
-    zh = app.lang == "zh"
     with app.db.reading() as session:
         if all_units:
             units = units_with_assignments(session, jurisdiction)
@@ -203,43 +201,46 @@ def send(app: App, week_text, unit_name, jurisdiction, all_units, dry_run, force
                         progress=lambda items: track(list(items), _("Preparing digests"), quiet=quiet or not all_units))
     outcomes = deliver(app.db, batch, settings, force=force, dry_run=dry_run,
                        progress=lambda items: track(list(items), _("Sending digests"), quiet=quiet or not all_units))
-    _report_outcomes(outcomes, batch, dry_run, zh, quiet)
+    _report_outcomes(outcomes, batch, dry_run, quiet)
 
 
 _SAID = {
-    "sent": ("已发送", "sent"),
-    "would_send": ("将发送", "would send"),
-    "already_sent": ("本周已发送,跳过(--force 重发)", "already sent this week, skipped (--force resends)"),
-    "no_recipients": ("联络员没有邮箱,跳过", "no liaison with an email address, skipped"),
-    "failed": ("发送失败", "failed"),
+    "sent": N_("sent"),
+    "would_send": N_("would send"),
+    "already_sent": N_("already sent this week, skipped (--force resends)"),
+    "no_recipients": N_("no liaison with an email address, skipped"),
+    "failed": N_("failed"),
 }
 
-_COUNTED = {"sent": ("已发送", "sent"), "would_send": ("将发送", "would send"),
-            "already_sent": ("已发送过", "sent before"), "no_recipients": ("无收件人", "no recipients"),
-            "failed": ("失败", "failed")}
+
+def _counted(result: str, n: int) -> str:
+    phrases = {"sent": ngettext("{n} sent", "{n} sent", n), "would_send": ngettext("{n} to send", "{n} to send", n),
+               "already_sent": ngettext("{n} sent before", "{n} sent before", n),
+               "no_recipients": ngettext("{n} without recipients", "{n} without recipients", n),
+               "failed": ngettext("{n} failed", "{n} failed", n)}
+    return phrases[result].format(n=n)
 
 
-def _report_outcomes(outcomes, batch, dry_run: bool, zh: bool, quiet: bool = False) -> None:
+def _report_outcomes(outcomes, batch, dry_run: bool, quiet: bool = False) -> None:
     subjects = {o.unit.id: o.message["Subject"] for o in batch if o.message is not None}
     if dry_run:
-        click.echo("(试运行:未发送,未记录)" if zh else "(dry run: nothing sent, nothing recorded)")
+        click.echo(_("(dry run: nothing sent, nothing recorded)"))
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.result] = counts.get(outcome.result, 0) + 1
         if quiet and outcome.result != "failed":
             continue
-        said = _SAID[outcome.result][0 if zh else 1]
-        line = f"{outcome.unit.jurisdiction} {outcome.unit.name}: {said}"
+        line = _("{jurisdiction} {unit}: {said}").format(jurisdiction=outcome.unit.jurisdiction,
+                                                         unit=outcome.unit.name, said=_(_SAID[outcome.result]))
         if outcome.result in ("sent", "would_send"):
             line += f" → {outcome.detail}  《{subjects.get(outcome.unit.id, '')}》"
         elif outcome.detail:
-            line += f" ({outcome.detail})"
+            line = _("{said} ({detail})").format(said=line, detail=outcome.detail)
         click.echo(line, err=outcome.result == "failed")
-    summary = ("、".join(f"{_COUNTED[k][0]} {n}" for k, n in counts.items()) if zh
-               else ", ".join(f"{_COUNTED[k][1]}: {n}" for k, n in counts.items()))
-    click.echo(summary or ("没有需要发送的周报" if zh else "nothing to send"))
+    summary = _(", ").join(_counted(k, n) for k, n in counts.items())
+    click.echo(summary or _("nothing to send"))
     failed = [o for o in outcomes if o.result == "failed"]
     if failed:
         names = "、".join(o.unit.name for o in failed)
-        raise TrackerError(f"{len(failed)} of {len(outcomes)} digests were not sent ({names}); "
-                           f"run the same command again to retry them")
+        raise TrackerError(N_("{failed} of {n} digests were not sent ({names}); run the same command again to retry them"),
+                           failed=len(failed), n=len(outcomes), names=names)

@@ -10,8 +10,8 @@ import click
 from . import language, options
 from .context import ROLE_CHOICE, App, pass_app
 from .progress import steps
-from ..errors import TrackerError
-from ..i18n import _
+from ..errors import N_, TrackerError
+from ..i18n import _, ngettext
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
@@ -55,19 +55,18 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
 
     chosen = [flag for flag, given in (("--unit", unit_name), ("--plan", plan_key), ("--all", everything)) if given]
     if len(chosen) != 1:
-        raise TrackerError("choose one of --unit NAME, --plan KEY or --all" if not chosen
-                           else f"{' and '.join(chosen)} cannot be used together; choose one")
+        raise TrackerError(N_("choose one of --unit NAME, --plan KEY or --all") if not chosen
+                           else N_("{options} cannot be used together; choose one"), options=chosen)
     if (jurisdiction or role) and not unit_name:
-        raise TrackerError("--jurisdiction and --role go with --unit")
+        raise TrackerError(N_("--jurisdiction and --role go with --unit"))
     if everything and output is None:
-        raise TrackerError("--all writes one file per unit and per plan: give the folder with -o DIR")
+        raise TrackerError(N_("--all writes one file per unit and per plan: give the folder with -o DIR"))
     feed_options = _options(app, todo, alarm, task_url)
     today = clock.today()
-    zh = app.lang == "zh"
 
     if everything:
         if output.exists() and not output.is_dir():
-            raise TrackerError("is a file; --all needs a folder", where=str(output))
+            raise TrackerError(N_("is a file; --all needs a folder"), where=str(output))
         with app.db.reading() as session:
             units, plans = service.all_feeds(session)
         # each calendar is written as soon as it is built and then let go: a city's 501 calendars
@@ -83,9 +82,10 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
                 written += write_if_changed(output / "plans" / f"{plan_feed.key}.ics",
                                             plan_calendar(plan_feed, feed_options, today))
                 done()
-        click.echo(f"{output}: 写入 {written} 个,未变 {total - written} 个(单位 {len(units)},计划 {len(plans)})"
-                   if zh else f"{output}: {written} written, {total - written} unchanged "
-                   f"({len(units)} units, {len(plans)} plans)")
+        click.echo(_("{folder}: {written} written, {unchanged} unchanged ({units}, {plans})").format(
+            folder=output, written=written, unchanged=total - written,
+            units=ngettext("{n} unit", "{n} units", len(units)).format(n=len(units)),
+            plans=ngettext("{n} plan", "{n} plans", len(plans)).format(n=len(plans))))
         return
 
     with app.db.reading() as session:
@@ -99,8 +99,7 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
         sys.stdout.buffer.flush()
         return
     changed = write_if_changed(output, data)
-    click.echo(f"{output}: " + (("已写入" if changed else "未变") if zh else ("written" if changed else "unchanged")),
-               err=True)
+    click.echo((_("{file}: written") if changed else _("{file}: unchanged")).format(file=output), err=True)
 
 
 @feed.command("token")
@@ -116,27 +115,24 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
     from ..service import feeds as service
 
     if rotate and revoke:
-        raise TrackerError("--rotate and --revoke cannot be used together")
+        raise TrackerError(N_("--rotate and --revoke cannot be used together"))
     if not base_url.startswith(("http://", "https://")):
-        raise TrackerError(f"--base-url must start with http:// or https://, not {base_url!r}")
+        raise TrackerError(N_("--base-url must start with http:// or https://, not {base_url!r}"), base_url=base_url)
     base = base_url.rstrip("/")
-    zh = app.lang == "zh"
     with app.db.transaction() as session:
         unit = app.unit(session, unit_name, jurisdiction)
         if revoke:
             count = service.revoke_tokens(session, unit)
-            click.echo((f"已撤销 {unit.name} 的 {count} 个订阅令牌。" if count else f"{unit.name} 没有有效的订阅令牌。")
-                       if zh else (f"revoked {count} token(s) of {unit.name}" if count
-                                   else f"{unit.name} has no live token"))
+            click.echo(ngettext("revoked {n} token of {unit}", "revoked {n} tokens of {unit}", count).format(
+                n=count, unit=unit.name) if count else _("{unit} has no live token").format(unit=unit.name))
             return
         secret = service.issue_token(session, unit, rotate=rotate)
         code = service.unit_code(unit.jurisdiction, unit.name)
         plans = service.unit_plan_keys(session, unit)
-    click.echo(f"{unit.name} 的订阅地址(只显示这一次,请妥善保存):" if zh
-               else f"Subscription address of {unit.name} (shown this once; keep it safe):")
+    click.echo(_("Subscription address of {unit} (shown this once; keep it safe):").format(unit=unit.name))
     click.echo(f"  {base}/feeds/{secret}/{code}.ics")
     if plans:
-        click.echo("所在计划的日历:" if zh else "Calendars of its plans:")
+        click.echo(_("Calendars of its plans:"))
         for key in plans:
             click.echo(f"  {base}/plans/{secret}/{key}.ics")
 
@@ -163,7 +159,6 @@ def serve(app: App, host, port, concurrency, request_timeout, cache_size, feed_c
 
     FeedOptions(task_url=task_url)  # a bad template fails here, not on the first request
     db = app.db
-    click.echo((f"订阅服务: http://{host}:{port} (Ctrl-C 停止)" if app.lang == "zh"
-                else f"feed server: http://{host}:{port} (Ctrl-C stops)"), err=True)
+    click.echo(_("feed server: {url} (Ctrl-C stops)").format(url=f"http://{host}:{port}"), err=True)
     run(db, host, port, lang=app.lang, concurrency=concurrency, cache_size=cache_size,
         feed_cache_bytes=feed_cache_mb * 1024 * 1024, task_url=task_url, request_timeout=request_timeout)

@@ -40,6 +40,15 @@ def install() -> None:
     # in English there (the message ids) and translate them with every other option's help
     click.decorators._ = i18n.N_
     click.formatting.wrap_text = wrap_text
+    _missing = click.exceptions.MissingParameter.format_message
+    if not getattr(_missing, "tracker", False):
+        def format_message(self) -> str:
+            # click ends "Missing option '--plan'" with a full stop of its own, outside the catalogue
+            head, _stop, rest = _missing(self).partition(".")
+            return _("{missing}.{more}").format(missing=head, more=rest)
+
+        format_message.tracker = True  # type: ignore[attr-defined]
+        click.exceptions.MissingParameter.format_message = format_message  # type: ignore[method-assign]
     setattr(click.formatting, "term_len", _columns)  # the help's columns line up with Chinese in them
 
 

@@ -9,8 +9,8 @@ import click
 from . import language, options
 from .context import App, echo, pass_app
 from .progress import track
-from ..errors import TrackerError
-from ..i18n import _
+from ..errors import N_, Refusals, TrackerError
+from ..i18n import _, ngettext, npgettext
 
 
 @language.group()
@@ -39,7 +39,7 @@ def ledger_export(app: App, plan_key: str, unit_name: str | None, jurisdiction: 
     output = output or Path(f"{table.plan_key}{'-' + table.unit if table.unit else ''}-台账.xlsx")
     written = export(table, output)
     n = len(table.rows)
-    echo(f"已导出 {n} 项任务: {written}" if app.lang == "zh" else f"exported {n} tasks: {written}")
+    echo(ngettext("exported {n} task: {file}", "exported {n} tasks: {file}", n).format(n=n, file=written))
 
 
 @ledger.command("import-progress")
@@ -58,12 +58,11 @@ def ledger_import_progress(app: App, file: Path, unit_name: str, jurisdiction: s
     from ..i18n import status_label
     from ..ledger.progress import import_progress
 
-    zh = app.lang == "zh"
     result = import_progress(app.db, file, unit_name=unit_name, jurisdiction=jurisdiction, plan_key=plan_key,
                              by=liaison, dry_run=dry_run, partial=partial, lang=app.lang,
                              progress=lambda changes: track(changes, _("Recording progress"), quiet=quiet))
     if dry_run:
-        echo("(试运行,未写入)" if zh else "(dry run: nothing written)")
+        echo(_("(dry run: nothing written)"))
 
     def state(status: str, percent: int | None) -> str:
         return status_label(status, app.lang) + (f" {percent}%" if percent is not None else "")
@@ -72,21 +71,20 @@ def ledger_import_progress(app: App, file: Path, unit_name: str, jurisdiction: s
         before = state(change.before.status, change.before.percent)
         owner = f"{change.before.unit}  " if change.before.unit != result.unit else ""
         echo(f"{change.task_key}  {owner}{before} → {state(change.status, change.percent)}"
-             + (f"  {change.note}" if change.note and change.note != change.before.note else "")
-             + f"  ({change.place})")
+                   + (f"  {change.note}" if change.note and change.note != change.before.note else "")
+                   + "  " + _("({place})").format(place=change.place))
     n, same = len(result.changes), result.unchanged
-    if zh:
-        verb = "将记录" if dry_run else "已记录"
-        echo(f"{result.plan_key} {result.unit}: {verb} {n} 条进展" + (f"(填报人 {result.author})" if n else "")
-             + f",{same} 行无变化")
+    if dry_run:
+        recorded = ngettext("would record {n} update", "would record {n} updates", n).format(n=n)
     else:
-        verb = "would record" if dry_run else "recorded"
-        echo(f"{result.plan_key} {result.unit}: {verb} {n} update(s)" + (f" by {result.author}" if n else "")
-             + f", {same} row(s) unchanged")
+        recorded = ngettext("recorded {n} update", "recorded {n} updates", n).format(n=n)
+    if n and result.author:
+        recorded = _("{recorded} (by {author})").format(recorded=recorded, author=result.author)
+    unchanged = ngettext("{n} row unchanged", "{n} rows unchanged", same).format(n=same)
+    echo(_("{plan} {unit}: {recorded}, {unchanged}").format(plan=result.plan_key, unit=result.unit,
+                                                                 recorded=recorded, unchanged=unchanged))
     if result.refused:
-        raise TrackerError((f"{len(result.refused)} 处问题,相关行未导入:" if zh
-                            else f"{len(result.refused)} problem(s); those rows were not imported:")
-                           + "\n  " + "\n  ".join(result.refused))
+        raise Refusals(N_("problems: {n}; those rows were not imported:"), result.refused, n=len(result.refused))
 
 
 @ledger.command("import-plan")
@@ -108,21 +106,18 @@ def ledger_import_progress(app: App, file: Path, unit_name: str, jurisdiction: s
 def ledger_import_plan(app: App, file: Path, jurisdiction: str, output: Path | None, plan_key: str | None,
                        title: str | None, document_number: str | None, coordinator: str | None, period_start,
                        period_end, registry: Path | None, force: bool) -> None:
-    """Draft a plan file from a task breakdown table (任务分解表) for a person to review."""
+    """Draft a plan file from a task breakdown table, as offices publish them, for a person to review."""
     from ..config import BUNDLED_PLANS
     from ..planfile import dump_plan
     from ..registry import Registry
     from ..ledger.breakdown import draft_header, read_breakdown
     from ..atomic import write_atomically
 
-    zh = app.lang == "zh"
     plan_key = plan_key or (output.stem if output else None)
     if not plan_key:
-        raise TrackerError("请用 --key 指明计划编号,或用 -o plans/KEY.toml 写出计划文件" if zh
-                           else "name the plan with --key, or write it with -o plans/KEY.toml")
+        raise TrackerError(N_("name the plan with --key, or write it with -o plans/KEY.toml"))
     if output and output.exists() and not force:
-        raise TrackerError("文件已存在;核对过的计划文件不会被覆盖(确需覆盖请加 --force)" if zh
-                           else "the file exists; a reviewed plan file is not overwritten (add --force to replace it)",
+        raise TrackerError(N_("the file exists; a reviewed plan file is not overwritten (add --force to replace it)"),
                            where=str(output))
     if registry is None:
         beside = output.parent / "units.toml" if output else None
@@ -133,18 +128,16 @@ def ledger_import_plan(app: App, file: Path, jurisdiction: str, output: Path | N
                            period_end=period_end.date() if period_end else None, lang=app.lang)
     text = dump_plan(draft.plan, header=draft_header(draft, file.name))
     for note in draft.notes:
-        echo(("注意: " if zh else "note: ") + note, err=True)
+        echo(_("note: {note}").format(note=note), err=True)
     if output:
         write_atomically(output, lambda temporary: temporary.write_text(text, encoding="utf-8"))
         plan = draft.plan
-        echo(f"已生成计划草稿 {output}: {len(plan.sections)} 个部分, {len(plan.tasks)} 项任务;核对后用 "
-             f"tracker plan load 加载" if zh else
-             f"wrote the plan draft {output}: {len(plan.sections)} sections, {len(plan.tasks)} tasks; "
-             f"review it, then tracker plan load")
+        echo(_("wrote the plan draft {file}: {sections}, {tasks}; review it, then {command}").format(
+            file=output, command="tracker plan load",
+            sections=ngettext("{n} section", "{n} sections", len(plan.sections)).format(n=len(plan.sections)),
+            tasks=npgettext("a database holds", "{n} task", "{n} tasks", len(plan.tasks)).format(n=len(plan.tasks))))
     else:
         echo(text, nl=False)
     if draft.unknown_units:
-        n = len(draft.unknown_units)
-        raise TrackerError((f"{n} 个单位名称未能识别(草稿已写出,修正后才能加载):" if zh else
-                            f"{n} unit name(s) not known (the draft is written; fix them before loading):")
-                           + "\n  " + "\n  ".join(draft.unknown_units))
+        raise Refusals(N_("unit names not known: {n} (the draft is written; fix them before loading):"),
+                       draft.unknown_units, n=len(draft.unknown_units))

@@ -17,7 +17,7 @@ import click
 
 from .. import i18n
 from ..config import Settings
-from ..errors import TrackerError
+from ..errors import N_, TrackerError
 from ..i18n import _
 from . import language, options
 from .context import ROLE_CHOICE, App, echo, echo_json, pass_app
@@ -93,16 +93,14 @@ def summary(app: App) -> None:
 
     with app.db.reading() as session:
         plans = list_plans(session)
-    zh = app.lang == "zh"
-    echo(("数据库: " if zh else "database: ") + app.db.engine.url.render_as_string(hide_password=True))
+    echo(_("database: {url}").format(url=app.db.engine.url.render_as_string(hide_password=True)))
     if not plans:
-        echo("还没有加载任何计划。运行 tracker plan load plans/" if zh else "No plans loaded yet. Run: tracker plan load plans/")
+        echo(_("No plans loaded yet. Run: {command}").format(command="tracker plan load plans/"))
         return
     for plan in plans:
         echo(f"  {plan.key}  {plan.title}  {plan.document_number or ''}  "
-             + (f"{plan.tasks}项任务" if zh else f"{plan.tasks} tasks"))
-    echo("试试: tracker tasks --unit 市发展改革委 --jurisdiction 青岛市" if zh
-         else "Try: tracker tasks --unit 市发展改革委 --jurisdiction 青岛市")
+                   + i18n.npgettext("a database holds", "{n} task", "{n} tasks", plan.tasks).format(n=plan.tasks))
+    echo(_("Try: {command}").format(command="tracker tasks --unit 市发展改革委 --jurisdiction 青岛市"))
 
 
 @cli.command()
@@ -110,8 +108,7 @@ def summary(app: App) -> None:
 def init(app: App) -> None:
     """Create (or migrate) the database; the embedded default gets the bundled plans."""
     db = app.db
-    echo(("数据库已就绪: " if app.lang == "zh" else "database ready: ")
-         + db.engine.url.render_as_string(hide_password=True))
+    echo(_("database ready: {url}").format(url=db.engine.url.render_as_string(hide_password=True)))
 
 
 # ---------------------------------------------------------------------- plans
@@ -125,9 +122,10 @@ def plan() -> None:
 @plan.command("load")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.option("--verbose", "-v", is_flag=True, help="List every task whose units a person must choose.")
 @options.quiet
 @pass_app
-def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool, quiet: bool) -> None:
+def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool, verbose: bool, quiet: bool) -> None:
     """Load the unit registry (units.toml) and plan files; a folder loads all of them."""
     from ..service.loading import load_paths
     from .progress import track
@@ -135,11 +133,10 @@ def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool, quiet: bool) -> 
     labels = {"read": _("Reading plan files"), "load": _("Loading plans")}
     report, changes = load_paths(app.db, list(paths), dry_run=dry_run,
                                  progress=lambda items, phase: track(items, labels[phase], quiet=quiet))
-    zh = app.lang == "zh"
     if dry_run:
-        echo("(试运行,未写入)" if zh else "(dry run: nothing written)")
+        echo(_("(dry run: nothing written)"))
     if not quiet:
-        _plan_changes(report, changes, zh)
+        _plan_changes(report, changes, verbose)
     new = sum(1 for c in changes if c.new_plan)
     changed = sum(1 for c in changes if c.changed and not c.new_plan)
     echo(i18n.ngettext("{n} plan: {new} new, {changed} changed, {same} unchanged",
@@ -147,25 +144,37 @@ def plan_load(app: App, paths: tuple[Path, ...], dry_run: bool, quiet: bool) -> 
         n=len(changes), new=new, changed=changed, same=len(changes) - new - changed))
 
 
-def _plan_changes(report: dict, changes, zh: bool) -> None:
+def _plan_changes(report: dict, changes, verbose: bool) -> None:
     """What `plan load` changed, plan by plan (its notes on standard error)."""
     if report:
-        echo((f"单位: {report['units']} 个" if zh else f"units: {report['units']}")
-             + (f"(新增 {report['new_units']})" if zh else f" ({report['new_units']} new)"))
+        echo(_("units: {n} ({new} new)").format(n=report["units"], new=report["new_units"]))
+    separator = _("; ")
     for change in changes:
         if change.new_plan:
-            echo(("新计划 " if zh else "new plan ") + change.plan)
+            echo(_("new plan {plan}").format(plan=change.plan))
         elif not change.changed:
-            echo(change.plan + (": 无变化" if zh else ": unchanged"))
+            echo(_("{plan}: unchanged").format(plan=change.plan))
         else:
             parts = []
-            for label_zh, label_en, keys in (("新增", "added", change.added), ("更新", "updated", change.updated),
-                                             ("归档", "archived", change.archived), ("恢复", "restored", change.restored)):
+            for phrase, keys in ((i18n.lazy("added {n}: {keys}"), change.added),
+                                 (i18n.lazy("updated {n}: {keys}"), change.updated),
+                                 (i18n.lazy("archived {n}: {keys}"), change.archived),
+                                 (i18n.lazy("restored {n}: {keys}"), change.restored)):
                 if keys:
-                    parts.append(f"{label_zh if zh else label_en} {len(keys)}: {', '.join(keys)}")
-            echo(f"{change.plan}: " + "; ".join(parts or ["assignments changed"]))
-        for warning in change.warnings:
-            echo(("  注意: " if zh else "  note: ") + warning, err=True)
+                    parts.append(phrase.format(n=len(keys), keys=_(", ").join(keys)))
+            echo(_("{plan}: {changes}").format(plan=change.plan,
+                                                     changes=separator.join(parts) or _("assignments changed")))
+        to_choose = change.warnings
+        if to_choose and verbose:
+            for note in to_choose:
+                echo("  " + _("note: {plan} {task}: a person must choose which of the {n} units of {group} "
+                                    "take it on").format(plan=note.plan, task=note.task, group=note.group,
+                                                         n=note.candidates), err=True)
+        elif to_choose:
+            echo("  " + i18n.ngettext(
+                "note: {n} task of {plan} needs a person to choose its units (--verbose lists it)",
+                "note: {n} tasks of {plan} need a person to choose their units (--verbose lists them)",
+                len(to_choose)).format(n=len(to_choose), plan=change.plan), err=True)
 
 
 @plan.command("list")
@@ -184,8 +193,7 @@ def plan_list(app: App, fmt: str) -> None:
 
     rows = [[p.key, p.title, p.document_number or "", p.jurisdiction, str(p.tasks),
              f"{p.period_start or ''}—{p.period_end or ''}"] for p in plans]
-    headers = ["计划", "标题", "文号", "地区", "任务", "期限"] if app.lang == "zh" else \
-        ["plan", "title", "number", "jurisdiction", "tasks", "period"]
+    headers = [_("plan"), _("title"), _("number"), _("jurisdiction"), _("tasks"), _("period")]
     echo(table(headers, rows, [None, 40, None, None, None, None]))
 
 
@@ -210,16 +218,16 @@ def units(ctx: click.Context, jurisdiction: str | None, fmt: str) -> None:
     with app.db.reading() as session:
         found = list_units(session, jurisdiction)
     if jurisdiction and not found:
-        raise TrackerError(f"no units in jurisdiction {jurisdiction!r}")
+        raise TrackerError(N_("no units in jurisdiction {jurisdiction!r}"), jurisdiction=jurisdiction)
     if fmt == "json":
         echo_json([u.to_json() for u in found])
         return
     for u in found:
         line = f"{u.jurisdiction}  {u.name}"
         if u.full_name:
-            line += f"  ({u.full_name})"
+            line += "  " + _("({full_name})").format(full_name=u.full_name)
         if u.members:
-            line += ("  → " + "、".join(u.members))
+            line += ("  → " + _(", ").join(u.members))
         echo(line)
 
 
@@ -273,8 +281,7 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
                 due += " " + t("days_overdue", lang, n=-(r.days_left or 0))
         status = status_label(r.status, lang) + (f" {r.percent}%" if r.percent is not None else "")
         out.append([r.plan_key, r.key, role_label(r.role, lang), due, status, r.title])
-    headers = ["计划", "编号", "角色", "截止", "状态", "任务"] if lang == "zh" else \
-        ["plan", "key", "role", "deadline", "status", "task"]
+    headers = [_("plan"), _("key"), i18n.pgettext("task list", "role"), _("deadline"), _("status"), _("task")]
     echo(table(headers, out, [None, None, None, None, None, 48]))
     echo(i18n.ngettext("{n} task", "{n} tasks", len(rows)).format(n=len(rows)))
 
@@ -331,23 +338,23 @@ def history(app: App, task_key: str, plan_key: str, fmt: str) -> None:
         echo_json([e.to_json(app.lang) for e in entries])
         return
     if not entries:
-        echo("尚无进展记录。" if app.lang == "zh" else "No updates yet.")
-    zh = app.lang == "zh"
+        echo(_("No updates yet."))
     for e in entries:
         when = clock.shown(e.recorded_at, zone)
         percent = f" {e.percent}%" if e.percent is not None else ""
         # who recorded it: the liaison, and the unit they acted for when it is not the assignment's own
         by = e.author or ""
         if e.acting_unit and e.acting_unit != e.unit:
-            by += (f"\uff08代 {e.acting_unit} 记录\uff09" if zh else f" (for {e.acting_unit})") if by \
-                else (f"{e.acting_unit} 代记" if zh else f"recorded by {e.acting_unit}")
+            by = (_("{liaison} (for {unit})").format(liaison=by, unit=e.acting_unit) if by
+                  else _("recorded by {unit}").format(unit=e.acting_unit))
         undo = ""
         if e.undoes_id is not None:
-            undo = f"撤销 #{e.undoes_id}" if zh else f"undoes #{e.undoes_id}"
+            undo = _("undoes #{id}").format(id=e.undoes_id)
         # a note's own line breaks are indented, so no line of it can pass for an entry of its own
         note = "  ".join(part for part in (undo, (e.note or "").replace("\n", "\n    ")) if part)
-        echo(f"#{e.id}  {when}  {e.unit}({role_label(e.role, app.lang)})  "
-             f"{status_label(e.status, app.lang)}{percent}  {by}  {note}".rstrip())
+        unit = _("{unit} ({role})").format(unit=e.unit, role=role_label(e.role, app.lang))
+        echo(f"#{e.id}  {when}  {unit}  "
+                   f"{status_label(e.status, app.lang)}{percent}  {by}  {note}".rstrip())
 
 
 def main(argv: list[str] | None = None) -> None:

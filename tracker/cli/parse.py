@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from . import language
-from ..errors import TrackerError
+from ..errors import N_, TrackerError
+from ..i18n import _, ngettext, npgettext
 from ..atomic import write_file
 
 
@@ -40,7 +41,7 @@ def _plan_key(key: str | None, output: Path | None, source: Path) -> str:
 
     chosen = key or (output.stem if output else source.stem)
     if not KEY_PATTERN.match(chosen):
-        raise TrackerError(f"plan key {chosen!r} may hold only letters, digits, '.', '-' and '_'; pass --key")
+        raise TrackerError(N_("plan key {chosen!r} may hold only letters, digits, '.', '-' and '_'; pass --key"), chosen=chosen)
     return chosen
 
 
@@ -63,21 +64,20 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
     from ..ingest.reader import read_text, to_json, to_plan_file
 
     lang = getattr(app, "lang", "zh")
-    zh = lang == "zh"
     fmt = fmt or ("toml" if output is not None and output.suffix == ".toml" else "json")
     if output is not None and output.exists() and not force:
-        raise TrackerError("already exists; pass --force to replace it (it may hold a person's review)",
+        raise TrackerError(N_("already exists; pass --force to replace it (it may hold a person's review)"),
                            where=str(output))
     from ..ingest.formats import read_document
 
     document = read_document(source)  # html, docx, pdf, xlsx, csv or text, told by content
     raw, text = document.raw, document.text
     for warning in document.warnings:
-        click.echo(("  注意: " if zh else "  note: ") + warning, err=True)
+        click.echo("  " + _("note: {note}").format(note=warning), err=True)
     registry = _registry(registry_path, output)
     draft = read_text(text, registry=registry, jurisdiction=jurisdiction)
     if not draft.tasks and not draft.targets:
-        raise NothingFound("no annotated tasks (and no targets) found: is this an action plan? Nothing written.",
+        raise NothingFound(N_("no annotated tasks (and no targets) found: is this an action plan? Nothing written."),
                            where=str(source))
     plan_key = _plan_key(key, output, source)
     relative_source = os.path.relpath(source, output.parent) if output is not None else str(source)
@@ -87,14 +87,13 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
                              ensure_ascii=False, indent=2) + "\n"
     else:
         if not draft.jurisdiction:
-            raise TrackerError("cannot tell the jurisdiction from the text; pass --jurisdiction", where=str(source))
+            raise TrackerError(N_("cannot tell the jurisdiction from the text; pass --jurisdiction"), where=str(source))
         from ..planfile import dump_plan
 
-        header = [f"由 `tracker plan parse` 从 {relative_source} 起草。载入前请对照原文核对任务、单位、期限和目标。"
-                  if zh else f"Drafted by `tracker plan parse` from {relative_source}. Review it against the "
-                  "source before loading: tasks, units, deadlines and targets."]
+        header = [_("Drafted by `tracker plan parse` from {source}. Review it against the source before loading: "
+                    "tasks, units, deadlines and targets.").format(source=relative_source)]
         if draft.notes:
-            header.append("请核对:" if zh else "To check:")
+            header.append(_("To check:"))
             header.extend(f"- {note.text(lang)}" for note in draft.notes)
         content = dump_plan(to_plan_file(draft, key=plan_key, source=relative_source, original=raw), "\n".join(header))
 
@@ -102,13 +101,11 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
         click.echo(content, nl=False)
     else:
         write_file(output, content)
-    def count(n: int, word: str) -> str:
-        return f"{n} {word}" + ("" if n == 1 else "s")
-
-    summary = (f"{len(draft.tasks)} 项任务, {len(draft.targets)} 个目标指标, {len(draft.notes)} 条提示" if zh else
-               ", ".join((count(len(draft.tasks), "task"), count(len(draft.targets), "target"),
-                          count(len(draft.notes), "warning"))))
-    click.echo((f"已写入 {output}: " if zh else f"wrote {output}: ") + summary if output else summary, err=True)
+    summary = _(", ").join((
+        npgettext("a database holds", "{n} task", "{n} tasks", len(draft.tasks)).format(n=len(draft.tasks)),
+        ngettext("{n} target", "{n} targets", len(draft.targets)).format(n=len(draft.targets)),
+        ngettext("{n} warning", "{n} warnings", len(draft.notes)).format(n=len(draft.notes))))
+    click.echo(_("wrote {file}: {summary}").format(file=output, summary=summary) if output else summary, err=True)
     if output is not None or fmt == "toml":
         for note in draft.notes:
-            click.echo(("  注意: " if zh else "  note: ") + note.text(lang), err=True)
+            click.echo("  " + _("note: {note}").format(note=note.text(lang)), err=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import TrackerError
+from ..errors import N_, TrackerError
 from ..i18n import _, ngettext
 from . import language
 from .context import App, pass_app
@@ -66,7 +66,7 @@ def _check_text(text: str, output: Path) -> None:
         try:
             Registry.load(probe)
         except TrackerError as exc:
-            raise TrackerError(f"the proposal would not load ({exc}); nothing written", where=str(output)) from None
+            raise TrackerError(N_("the proposal would not load ({exc}); nothing written"), where=str(output), exc=exc) from None
 
 
 def _summary(proposal, output: Path, dry_run: bool) -> None:

@@ -30,7 +30,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from .. import clock
-from ..errors import TrackerError
+from ..errors import N_, Phrase, TrackerError
 from ..i18n import _
 from ..service.digests import (
     Delivery, DigestUnit, Recipient, deliveries_for_week, recipients_for, record_delivery,
@@ -63,7 +63,7 @@ class SmtpSettings:
 
         user, password = get("USER"), env.get("TRACKER_SMTP_PASSWORD") or None
         if user and password is None:
-            raise TrackerError("TRACKER_SMTP_USER is set but TRACKER_SMTP_PASSWORD is not")
+            raise TrackerError(N_("TRACKER_SMTP_USER is set but TRACKER_SMTP_PASSWORD is not"))
         starttls_text = get("STARTTLS")
         if starttls_text is None:
             starttls = user is not None  # never send a password in the clear unless told to
@@ -72,30 +72,30 @@ class SmtpSettings:
         elif starttls_text.lower() in _FALSE:
             starttls = False
         else:
-            raise TrackerError(f"TRACKER_SMTP_STARTTLS={starttls_text!r}: use yes or no")
+            raise TrackerError(N_("TRACKER_SMTP_STARTTLS={starttls_text!r}: use yes or no"), starttls_text=starttls_text)
         port_text = get("PORT")
         try:
             port = int(port_text) if port_text else (587 if starttls else 25)
             if not 0 < port < 65536:
                 raise ValueError
         except ValueError:
-            raise TrackerError(f"TRACKER_SMTP_PORT={port_text!r} is not a port number") from None
+            raise TrackerError(N_("TRACKER_SMTP_PORT={port_text!r} is not a port number"), port_text=port_text) from None
         timeout_text = get("TIMEOUT")
         try:
             timeout = float(timeout_text) if timeout_text else 30.0
         except ValueError:
-            raise TrackerError(f"TRACKER_SMTP_TIMEOUT={timeout_text!r} is not a number of seconds") from None
+            raise TrackerError(N_("TRACKER_SMTP_TIMEOUT={timeout_text!r} is not a number of seconds"), timeout_text=timeout_text) from None
         cafile = get("CAFILE")
         if cafile and not Path(cafile).is_file():
-            raise TrackerError(f"TRACKER_SMTP_CAFILE={cafile!r}: no such file")
+            raise TrackerError(N_("TRACKER_SMTP_CAFILE={cafile!r}: no such file"), cafile=cafile)
         sender = get("FROM") or (user if user and "@" in user else None)
         return cls(get("HOST"), port, starttls, user, password, sender, timeout, cafile)
 
     def require_server(self) -> None:
         if not self.host:
-            raise TrackerError("set TRACKER_SMTP_HOST (and TRACKER_SMTP_PORT, TRACKER_SMTP_USER, ...) to send mail")
+            raise TrackerError(N_("set TRACKER_SMTP_HOST (and TRACKER_SMTP_PORT, TRACKER_SMTP_USER, ...) to send mail"))
         if not self.sender:
-            raise TrackerError("set TRACKER_SMTP_FROM to the address digests are sent from")
+            raise TrackerError(N_("set TRACKER_SMTP_FROM to the address digests are sent from"))
 
 
 # ---------------------------------------------------------------------- the message
@@ -107,7 +107,7 @@ class SmtpSettings:
 _NOT_IN_A_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def _header_safe(text: str, what: str, where: str) -> str:
+def _header_safe(text: str, what: str, where: str | Phrase) -> str:
     found = _NOT_IN_A_HEADER.search(text)
     if found:
         raise TrackerError(_("the {what} {text!r} holds a control character ({code}), which no mail header may hold; "
@@ -116,7 +116,7 @@ def _header_safe(text: str, what: str, where: str) -> str:
     return text
 
 
-def _address(text: str, where: str) -> Address:
+def _address(text: str, where: str | Phrase) -> Address:
     """One address from "Name <a@b>" or "a@b"; a malformed one is an error naming its owner."""
     _header_safe(text, _("mail address"), where)
     message = EmailMessage()
@@ -126,21 +126,23 @@ def _address(text: str, where: str) -> Address:
         if len(addresses) != 1 or not addresses[0].username or not addresses[0].domain or message["To"].defects:
             raise ValueError
     except (ValueError, IndexError, HeaderParseError):
-        raise TrackerError(f"not a mail address: {text!r}", where=where) from None
+        raise TrackerError(N_("not a mail address: {text!r}"), where=where, text=text) from None
     return addresses[0]
 
 
 def recipient_addresses(unit: DigestUnit, recipients: Iterable[Recipient]) -> list[Address]:
     out = []
     for r in recipients:
-        where = f"liaison {r.name!r} of {unit.jurisdiction} {unit.name}" if _NOT_IN_A_HEADER.search(r.name) \
-            else f"liaison {r.name} of {unit.jurisdiction} {unit.name}"
+        where = Phrase(N_("liaison {name} of {jurisdiction} {unit}"),
+                       name=repr(r.name) if _NOT_IN_A_HEADER.search(r.name) else r.name,
+                       jurisdiction=unit.jurisdiction, unit=unit.name)
         plain = _address(r.email, where=where)
         _header_safe(r.name, _("liaison's name"), where)
         try:
             out.append(Address(display_name=r.name, username=plain.username, domain=plain.domain))
         except (ValueError, HeaderParseError) as exc:
-            raise TrackerError(f"not a mail address: {r.email!r} ({exc})", where=where) from None
+            raise TrackerError(N_("not a mail address: {text!r} ({reason})"), where=where, text=r.email,
+                               reason=exc) from None
     return out
 
 
@@ -235,7 +237,7 @@ class _Connection:
                 if s.user:
                     smtp.login(s.user, s.password or "")
             except (OSError, smtplib.SMTPException) as exc:
-                raise TrackerError(f"cannot use the mail server {s.host}:{s.port}: {_reason(exc)}") from None
+                raise TrackerError(N_("cannot use the mail server {host}:{port}: {reason}"), host=s.host, port=s.port, reason=_reason(exc)) from None
             self.smtp = smtp
         return self.smtp
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import clock
-from ..errors import TrackerError
+from ..errors import N_, TrackerError
 
 _WEEK = re.compile(r"^(\d{4})-?[Ww](\d{1,2})$")
 
@@ -22,13 +22,13 @@ class Week:
     def parse(cls, text: str) -> Week:
         match = _WEEK.match(text.strip())
         if not match:
-            raise TrackerError(f"--week {text!r} is not an ISO week like 2026-W48")
+            raise TrackerError(N_("--week {text!r} is not an ISO week like 2026-W48"), text=text)
         year, number = int(match[1]), int(match[2])
         try:
             date.fromisocalendar(year, number, 1)
         except ValueError:
             weeks = date(year, 12, 28).isocalendar().week  # 28 December is always in the last week
-            raise TrackerError(f"--week {text!r}: {year} has weeks 1 to {weeks}") from None
+            raise TrackerError(N_("--week {text!r}: {year} has weeks 1 to {weeks}"), text=text, year=year, weeks=weeks) from None
         return cls(year, number)
 
     @classmethod

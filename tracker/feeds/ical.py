@@ -26,7 +26,7 @@ from icalendar import TRANSP, Alarm, Calendar, Event, Todo, vDuration, vRecur, v
 
 from .. import clock
 from ..deadlines import describe_rule, is_overdue, next_due, occurrences
-from ..errors import TrackerError
+from ..errors import N_, TrackerError
 from ..i18n import _, gettext_in, role_label, status_label
 from ..service.feeds import Assignee, FeedDuty, FeedTask, PlanEntry, PlanFeed, UnitEntry, UnitFeed
 
@@ -82,13 +82,13 @@ class FeedOptions:
 
     def __post_init__(self):
         if self.lang not in _WORDS:
-            raise TrackerError(f"unknown language {self.lang!r}; use zh or en")
+            raise TrackerError(N_("unknown language {lang!r}; use zh or en"), lang=self.lang)
         if self.task_url:
             try:
                 self.task_url.format(plan="p", task="t")
             except (KeyError, IndexError, ValueError) as exc:
-                raise TrackerError(f"task URL template {self.task_url!r} may use only {{plan}} and {{task}} "
-                                   f"({exc.__class__.__name__}: {exc})") from None
+                raise TrackerError(N_("task URL template {template!r} may use only {{plan}} and {{task}} ({error}: {exc})"),
+                                   template=self.task_url, error=exc.__class__.__name__, exc=exc) from None
 
     @property
     def variant(self) -> str:

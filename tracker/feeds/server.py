@@ -36,7 +36,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from .. import clock
-from ..errors import TrackerError
+from ..errors import N_, TrackerError
+from ..i18n import LANGUAGES
 from ..service import feeds as service
 from ..service.database import Database
 from .ical import EventCache, FeedOptions, parse_alarms, plan_calendar, unit_calendar
@@ -58,12 +59,17 @@ def _not_found() -> Response:
     return PlainTextResponse("Not Found", status_code=404)
 
 
-class _BadQuery(Exception):
-    pass
+def _language(request, default: str) -> str:
+    lang = request.query_params.get("lang", default)
+    return lang if lang in LANGUAGES else default
 
 
-def _bad_query(exc: _BadQuery) -> Response:
-    return PlainTextResponse(str(exc), status_code=400)
+class _BadQuery(TrackerError):
+    """A feed address's query the server refuses (HTTP 400), worded in the ?lang= asked for."""
+
+
+def _bad_query(exc: _BadQuery, request, default: str) -> Response:
+    return PlainTextResponse(exc.words(_language(request, default)), status_code=400)
 
 
 def _etag(body: bytes) -> str:
@@ -156,19 +162,19 @@ class FeedServer:
         query = request.query_params
         unknown = set(query) - _QUERY
         if unknown:
-            raise _BadQuery(f"unknown query parameter {sorted(unknown)[0]!r}; use todo, role, lang, alarm")
+            raise _BadQuery(N_("unknown query parameter {name!r}; use todo, role, lang, alarm"), name=sorted(unknown)[0])
         role = query.get("role")
         if role is not None and (not unit or role not in ("lead", "responsible")):
-            raise _BadQuery("role must be lead or responsible, and only on a unit's feed")
+            raise _BadQuery(N_("role must be lead or responsible, and only on a unit's feed"))
         todo = query.get("todo")
         if todo not in (None, "0", "1", "true", "false"):
-            raise _BadQuery("todo must be 1 or 0")
+            raise _BadQuery(N_("todo must be 1 or 0"))
         lang = query.get("lang", self.lang)
         try:
             options = FeedOptions(lang=lang, todo=todo in ("1", "true"), alarms=parse_alarms(query.get("alarm")),
                                   task_url=self.task_url)
         except TrackerError as exc:
-            raise _BadQuery(str(exc)) from None
+            raise _BadQuery(exc.template, **exc.fields) from None
         variant = "".join([f":{role}" if role else "", ":todo" if options.todo else "", f":{lang}",
                            ":alarm=" + ",".join(str(int(a.total_seconds())) for a in options.alarms)
                            if options.alarms else ""])
@@ -191,7 +197,7 @@ class FeedServer:
             try:
                 options, role, variant = self._options(request, unit=True)
             except _BadQuery as exc:
-                return _bad_query(exc)
+                return _bad_query(exc, request, self.lang)
             key = f"unit:{owner.unit_id}{variant}"
             fingerprint = self._fingerprint(session, marker, ("unit", owner.unit_id, role),
                                             lambda: service.unit_fingerprint(session, owner.unit_id, role))
@@ -216,7 +222,7 @@ class FeedServer:
             try:
                 options, _, variant = self._options(request, unit=False)
             except _BadQuery as exc:
-                return _bad_query(exc)
+                return _bad_query(exc, request, self.lang)
             key = f"plan:{plan_key}{variant}"
             fingerprint = self._fingerprint(session, marker, ("plan", plan_key),
                                             lambda: service.plan_fingerprint(session, plan_key))

@@ -24,7 +24,7 @@ from .. import clock
 
 from ..deadlines import traffic_light
 from ..textwidth import width as display_width
-from ..errors import TrackerError
+from ..errors import N_, TrackerError
 from ..i18n import STATUS_LABELS, STATUSES, status_label
 from ..service.ledger import Ledger, LedgerRow
 from . import columns as C
@@ -136,7 +136,7 @@ def export(ledger: Ledger, path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise TrackerError("the ledger is written as .xlsx or .csv; name the output file accordingly",
+        raise TrackerError(N_("the ledger is written as .xlsx or .csv; name the output file accordingly"),
                            where=str(path))
     write = write_xlsx if suffix == ".xlsx" else write_csv
     return write_atomically(path, lambda temporary: write(ledger, temporary))

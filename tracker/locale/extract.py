@@ -66,7 +66,8 @@ def _click_texts(tree: ast.AST):
 
 # gettext's keywords plus tracker's: lazy(msg), gettext_in(lang, msg), ngettext_in(lang, s, p, n)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "lazy": None,
-            "gettext_in": (2,), "ngettext_in": (2, 3)}
+            "gettext_in": (2,), "ngettext_in": (2, 3), "pgettext": ((1, "c"), 2),
+            "npgettext": ((1, "c"), 2, 3)}
 
 
 def messages():

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .. import tomlfile
 from ..clock import DEFAULT_TIMEZONE
-from ..errors import TrackerError
+from ..errors import N_, TrackerError, UnknownJurisdiction, UnknownUnit
 from ..i18n import _
 from ..ladder import Ladder, read_ladder
 
@@ -57,15 +57,6 @@ def closest_names(name: str, names: dict[str, str], n: int = 3) -> list[str]:
         if score >= 0.4 and score > scored.get(canonical, 0):
             scored[canonical] = score
     return sorted(scored, key=lambda c: -scored[c])[:n]
-
-
-class UnknownUnit(TrackerError):
-    def __init__(self, name: str, jurisdiction: str, suggestions: list[str], *, where: str | None = None):
-        self.name = name
-        self.jurisdiction = jurisdiction
-        self.suggestions = suggestions
-        hint = f"; closest known names: {'、'.join(suggestions)}" if suggestions else ""
-        super().__init__(f"unknown unit {name!r} in {jurisdiction}{hint}", where=where)
 
 
 @dataclass(frozen=True)
@@ -266,16 +257,16 @@ class Registry:
 
     def _add(self, unit: Unit) -> None:
         if unit.jurisdiction not in self.jurisdictions:
-            raise TrackerError(_("unit {name} names an unknown jurisdiction {jurisdiction}").format(
-                name=repr(unit.name), jurisdiction=repr(unit.jurisdiction)))
+            raise TrackerError(N_("unit {name!r} names an unknown jurisdiction {jurisdiction!r}"), name=unit.name,
+                               jurisdiction=unit.jurisdiction)
         for alias in (unit.name, unit.full_name, *unit.aliases):
             if not alias:
                 continue
             key = (unit.jurisdiction, normalise_name(alias))
             if key in self._index and self._index[key] != unit.name:
-                raise TrackerError(_("name {alias} in {jurisdiction} is claimed by both {first} and {second}").format(
-                    alias=repr(alias), jurisdiction=unit.jurisdiction, first=repr(self._index[key]),
-                    second=repr(unit.name)))
+                raise TrackerError(N_("name {alias!r} in {jurisdiction} is claimed by both {first!r} and {second!r}"),
+                                   alias=alias, jurisdiction=unit.jurisdiction, first=self._index[key],
+                                   second=unit.name)
             self._index[key] = unit.name
         self.units[(unit.jurisdiction, unit.name)] = unit
         self._suggestions.clear()
@@ -295,8 +286,7 @@ class Registry:
 
     def resolve(self, jurisdiction: str, name: str, *, where: str | None = None) -> Unit:
         if jurisdiction not in self.jurisdictions:
-            known = "、".join(self.jurisdictions)
-            raise TrackerError(f"unknown jurisdiction {jurisdiction!r}; known: {known}", where=where)
+            raise UnknownJurisdiction(jurisdiction, self.jurisdictions, where=where)
         unit = self.lookup(jurisdiction, name)
         if unit is None:
             raise UnknownUnit(name, jurisdiction, self.suggest(jurisdiction, name), where=where)

@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session, aliased
 
 from .. import clock
 from ..deadlines import next_due
-from ..errors import AmbiguousUnit, Conflict, NotFound, NothingToUndo, PermissionDenied, TrackerError
+from ..errors import (
+    N_, AmbiguousUnit, Archived, Conflict, NotAssigned, NotFound, NothingToUndo, NotYours, TrackerError,
+    UnknownJurisdiction, UnknownPlan, UnknownStatus, UnknownTask, UnknownUnit,
+)
 from ..i18n import STATUSES, _, status_label
 from ..store.history import CHAINED, chain_hash
 from ..store.tasklist import TaskRow, add_units, sort_by_due, sort_rows_by_due, task_rows
@@ -52,8 +55,7 @@ def find_unit(session: Session, name: str, jurisdiction: str | None = None) -> U
     if jurisdiction:
         known = session.scalar(select(Jurisdiction.id).where(Jurisdiction.name == jurisdiction))
         if known is None:
-            names = "、".join(session.scalars(select(Jurisdiction.name).order_by(Jurisdiction.id)))
-            raise NotFound(f"unknown jurisdiction {jurisdiction!r}; known: {names or '(none loaded)'}")
+            raise UnknownJurisdiction(jurisdiction, session.scalars(select(Jurisdiction.name).order_by(Jurisdiction.id)))
         query = query.where(Unit.jurisdiction_id == known)
     found = {unit.id: (unit, jname) for unit, jname in session.execute(query.where(UnitAlias.alias == folded))}
     if not found:
@@ -67,16 +69,14 @@ def find_unit(session: Session, name: str, jurisdiction: str | None = None) -> U
         return UnitRef(unit.id, unit.name, jname, unit.kind)
     if len(found) > 1:
         raise AmbiguousUnit(name, tuple(sorted(j for _, j in found.values())))
-    raise NotFound(f"unknown unit {name!r}" + (f" in {jurisdiction}" if jurisdiction else "")
-                   + _suggestions(session, folded, jurisdiction))
+    raise UnknownUnit(name, jurisdiction, _suggestions(session, folded, jurisdiction))
 
 
-def _suggestions(session: Session, folded: str, jurisdiction: str | None) -> str:
+def _suggestions(session: Session, folded: str, jurisdiction: str | None) -> list[str]:
     query = select(UnitAlias.alias, Unit.name).join(Unit, Unit.id == UnitAlias.unit_id)
     if jurisdiction:
         query = query.join(Jurisdiction, Jurisdiction.id == Unit.jurisdiction_id).where(Jurisdiction.name == jurisdiction)
-    picked = closest_names(folded, dict(session.execute(query).all()))
-    return f"; closest known names: {'、'.join(picked)}" if picked else ""
+    return closest_names(folded, dict(session.execute(query).all()))
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def unit_by_id(session: Session, unit_id: int) -> UnitRef:
     row = session.execute(select(Unit.id, Unit.name, Jurisdiction.name, Unit.kind)
                           .join(Jurisdiction, Jurisdiction.id == Unit.jurisdiction_id).where(Unit.id == unit_id)).first()
     if row is None:
-        raise NotFound(f"no unit with id {unit_id}")
+        raise NotFound(N_("no unit with id {id}"), id=unit_id)
     return UnitRef(*row)
 
 
@@ -181,8 +181,7 @@ def get_plan(session: Session, key: str) -> Plan:
     """The plan's row, for the service's own queries (it never leaves the service)."""
     plan = session.scalar(select(Plan).where(Plan.key == key))
     if plan is None:
-        known = "、".join(session.scalars(select(Plan.key).order_by(Plan.key)))
-        raise NotFound(f"unknown plan {key!r}; known plans: {known or '(none loaded)'}")
+        raise UnknownPlan(key, session.scalars(select(Plan.key).order_by(Plan.key)))
     return plan
 
 
@@ -190,7 +189,7 @@ def get_task(session: Session, plan_key: str, task_key: str) -> Task:
     plan = get_plan(session, plan_key)
     task = session.scalar(select(Task).where(Task.plan_id == plan.id, Task.key == task_key))
     if task is None:
-        raise NotFound(f"plan {plan_key} has no task {task_key!r}")
+        raise UnknownTask(plan_key, task_key)
     return task
 
 
@@ -266,7 +265,7 @@ def unit_tasks(session: Session, unit: UnitRef, *, role: str | None = None, plan
         "updated": (Assignment.status_at.desc(), Plan.key, Task.position),
     }
     if order not in orderings:
-        raise TrackerError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
+        raise TrackerError(N_("unknown order {order!r}; use one of {orders}"), order=order, orders=ORDERS)
     query = query.order_by(*orderings[order])
     by_due = order in ("deadline", "status")
     if by_due and limit is not None:
@@ -430,7 +429,7 @@ def assignment_state(session: Session, assignment_id: int) -> AssignmentView:
     """One assignment as it is now: what a form must be based on after a conflict."""
     found = _assignment_views(session, Assignment.id == assignment_id)
     if not found:
-        raise NotFound(f"no assignment {assignment_id}")
+        raise NotFound(N_("no assignment {id}"), id=assignment_id)
     return found[0]
 
 
@@ -442,7 +441,7 @@ def find_assignment(session: Session, plan_key: str, task_key: str, unit_id: int
     unit's status is one per task). PermissionDenied when the unit has no part in it."""
     task = get_task(session, plan_key, task_key)
     if task.archived:
-        raise TrackerError(f"task {task_key} of plan {plan_key} was removed from the plan (archived)")
+        raise Archived(plan_key, task_key)
     return _assignment_for(session, task, unit_id).id
 
 
@@ -452,7 +451,7 @@ def _assignment_for(session: Session, task: Task, unit_id: int) -> Assignment:
                                  Assignment.archived.is_(False)).order_by(Assignment.role)))
     if not assignments:
         name = session.scalar(select(Unit.name).where(Unit.id == unit_id))
-        raise PermissionDenied(f"{name} is not assigned to task {task.key} of plan {task.plan.key}")
+        raise NotAssigned(name, task.plan.key, task.key)
     return assignments[0]  # lead sorts before responsible: a unit's status is one per task
 
 
@@ -468,8 +467,9 @@ def _check_permission(session: Session, assignment: Assignment, acting_unit_id: 
         return
     acting = session.scalar(select(Unit.name).where(Unit.id == acting_unit_id))
     owner = assignment.unit.name
-    raise PermissionDenied(f"{acting} may not update {owner}'s status on task {task.key}: "
-                           f"only {owner} itself or the plan's coordinating unit may")
+    coordinator = session.scalar(select(Unit.name).where(Unit.id == task.plan.coordinator_id)) \
+        if task.plan.coordinator_id else None
+    raise NotYours(acting, owner, task.key, coordinator)
 
 
 def check_may_update(session: Session, assignment_id: int, acting_unit_id: int) -> None:
@@ -481,7 +481,7 @@ def check_may_update(session: Session, assignment_id: int, acting_unit_id: int) 
 def _assignment(session: Session, assignment_id: int) -> Assignment:
     assignment = session.get(Assignment, assignment_id)
     if assignment is None:
-        raise NotFound(f"no assignment {assignment_id}")
+        raise NotFound(N_("no assignment {id}"), id=assignment_id)
     return assignment
 
 
@@ -510,11 +510,11 @@ def validate_update(status: str, percent: int | None, note: str | None) -> None:
     if problem:
         raise TrackerError(problem)
     if status not in STATUSES:
-        raise TrackerError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        raise UnknownStatus(status)
     if percent is not None and not (0 <= percent <= 100):
-        raise TrackerError(f"percent must be between 0 and 100, not {percent}")
+        raise TrackerError(N_("percent must be between 0 and 100, not {percent}"), percent=percent)
     if status == "behind" and says_nothing(note):  # zero-width spaces are no reason
-        raise TrackerError("a note is required when a task is behind (滞后): say why and what comes next")
+        raise TrackerError(N_("a note is required when a task is behind: say why and what comes next"))
 
 
 def _author(session: Session, acting_unit_id: int, by: str | None) -> tuple[str | None, int | None]:
@@ -562,10 +562,12 @@ def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, st
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         newer = latest_update(session, assignment.id)
-        when = clock.shown(newer.recorded_at, assignment.task.plan.timezone) if newer else ""
-        who = f"{newer.author or newer.unit} ({when})" if newer else "someone"
-        raise Conflict(f"{who} updated this task meanwhile; look at the newer update and try again",
-                       newer=newer, state=assignment_state(session, assignment.id))
+        when = clock.shown(newer.recorded_at, assignment.task.plan.timezone) if newer else None
+        raise Conflict(N_("{who} ({when}) updated this task meanwhile; look at the newer update and try again")
+                       if newer else
+                       N_("someone updated this task meanwhile; look at the newer update and try again"),
+                       newer=newer, state=assignment_state(session, assignment.id),
+                       who=(newer.author or newer.unit) if newer else None, when=when)
     session.add(row)
     session.flush()
     if not latest and connected_liaison(session) is not None:
@@ -591,8 +593,7 @@ def record_status(session: Session, *, assignment_id: int, acting_unit_id: int |
         percent = 100
     assignment = _assignment(session, assignment_id)
     if assignment.task.archived or assignment.archived:
-        raise TrackerError(f"task {assignment.task.key} of plan {assignment.task.plan.key} "
-                           f"was removed from the plan (archived)")
+        raise Archived(assignment.task.plan.key, assignment.task.key)
     acting_unit_id, by = _acting(session, assignment, acting_unit_id, by)
     _check_permission(session, assignment, acting_unit_id)
     return _append(session, assignment, acting_unit_id, status=status, percent=percent, note=note, by=by,
@@ -619,14 +620,16 @@ def undo(session: Session, *, assignment_id: int, acting_unit_id: int | None,
     updates = list(session.scalars(select(StatusUpdate).where(StatusUpdate.assignment_id == assignment.id)
                                    .order_by(StatusUpdate.id.desc()).limit(2)))
     if not updates:
-        raise NothingToUndo(f"there is no update to undo on task {task_key}")
+        raise NothingToUndo(N_("there is no update to undo on task {task}"), task=task_key)
     last = updates[0]
     if last.recorded_by_unit_id != acting_unit_id or (by and last.author and last.author != by):
-        raise Conflict(f"the latest update on task {task_key} was made by {last.author or 'another unit'}, "
-                       f"not by you; nothing was undone", newer=latest_update(session, assignment.id),
-                       state=assignment_state(session, assignment.id))
+        raise Conflict(N_("the latest update on task {task} was made by {who}, not by you; nothing was undone")
+                       if last.author else
+                       N_("the latest update on task {task} was made by another unit, not by you; nothing was undone"),
+                       newer=latest_update(session, assignment.id), state=assignment_state(session, assignment.id),
+                       task=task_key, who=last.author)
     if last.undoes_id is not None:
-        raise NothingToUndo("the latest entry is already an undo; record a new update instead", already_undone=True)
+        raise NothingToUndo(N_("the latest entry is already an undo; record a new update instead"), already_undone=True)
     # every entry holds the whole state after it, so the state before `last` is the entry before it
     if len(updates) > 1:
         status, percent, note = updates[1].status, updates[1].percent, updates[1].note

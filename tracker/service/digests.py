@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from ..errors import NotFound
+from ..errors import NotFound, UnknownJurisdiction, UnknownPlan
 from ..ladder import Ladder
 from ..store.models import (
     Assignment, DigestDelivery, Jurisdiction, Liaison, Plan, StatusUpdate, Task, Unit,
@@ -55,7 +55,7 @@ def units_with_assignments(session: Session, jurisdiction: str | None = None) ->
     if jurisdiction:
         known = session.scalars(select(Jurisdiction.name).order_by(Jurisdiction.id)).all()
         if jurisdiction not in known:
-            raise NotFound(f"unknown jurisdiction {jurisdiction!r}; known: {'、'.join(known) or '(none loaded)'}")
+            raise UnknownJurisdiction(jurisdiction, known)
         query = query.where(Jurisdiction.name == jurisdiction)
     return [DigestUnit(*row) for row in session.execute(query)]
 
@@ -250,8 +250,8 @@ def plan_report_rows(session: Session, plan_key: str,
         .outerjoin(coordinator, coordinator.id == Plan.coordinator_id)
         .where(Plan.key == plan_key)).first()
     if header is None:
-        known = "、".join(session.scalars(select(Plan.key).order_by(Plan.key)))
-        raise NotFound(f"unknown plan {plan_key!r}; known plans: {known or '(none loaded)'}")
+        known = session.scalars(select(Plan.key).order_by(Plan.key)).all()
+        raise UnknownPlan(plan_key, known)
     plan = PlanHeader(*tuple(header))  # (select() is typed for up to nine columns)
     moment = state_at(plan.timezone) if state_at is not None else None
     then_utc = moment.astimezone(timezone.utc) if moment is not None else None

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from .. import clock
-from ..errors import NotFound, TrackerError
+from ..errors import N_, NotFound, TrackerError, UnknownPlan
 from ..store.db import change_marker  # noqa: F401  (the feed server asks it through here)
 from ..store.models import (
     Assignment, FeedState, FeedToken, Jurisdiction, Plan, ReportingDuty, ReportingUnit, Section, StatusUpdate, Task,
@@ -219,7 +219,7 @@ def unit_feed(session: Session, unit_id: int, role: str | None = None) -> UnitFe
     """One unit's feed: the live tasks it leads or is responsible for. Four statements: the
     unit, its tasks, the names on them, and its own assignments with their latest notes."""
     if role not in (None, "lead", "responsible"):
-        raise TrackerError(f"unknown role {role!r}; use lead or responsible")
+        raise TrackerError(N_("unknown role {role!r}; use lead or responsible"), role=role)
     name, full_name, jurisdiction = session.execute(
         select(Unit.name, Unit.full_name, Jurisdiction.name).join(Jurisdiction, Jurisdiction.id == Unit.jurisdiction_id)
         .where(Unit.id == unit_id)).one()
@@ -261,8 +261,8 @@ def plan_feed(session: Session, plan_key: str) -> PlanFeed:
         select(Plan, Jurisdiction.name, coordinator.name).join(Jurisdiction, Jurisdiction.id == Plan.jurisdiction_id)
         .outerjoin(coordinator, coordinator.id == Plan.coordinator_id).where(Plan.key == plan_key)).first()
     if row is None:
-        known = "、".join(session.scalars(select(Plan.key).order_by(Plan.key)))
-        raise NotFound(f"unknown plan {plan_key!r}; known plans: {known or '(none loaded)'}")
+        known = session.scalars(select(Plan.key).order_by(Plan.key)).all()
+        raise UnknownPlan(plan_key, known)
     plan, jurisdiction, coordinator_name = row
     assignees = _assignee_rows(session, Task.plan_id == plan.id)
     tasks = _task_rows(session, Task.plan_id == plan.id, _names_of(assignees))
@@ -395,8 +395,7 @@ def issue_token(session: Session, unit: Unit, *, rotate: bool = False) -> str:
     A unit has one live token: a second needs `rotate`, which revokes the old one, because the
     old one cannot be shown again and would otherwise stay valid unnoticed."""
     if active_tokens(session, unit) and not rotate:
-        raise TrackerError(f"{unit.name} already has a subscription token, and it is shown only once; "
-                           f"use --rotate for a new one (the old address stops working) or --revoke")
+        raise TrackerError(N_("{name} already has a subscription token, and it is shown only once; use --rotate for a new one (the old address stops working) or --revoke"), name=unit.name)
     now = clock.now()
     revoke_tokens(session, unit, now=now)
     token = secrets.token_urlsafe(32)
@@ -466,4 +465,4 @@ def settle_feed_state(session: Session, feed: str, etag: str, now: datetime | No
             return now
         except IntegrityError:
             continue
-    raise TrackerError(f"feed state of {feed} keeps changing under us; try again")
+    raise TrackerError(N_("feed state of {feed} keeps changing under us; try again"), feed=feed)

@@ -9,15 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from ..config import BUNDLED_PLANS
-from ..errors import TrackerError
-from ..i18n import _, ngettext
+from ..errors import N_, Refusals, TrackerError
 from ..planfile import plan_files_in, read_plan
 from ..store.db import Database
 from ..store.sync import PlanChanges, load_plan, sync_registry, validate_plan_units
 from ..registry import Registry
-
-
-_SHOWN = 50  # problems listed when a load is refused (120,000 tasks may name one unknown unit)
 
 
 class _DryRun(Exception):
@@ -29,7 +25,7 @@ def _registry_for(registry_path: Path | None, plan_paths: list[Path]) -> Registr
         beside = [p.parent / "units.toml" for p in plan_paths if (p.parent / "units.toml").exists()]
         registry_path = beside[0] if beside else BUNDLED_PLANS / "units.toml"
     if not registry_path.exists():
-        raise TrackerError(_("no unit registry (units.toml) beside the plan files or given on the command line"),
+        raise TrackerError(N_("no unit registry (units.toml) beside the plan files or given on the command line"),
                            where=str(plan_paths[0]) if plan_paths else None)
     return Registry.load(registry_path)
 
@@ -55,15 +51,11 @@ def load_paths(db: Database, paths: list[Path], *, dry_run: bool = False,
     for plan in plans:
         errors.extend(validate_plan_units(plan, registry))
         if plan.key in seen:
-            errors.append(TrackerError(_("plan key {key} is also used by {file}").format(key=repr(plan.key), file=seen[plan.key]),
-                                       where=str(plan.path)))
+            errors.append(TrackerError(N_("plan key {key!r} is also used by {other}"), where=str(plan.path), key=plan.key,
+                                       other=seen[plan.key]))
         seen[plan.key] = plan.path
     if errors:
-        shown = [str(e) for e in errors[:_SHOWN]]
-        if len(errors) > _SHOWN:
-            more = len(errors) - _SHOWN
-            shown.append(ngettext("… and {n} more problem", "… and {n} more problems", more).format(n=more))
-        raise TrackerError(_("nothing was loaded:") + "\n  " + "\n  ".join(shown))
+        raise Refusals(N_("nothing was loaded:"), errors)
 
     report: dict = {}
     changes: list[PlanChanges] = []

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import get_plan
-from ..errors import NotFound
+from ..errors import N_, NotFound
 from ..store.models import Assignment, Jurisdiction, Section, Task, Unit
 
 
@@ -47,7 +47,7 @@ def plan_outline(session: Session, plan_key: str, section_key: str | None = None
     if section_key is not None:
         parent_id = next((sid for sid, _, key, _ in sections if key == section_key), None)
         if parent_id is None:
-            raise NotFound(f"plan {plan_key} has no section {section_key!r}")
+            raise NotFound(N_("plan {plan_key} has no section {section_key!r}"), plan_key=plan_key, section_key=section_key)
     direct = dict(session.execute(select(Task.section_id, func.count()).where(
         Task.plan_id == plan.id, Task.archived.is_(False)).group_by(Task.section_id)).all())
     children: dict[int | None, list[int]] = {}

@@ -15,7 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import TrackerError
+from ..errors import N_, TrackerError
 from ..i18n import _
 from .schema import revisions
 from .schema_check import sqlite_differences
@@ -33,7 +33,7 @@ def sqlite_path(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite":
         return None
     if not parsed.database or parsed.database == ":memory:":
-        raise TrackerError("an in-memory database has nothing to back up or restore")
+        raise TrackerError(N_("an in-memory database has nothing to back up or restore"))
     return Path(parsed.database)
 
 
@@ -53,7 +53,7 @@ def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 def backup_sqlite(source: Path, target: Path) -> None:
     """Copy a live database into `target` (written beside it first, then moved into place)."""
     if not source.is_file():
-        raise TrackerError("there is no database file to back up", where=str(source))
+        raise TrackerError(N_("there is no database file to back up"), where=str(source))
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     try:
@@ -62,7 +62,7 @@ def backup_sqlite(source: Path, target: Path) -> None:
             copy.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal to carry along
             problem = copy.execute("PRAGMA quick_check").fetchone()[0]
         if problem != "ok":
-            raise TrackerError(f"the copy failed SQLite's check ({problem}); nothing was written", where=str(target))
+            raise TrackerError(N_("the copy failed SQLite's check ({problem}); nothing was written"), where=str(target), problem=problem)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
@@ -82,31 +82,30 @@ def check_backup(path: Path, *, compare_schema: bool = True) -> BackupInfo:
     error saying what it is instead."""
     where = str(path)
     if not path.is_file():
-        raise TrackerError("no such file", where=where)
+        raise TrackerError(N_("no such file"), where=where)
     with path.open("rb") as handle:
         if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            raise TrackerError("not a SQLite database file (a tracker backup is one)", where=where)
+            raise TrackerError(N_("not a SQLite database file (a tracker backup is one)"), where=where)
     try:
         with closing(_connect(path, readonly=True)) as connection:
             problem = connection.execute("PRAGMA quick_check").fetchone()[0]
             if problem != "ok":
-                raise TrackerError(f"the file is damaged ({problem})", where=where)
+                raise TrackerError(N_("the file is damaged ({problem})"), where=where, problem=problem)
             tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             missing = [t for t in CORE_TABLES if t not in tables]
             if missing:
-                raise TrackerError(f"a SQLite database, but not a tracker one (no {', '.join(missing)} table)",
-                                   where=where)
+                raise TrackerError(N_("a SQLite database, but not a tracker one (no {missing} table)"),
+                                   where=where, missing=missing)
             revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
             counts = {table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
                       for table in ("plan", "task", "assignment", "status_update")}
     except sqlite3.DatabaseError as exc:
-        raise TrackerError(f"cannot be read as a database: {exc}", where=where) from None
+        raise TrackerError(N_("cannot be read as a database: {exc}"), where=where, exc=exc) from None
     known = revisions()
     if revision is None or revision[0] not in known:
         found = revision[0] if revision else "none"
-        raise TrackerError(f"its schema revision {found!r} is unknown to this version of tracker (it knows "
-                           f"{', '.join(known)}): it was made by a newer tracker, or is not a tracker backup",
-                           where=where)
+        raise TrackerError(N_("its schema revision {found!r} is unknown to this version of tracker (it knows {known}): it was made by a newer tracker, or is not a tracker backup"),
+                           where=where, found=found, known=known)
     if compare_schema:
         with closing(_connect(path, readonly=True)) as connection:
             differences = sqlite_differences(connection, revision[0])

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import DatabaseError, TrackerError
+from ..errors import N_, DatabaseError, TrackerError
 from . import schema
 
 # The newest migration, read from the migration files (store/schema.py), so a quick start-up
@@ -50,7 +50,7 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except Exception:
-        raise TrackerError(f"not a database URL: {url!r} (e.g. sqlite:///tracker.db or postgresql://host/db)") from None
+        raise TrackerError(N_("not a database URL: {url!r} (e.g. sqlite:///tracker.db or postgresql://host/db)"), url=url) from None
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
@@ -63,7 +63,7 @@ def make_engine(url: str) -> Engine:
     try:
         return create_engine(parsed, pool_pre_ping=True)
     except Exception as exc:  # unknown dialect, missing driver
-        raise TrackerError(f"cannot use the database URL {url!r}: {exc}") from None
+        raise TrackerError(N_("cannot use the database URL {url!r}: {exc}"), url=url, exc=exc) from None
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -93,8 +93,9 @@ def ensure_schema(engine: Engine) -> bool:
     try:
         revision = current_revision(engine)
     except Exception as exc:  # connection refused, bad credentials, not a database file
-        raise TrackerError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
-                           f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
+        raise TrackerError(N_("cannot open the database {url}: {error}: {reason}"),
+                           url=engine.url.render_as_string(hide_password=True), error=exc.__class__.__name__,
+                           reason=str(exc).splitlines()[0]) from None
     if revision == SCHEMA_HEAD:
         return False
     upgrade(engine)

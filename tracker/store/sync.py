@@ -18,7 +18,7 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..errors import TrackerError
+from ..errors import TrackerError, UnknownJurisdiction
 from ..ladder import DEFAULT as DEFAULT_LADDER, Ladder
 from ..planfile import PlanFile, Task as TaskSpec, rule_span
 from ..registry import Registry, Unit as RegistryUnit, UnknownUnit, normalise_name
@@ -180,6 +180,16 @@ def sync_registry(session: Session, registry: Registry) -> dict[str, int]:
 # ---------------------------------------------------------------------- plans
 
 
+class ToChoose(NamedTuple):
+    """A task given to a relevant-ones group (各相关部门): a person must choose which of its
+    `candidates` units take it on. A record, worded by the front end."""
+
+    plan: str
+    task: str
+    group: str
+    candidates: int
+
+
 @dataclass
 class PlanChanges:
     plan: str
@@ -190,7 +200,7 @@ class PlanChanges:
     restored: list[str] = field(default_factory=list)
     assignments_added: int = 0
     assignments_archived: int = 0
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[ToChoose] = field(default_factory=list)  # tasks whose units a person must choose
 
     @property
     def changed(self) -> bool:
@@ -205,7 +215,7 @@ class _Wanted(NamedTuple):  # a tuple, not a dataclass: a city's plans make 150,
     via_group: RegistryUnit | None
 
 
-def _wanted_assignments(plan: PlanFile, task: TaskSpec, registry: Registry, warnings: list[str],
+def _wanted_assignments(plan: PlanFile, task: TaskSpec, registry: Registry, warnings: list[ToChoose],
                         resolve=None) -> list[_Wanted]:
     """The assignments a task's unit names stand for: groups expanded to their members, the
     relevant-ones groups (各相关…) kept whole and flagged for a person to choose.
@@ -224,8 +234,7 @@ def _wanted_assignments(plan: PlanFile, task: TaskSpec, registry: Registry, warn
                         if (member.name, role) not in wanted:
                             wanted[(member.name, role)] = _Wanted(member, role, member_source, unit)
                     continue
-                warnings.append(f"{plan.key} {task.key}: {unit.name} needs a person to choose the units "
-                                f"(candidates: {len(unit.members)})")
+                warnings.append(ToChoose(plan.key, task.key, unit.name, len(unit.members)))
             if (unit.name, role) not in wanted:
                 wanted[(unit.name, role)] = _Wanted(unit, role, source, None)
     if not (task.responsible or task.inherited_responsible):
@@ -240,8 +249,7 @@ def validate_plan_units(plan: PlanFile, registry: Registry) -> list[TrackerError
     errors: list[TrackerError] = []
     where_file = str(plan.path) if plan.path else plan.key
     if plan.jurisdiction not in registry.jurisdictions:
-        return [TrackerError(f"unknown jurisdiction {plan.jurisdiction!r}; known: {'、'.join(registry.jurisdictions)}",
-                             where=where_file)]
+        return [UnknownJurisdiction(plan.jurisdiction, registry.jurisdictions, where=where_file)]
     lines: list[str] | None = None  # read only when there is an error to place
 
     def line_of(name: str, start: int) -> int:

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import AmbiguousUnit, NotFound, TrackerError
+from ..errors import AmbiguousUnit, NotFound, TrackerError, UnknownJurisdiction
 
 CONFIG_FILE = "tui.toml"
 
@@ -153,7 +153,7 @@ def resolve(session, *, as_unit: str | None, jurisdiction: str | None, liaison: 
         from ..service.tui import jurisdiction_names
 
         if jurisdiction not in (known := jurisdiction_names(session)):
-            raise NotFound(f"unknown jurisdiction {jurisdiction!r}; known: {'、'.join(known) or '(none loaded)'}")
+            raise UnknownJurisdiction(jurisdiction, known)
     saved, problem = remembered()
     if problem:
         return Ask(jurisdiction=jurisdiction, liaison=liaison, notice=problem)
