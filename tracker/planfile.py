@@ -33,7 +33,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from . import tomlfile
 from .clock import DEFAULT_TIMEZONE
-from .errors import TrackerError
+from .errors import N_, TrackerError
 from .i18n import _, language, ngettext
 from .ladder import Ladder, read_ladder
 from .reporting import Duty, read_duties
@@ -479,7 +479,7 @@ def plan_files_in(paths: list[Path]) -> tuple[Path | None, list[Path]]:
         elif path.exists():
             plans.append(path)
         else:
-            raise TrackerError("no such file or folder", where=str(path))
+            raise TrackerError(N_("no such file or folder"), where=str(path))
     return registry, plans
 
 

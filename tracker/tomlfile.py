@@ -387,6 +387,7 @@ class SchemaErrors(TrackerError):
             more = len(lines) - self.SHOWN
             shown.append(ngettext("… and {n} more problem", "… and {n} more problems", more).format(n=more))
         TrackerError.__init__(self, "\n  ".join(shown))
+        self.file = problems[0][0].rsplit(":", 1)[0] if problems else None  # the file, without its line
 
 
 def _field_of(path: list[Any]) -> tuple:
