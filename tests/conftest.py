@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tracker import clock
+from tracker import clock, i18n
 from tracker.store.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +28,10 @@ def _isolated(tmp_path, monkeypatch):
     for name in ("TRACKER_DB", "TRACKER_TODAY", "TRACKER_LANG"):
         monkeypatch.delenv(name, raising=False)
     clock.pin(None)
+    i18n.set_language(None)  # Chinese, as a fresh process starts: a `--lang en` run before does not leak
     yield
     clock.pin(None)
+    i18n.set_language(None)
 
 
 def _postgres_schema_url(schema: str) -> str:

@@ -86,7 +86,7 @@ def test_revised_plan_keeps_history_and_archives(db, tmp_path):
 
 BAD_INPUTS = {
     "unknown unit": ('responsible = ["市发展改革委"]', 'responsible = ["市发展改革局"]', r"青岛市没有单位 '市发展改革局'.*市发展改革委"),
-    "malformed date": ("period_end = 2022-12-31", 'period_end = "2022-13-45"', "period_end 应是形如 2022-12-31 的日期"),
+    "malformed date": ("period_end = 2022-12-31", 'period_end = "2022-13-45"', "period_end\uff1a应为日期"),  # file:line, the field, what it must be
     "duplicate key": ('key = "3.1.2"', 'key = "3.1.1"', "任务编号 '3.1.1' 重复"),
     "syntax error": ('title = "重点任务"', 'title = "重点任务', "TOML 语法错误"),
     "bad deadline": ('deadline_phrase = "力争到2022年"', 'deadline_phrase = "力争到2022年"\ndeadline = "soon"', None),

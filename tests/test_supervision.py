@@ -189,7 +189,7 @@ def test_a_plan_may_turn_approval_off(db, tmp_path, tracker_cli):
 
 
 @pytest.mark.parametrize("value, message", [
-    ('"sometimes"', 'approval 只能是 "closing" 或 "none"'),
+    ('"sometimes"', 'plan.approval\uff1a只能是 "closing" 或 "none"'),
     ('"closing"\ncoordinator = ""', "需要 coordinator"),
 ])
 def test_a_bad_approval_in_a_plan_file_names_its_line(tmp_path, tracker_cli, value, message):

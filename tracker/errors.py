@@ -82,10 +82,30 @@ class Phrase:
         from .i18n import gettext_in, language
 
         lang = lang or language()
-        return gettext_in(lang, self.message).format(**{k: shown(v, lang) for k, v in self.fields.items()})
+        text = gettext_in(lang, self.message)
+        return text.format(**{k: shown(v, lang) for k, v in self.fields.items()}) if self.fields else text
 
     def __str__(self) -> str:
         return self.words()
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.message!r})"
+
+
+class Plural(Phrase):
+    """A Phrase that counts: Plural(N_("{n} task"), N_("{n} tasks"), n=3), in the language's
+    plural form when shown."""
+
+    def __init__(self, singular: str, plural: str, n: int, **fields: Any):
+        super().__init__(singular, n=n, **fields)
+        self.plural = plural
+
+    def words(self, lang: str | None = None) -> str:
+        from .i18n import language, ngettext_in
+
+        lang = lang or language()
+        text = ngettext_in(lang, self.message, self.plural, self.fields["n"])
+        return text.format(**{k: shown(v, lang) for k, v in self.fields.items()})
 
 
 def shown(value: Any, lang: str) -> Any:

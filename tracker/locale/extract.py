@@ -31,6 +31,8 @@ def extract(fileobj, keywords, comment_tags, options):
             funcname, message = None, message[1] if isinstance(message, tuple) else message
         elif funcname == "ngettext_in":
             funcname, message = "ngettext", message[1:]
+        elif funcname == "Plural":  # errors.Plural(singular, plural, n=...)
+            funcname = "ngettext"
         yield lineno, funcname, message, comments
     yield from _click_texts(ast.parse(source))
 
@@ -67,7 +69,7 @@ def _click_texts(tree: ast.AST):
 # gettext's keywords plus tracker's: lazy(msg), gettext_in(lang, msg), ngettext_in(lang, s, p, n)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "lazy": None,
             "gettext_in": (2,), "ngettext_in": (2, 3), "pgettext": ((1, "c"), 2),
-            "npgettext": ((1, "c"), 2, 3)}
+            "npgettext": ((1, "c"), 2, 3), "Plural": (1, 2)}
 
 
 def messages():

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..errors import TrackerError, UnknownJurisdiction
 from ..ladder import DEFAULT as DEFAULT_LADDER, Ladder
-from ..planfile import PlanFile, Task as TaskSpec, effective_approval
+from ..planfile import PlanFile, Task as TaskSpec, effective_approval, rule_span
 from ..registry import Registry, Unit as RegistryUnit, UnknownUnit, normalise_name
 from .models import (
     Assignment, GroupMember, Jurisdiction, Liaison, Plan, ReportingDuty, ReportingUnit, Section, Target, Task, Unit,
@@ -320,9 +320,7 @@ def _deadline_columns(plan: PlanFile, spec: TaskSpec) -> tuple[str, date | None,
     if deadline.kind == "plan_end":
         due_on = plan.period_end
     elif deadline.kind == "rule":
-        start = plan.period_start or plan.written_on or date(date.today().year, 1, 1)
-        end = plan.period_end or date(start.year + 5, 12, 31)
-        due_on = _rule_last_occurrence(deadline.rule, start, end)
+        due_on = _rule_last_occurrence(deadline.rule, *rule_span(plan))
     return deadline.kind, due_on, deadline.rule, deadline.phrase
 
 
