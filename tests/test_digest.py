@@ -321,8 +321,9 @@ def test_statements_per_digest_do_not_grow_with_tasks(db, tmp_path, tasks):
         d = unit_digest(session, ndrc, W48, TODAY)
     assert d.headline.led == tasks and len(d.my_updates) + len(d.partner_updates) == len(updates)
     # a unit's own rows, its tasks' other units, the week's updates; the plan, its rows, its done
-    # dates; and for each, the reporting duties (报送) that concern it (none here)
-    assert (digest_statements, report_statements) == (4, 4)
+    # dates; and for each, the reporting duties (报送) that concern it (none here) and the requests
+    # waiting for its decision (待审批)
+    assert (digest_statements, report_statements) == (5, 5)
 
 
 def test_html_is_well_formed(digest_db):

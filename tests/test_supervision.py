@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tracker import service
 from tracker.digest.build import plan_report
+from tracker.digest.render import render_digest, render_report
 from tracker.digest.weeks import Week
 from tracker.errors import PermissionDenied, TrackerError
 from tracker.service import supervision
@@ -528,3 +529,62 @@ def test_an_ongoing_deadline_is_not_extended(loaded_db):
         with pytest.raises(TrackerError, match="只有具体日期的完成时限可以延期"):
             supervision.request_extension(session, assignment_id=task.assignment_id, acting_unit_id=None,
                                           due_on=date(2030, 1, 1), reason="来不及", today=date(2025, 3, 1))
+
+
+# ---------------------------------------------------------------------- the coordinator's report: 待审批
+
+
+def _waiting(db, unit=None, week=Week(2023, 1), limit=50):
+    """(request id, days waiting) in the plan's report, or in `unit`'s digest; and the whole."""
+    from tracker.digest.build import unit_digest
+
+    with db.reading() as session:
+        if unit is None:
+            shown = plan_report(session, QINGDAO, week, date(2023, 1, 5), limit=limit)
+        else:
+            shown = unit_digest(session, service.find_unit(session, unit, "青岛市"), week, date(2023, 1, 5), limit)
+    return [(w.request.id, w.days_waiting) for w in shown.waiting_requests], shown
+
+
+def test_the_report_and_the_coordinators_digest_list_the_requests_waiting_oldest_first(cli, db):
+    assert _extend(cli, "2023-06-30", today="2022-12-20").exit_code == 0  # #1
+    assert _extend(cli, "2023-06-30", task="3.4.1", today="2022-12-22").exit_code == 0  # #2, its supporting part
+    asked = cli("status", "set", "3.1.1", "--plan", QINGDAO, "-u", "市自然资源和规划局", "-j", "青岛市",
+                "--status", "已完成", "--note", "已纳入总体规划", today="2023-01-03")  # #3: a closing request
+    assert asked.exit_code == 0 and "办结申请 #3" in asked.output, _said(asked)
+    rejected = cli("review", "reject", "2", *AS_COORDINATOR, "--reason", "配合部分按期完成", today="2023-01-04")
+    assert rejected.exit_code == 0, _said(rejected)
+
+    # the week of 5 January: #2 is decided and gone; #1 has waited 16 days, #3 two
+    listed, report = _waiting(db)
+    assert listed == [(1, 16), (3, 2)] and report.waiting_total == 2
+    text = render_report(report, "text")
+    assert "■ 待审批的申请(2)" in text
+    assert "#1 延期申请 [3.3.2]" in text and "市商务局 · 2022-12-20申请\uff0c已等待16天 · 2022-12-31 → 2023-06-30 · 招商项目延后落地" in text
+    assert "#3 申请办结 [3.1.1]" in text and "市自然资源和规划局 · 2023-01-03申请\uff0c已等待2天 · 已纳入总体规划" in text
+    assert text.index("#1 延期申请") < text.index("#3 申请办结") < text.index("■ 超期任务")
+    english = render_report(report, "text", "en")
+    assert "Requests awaiting your decision (2)" in english and "asked on 2022-12-20, waiting 16 d" in english
+    assert "#3 申请办结" in render_report(report, "md") and "已等待16天" in render_report(report, "html")
+
+    # capped like the other sections: the oldest listed, the rest counted, and how to see them all
+    listed, report = _waiting(db, limit=1)
+    assert listed == [(1, 16)] and report.waiting_total == 2
+    assert "……另有1项未列出\uff1b完整清单\uff1atracker digest report --plan " + QINGDAO + " --limit 0" in \
+        render_report(report, "text")
+    said = cli("digest", "report", "--plan", QINGDAO, "--limit", "1", today="2023-01-05").output
+    assert "#1 延期申请" in said and "#3 申请办结" not in said and "另有1项未列出" in said
+    assert "#3 申请办结" in cli("digest", "report", "--plan", QINGDAO, "--limit", "0", today="2023-01-05").output
+
+    # the coordinator's own digest lists them too; the units that asked see no such section
+    listed, digest = _waiting(db, "市发展改革委")
+    assert listed == [(1, 16), (3, 2)] and not digest.nothing_due
+    assert "■ 待审批的申请(2)" in render_digest(digest, "text")
+    assert _waiting(db, "市商务局")[0] == [] and "待审批的申请" not in render_digest(_waiting(db, "市商务局")[1], "text")
+    listed, digest = _waiting(db, "市发展改革委", limit=1)
+    assert listed == [(1, 16)] and "另有 1 项未列出" in render_digest(digest, "text")
+
+    # a week that is over shows them as they stood at its end: #2 waited then, #3 was not asked yet
+    listed, report = _waiting(db, week=Week(2022, 51))
+    assert listed == [(1, 5), (2, 3)]  # reckoned from that week's Sunday, 25 December
+    assert "待审批的申请" not in render_report(_waiting(db, week=Week(2022, 50))[1], "text")

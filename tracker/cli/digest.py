@@ -2,7 +2,7 @@
 
     tracker digest --unit NAME [--week 2026-W48] [--format text|md|html|eml] [-o PATH]
     tracker digest --all [--week ...] [--format ...] -o DIR
-    tracker digest report --plan KEY [--week ...] [--format text|md|html] [-o PATH]
+    tracker digest report --plan KEY [--week ...] [--format text|md|html] [-o PATH] [--limit N]
     tracker digest send [--week ...] (--unit NAME | --all) [--dry-run] [--force]
 """
 
@@ -158,15 +158,16 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit, 
 @click.option("--week", "week_text", metavar="2026-W48", help="ISO week (default: this week).")
 @options.output_format(REPORT_FORMATS, help="text, markdown (md) or HTML.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="A file (default: standard output).")
+@LIMIT
 @click.pass_obj
-def report(app: App, plan_key, week_text, fmt, output) -> None:
+def report(app: App, plan_key, week_text, fmt, output, limit) -> None:
     """The coordinating office's report on a plan: units ranked, red/yellow/green, overdue tasks."""
     from ..digest.build import plan_report
     from ..digest.render import render_report
 
     week = _week(week_text)
     with app.db.reading() as session:
-        data = plan_report(session, plan_key, week)
+        data = plan_report(session, plan_key, week, limit=limit or None)
     _write(output, render_report(data, fmt, app.lang))
 
 

@@ -11,6 +11,7 @@ recorded between the week's Monday and Sunday in the unit's time zone.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -27,6 +28,7 @@ from ..service.digests import (
     unit_digest_rows,
 )
 from ..service.reporting import WindowReport, plan_reports, unit_reports
+from ..service.supervision import Request, waiting_requests
 from .weeks import Week
 
 RECURRING_DAYS = 28  # recurring deadlines in the coming four weeks
@@ -34,8 +36,8 @@ STALE_DAYS = 30  # 长期未更新: no update for this long
 # A digest is one page: each section lists its most pressing rows and counts the rest (the
 # city's largest unit has thousands of overdue tasks; a mail of megabytes helps nobody).
 SECTION_LIMIT = 50
-SECTIONS = ("overdue", "behind", "due_soon", "recurring", "stale", "missing_reports", "my_updates",
-            "partner_updates")
+SECTIONS = ("waiting_requests", "overdue", "behind", "due_soon", "recurring", "stale", "missing_reports",
+            "my_updates", "partner_updates")
 
 
 def local_date(instant: datetime | None, tz: str) -> date | None:
@@ -108,6 +110,26 @@ class MissingReport:
 
 
 @dataclass
+class WaitingRequest:
+    """A closing or extension request waiting for the coordinating unit's decision (待审批)."""
+
+    request: Request
+    asked_on: date  # in the plan's time zone
+    days_waiting: int  # from the day it was asked to the digest's day
+
+
+def waiting_lines(requests: list[Request], as_of: date) -> list[WaitingRequest]:
+    """The requests as a digest lists them: oldest first, with the days each has waited."""
+    out = []
+    for r in requests:
+        asked = local_date(r.requested_at, r.timezone)
+        assert asked is not None
+        out.append(WaitingRequest(r, asked, max((as_of - asked).days, 0)))
+    out.sort(key=lambda w: (w.request.requested_at, w.request.id))
+    return out
+
+
+@dataclass
 class Headline:
     led: int = 0
     supported: int = 0
@@ -130,6 +152,8 @@ class UnitDigest:
     my_updates: list[UpdateLine] = field(default_factory=list)
     partner_updates: list[UpdateLine] = field(default_factory=list)
     missing_reports: list[MissingReport] = field(default_factory=list)
+    # the requests on the plans this unit coordinates that wait for its decision (待审批)
+    waiting_requests: list[WaitingRequest] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)  # each section's length before the limit
     reporting: list[WindowReport] = field(default_factory=list)  # 报送: the unit's current windows
 
@@ -141,7 +165,7 @@ class UnitDigest:
     def nothing_due(self) -> bool:
         """Nothing late, due, behind or waiting: the digest says so in one line."""
         return not (self.overdue or self.behind or self.due_soon or self.recurring or self.stale
-                    or self.missing_reports)
+                    or self.missing_reports or self.waiting_requests)
 
     @property
     def has_tasks(self) -> bool:
@@ -155,21 +179,22 @@ def unit_digest(session: Session, unit: UnitRef | DigestUnit, week: Week, today:
     as_of = week.as_of(today or clock.today(who.timezone))
     since, until = week.window(who.timezone)
     silent_before = datetime.combine(as_of - timedelta(days=STALE_DAYS), time.min, ZoneInfo(who.timezone))
-    rows = unit_digest_rows(session, who.id, since, until, silent_before,
-                            until if _is_over(week, today or clock.today(who.timezone)) else None)
-    digest = assemble_unit_digest(who, week, as_of, rows, limit)
+    state_at = until if _is_over(week, today or clock.today(who.timezone)) else None
+    rows = unit_digest_rows(session, who.id, since, until, silent_before, state_at)
+    waiting = waiting_requests(session, coordinator_id=who.id, at=state_at)
+    digest = assemble_unit_digest(who, week, as_of, rows, limit, waiting)
     digest.reporting = unit_reports(session, who.id, as_of)
     return digest
 
 
 def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDigestRows,
-                         limit: int | None = SECTION_LIMIT) -> UnitDigest:
+                         limit: int | None = SECTION_LIMIT, waiting: Sequence[Request] = ()) -> UnitDigest:
     tz = unit.timezone
     leads: dict[int, list[str]] = defaultdict(list)
     for other in rows.on_my_tasks:
         if other.role == "lead":
             leads[other.task_id].append(other.unit)
-    digest = UnitDigest(unit, week, as_of, Headline())
+    digest = UnitDigest(unit, week, as_of, Headline(), waiting_requests=waiting_lines(list(waiting), as_of))
     stale_before = as_of - timedelta(days=STALE_DAYS)
     led_open: dict[int, OwnAssignment] = {}  # tasks this unit leads and has not finished
 
@@ -315,6 +340,14 @@ class PlanReport:
     extended_tasks: int = 0  # tasks with an approved extension (延期) on any unit's part, counted apart
     awaiting_approval: int = 0  # tasks whose lead's 已完成 waits for the coordinator's 销号 (待审核)
     reporting: list[WindowReport] = field(default_factory=list)  # 报送: each duty's current window
+    # closing and extension requests waiting for the coordinator's decision (待审批), oldest first,
+    # the first `limit` of them; `waiting_total` counts them all
+    waiting_requests: list[WaitingRequest] = field(default_factory=list)
+    waiting_total: int = 0
+
+    @property
+    def more_waiting(self) -> int:
+        return self.waiting_total - len(self.waiting_requests)
 
     @property
     def colors(self) -> dict[str, int]:
@@ -326,7 +359,9 @@ def _is_over(week: Week, today: date) -> bool:
     return week.sunday < today
 
 
-def plan_report(session: Session, plan_key: str, week: Week | None = None, today: date | None = None) -> PlanReport:
+def plan_report(session: Session, plan_key: str, week: Week | None = None, today: date | None = None,
+                limit: int | None = SECTION_LIMIT) -> PlanReport:
+    """A plan's report for a week; `limit` waiting requests listed (None: all of them)."""
     def state_at(tz: str) -> datetime | None:
         chosen = week or Week.current(tz)
         return chosen.window(tz)[1] if _is_over(chosen, today or clock.today(tz)) else None
@@ -336,6 +371,9 @@ def plan_report(session: Session, plan_key: str, week: Week | None = None, today
     as_of = week.as_of(today or clock.today(rows.plan.timezone))
     report = assemble_plan_report(rows, week, as_of)
     report.reporting = plan_reports(session, plan_key, as_of, check_plan=False)
+    waiting = waiting_lines(waiting_requests(session, plan_id=rows.plan.id, at=state_at(rows.plan.timezone)), as_of)
+    report.waiting_total = len(waiting)
+    report.waiting_requests = waiting if limit is None else waiting[:limit]
     return report
 
 

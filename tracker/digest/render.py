@@ -17,7 +17,7 @@ import jinja2
 from .. import clock
 from ..textwidth import printable, table
 from ..deadlines import describe_rule
-from ..i18n import gettext_in, role_label, status_label
+from ..i18n import gettext_in, request_kind_label, role_label, status_label
 from .build import PlanReport, UnitDigest
 from .words import WORDS, digest_subject, report_subject, week_label
 
@@ -103,6 +103,37 @@ class Say:
             return gettext_in(self.lang, "every unit has reported ({n})").format(n=len(report.units))
         return gettext_in(self.lang, "not reported: {units} ({n} of {all})").format(
             units=self.names([u.unit for u in report.missing]), n=len(report.missing), all=len(report.units))
+
+    # ------------------------------------------------------------------ requests awaiting decision (待审批)
+
+    def waiting_title(self) -> str:
+        return gettext_in(self.lang, "Requests awaiting your decision")
+
+    def request_kind(self, kind: str) -> str:
+        return request_kind_label(kind, self.lang)
+
+    def waiting_headers(self, html: bool = False) -> list[str]:
+        key = [] if html else [self.w["col_key"]]  # HTML shows the key inside the task's cell
+        return [gettext_in(self.lang, "request"), *key, self.w["col_task"], self.w["col_unit"],
+                gettext_in(self.lang, "asked at"), gettext_in(self.lang, "what is asked")]
+
+    def asked(self, waiting) -> str:
+        """What a request asks: an extension's dates and reason, a closing request's report."""
+        r = waiting.request
+        if r.kind == "extension":
+            moved = f"{self.day(r.previous_due_on)} \u2192 {self.day(r.due_on)}"
+            return f"{moved} · {self.one_line(r.note)}" if r.note else moved
+        return self.one_line(r.note) if r.note else gettext_in(self.lang, "(no report)")
+
+    def waited(self, waiting) -> str:
+        """申请于2023-01-05，已等待4天"""
+        return gettext_in(self.lang, "asked on {date}, waiting {days}").format(
+            date=waiting.asked_on.isoformat(), days=self.days(waiting.days_waiting))
+
+    def more_waiting(self, report: PlanReport) -> str:
+        n = report.more_waiting
+        return gettext_in(self.lang, "… {n} more not listed; all of them: tracker digest report --plan {plan} "
+                                     "--limit 0").format(n=n, plan=report.plan.key) if n else ""
 
     def titled(self, title: str, n: int) -> str:
         """A section title with its count: 已超期(3), Overdue (3)."""

@@ -15,10 +15,10 @@ rules: a unit asks only for its own assignments; only the plan's coordinating un
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .. import clock
@@ -131,6 +131,30 @@ def pending_for(session: Session, coordinator_id: int) -> list[Request]:
                             Task.archived.is_(False), Assignment.archived.is_(False))
              .order_by(SupervisionRequest.recorded_at, SupervisionRequest.id))
     return [_record(row) for row in session.execute(query)]
+
+
+def waiting_requests(session: Session, *, plan_id: int | None = None, coordinator_id: int | None = None,
+                     at: datetime | None = None) -> list[Request]:
+    """The requests waiting for the coordinator's decision, oldest first: on one plan, or on every
+    plan a unit coordinates. As they stand now, or with `at` as they stood then: asked before it
+    and not decided by it (the report of a week that is over). One statement."""
+    query = _query().where(Task.archived.is_(False), Assignment.archived.is_(False))
+    if plan_id is not None:
+        query = query.where(Task.plan_id == plan_id)
+    if coordinator_id is not None:
+        query = query.where(Plan.coordinator_id == coordinator_id)
+    if at is None:
+        query = query.where(SupervisionDecision.id.is_(None))
+    else:
+        # SQLite keeps instants as UTC wall-clock text: compared in UTC on both engines
+        then = at.astimezone(timezone.utc)
+        query = query.where(SupervisionRequest.recorded_at < then,
+                            or_(SupervisionDecision.id.is_(None), SupervisionDecision.recorded_at >= then))
+    query = query.order_by(SupervisionRequest.recorded_at, SupervisionRequest.id)
+    waiting = [_record(row) for row in session.execute(query)]
+    # a decision made after `at` was not there then
+    return [replace(r, decision=None, reason=None, decided_by=None, deciding_unit=None, decided_at=None)
+            for r in waiting] if at is not None else waiting
 
 
 def coordinated_plans(session: Session, unit_id: int) -> list[str]:
