@@ -104,6 +104,43 @@ def test_who_has_reported_over_a_quarter(cli, tmp_path):
     db.dispose()
 
 
+def the_first_quarter(cli):
+    """January to March 2027, judged only after all of it is recorded: whatever happened later
+    must not change what a window that is over says."""
+    status(cli, "1", "市商务局", "2027-01-20", percent="30")  # of its two tasks, only one
+    status(cli, "2", "市统计局", "2027-01-20", percent="30")
+    status(cli, "1", "市商务局", "2027-02-20", percent="50")
+    status(cli, "3", "市商务局", "2027-02-20", percent="80")  # both, this time
+    status(cli, "2", "市统计局", "2027-03-10", "已完成", "100")  # its last task: done in March's window
+    status(cli, "3", "市商务局", "2027-03-12", "已完成", "100")  # and 1 not updated
+
+
+def test_who_has_reported_is_judged_on_the_updates_inside_each_window(cli):
+    the_first_quarter(cli)
+    db = Database(cli.url)
+    monthly = "每月5日前报送上月进展"
+    january, february, march = (states(db, day)[monthly] for day in ("2027-02-05", "2027-03-05", "2027-04-05"))
+    # 市统计局 updated in January but not in February; its March 已完成 is a report too. Judged on
+    # today's statuses, its task being done now, it would not be asked to report at all.
+    assert (january["市统计局"], february["市统计局"], march["市统计局"]) == (True, False, True)
+    # 市商务局 had two unfinished tasks in January and updated one: 未报, though the other is done now
+    assert (january["市商务局"], february["市商务局"], march["市商务局"]) == (False, True, False)
+    assert (january["市财政局"], february["市财政局"], march["市财政局"]) == (False, False, False)
+    with db.reading() as session:
+        report = plan_reports(session, PLAN, date(2027, 2, 5))[0]
+        stats = service.find_unit(session, "市统计局", "青岛市")
+        its_february = unit_reports(session, stats.id, date(2027, 3, 1))
+        its_april = unit_reports(session, stats.id, date(2027, 4, 20))
+    commerce = next(u for u in report.units if u.unit == "市商务局")
+    assert (commerce.updated, commerce.active) == (1, 2)
+    assert [(r.duty.phrase, r.units[0].reported) for r in its_february] == [
+        (monthly, False), ("每季度末月25日前报送季度进展", True)]  # the quarter's window holds January's update
+    # once its task was done before a window opened, nothing is asked of it there
+    assert [r.duty.phrase for r in its_april] == ["每季度末月25日前报送季度进展"]
+    assert its_april[0].units[0].active == 0
+    db.dispose()
+
+
 def test_the_digest_and_the_report_list_who_has_not_reported(cli, tmp_path):
     the_quarter(cli, tmp_path)
     db = Database(cli.url)

@@ -11,8 +11,9 @@ A plan file lists them under `[[reporting]]`:
 
 Each due date closes a window that opened the day after the one before it (the first opens
 with the plan's period): a report made in the window counts for it. A unit has reported when
-each of its unfinished assignments of the plan has a status update recorded in the window, or
-when it returned the plan's ledger (`tracker ledger import-progress`) in the window.
+each of its assignments of the plan that were unfinished as the window opened has a status
+update recorded in the window, or when it returned the plan's ledger (`tracker ledger
+import-progress`) in the window.
 """
 
 from __future__ import annotations

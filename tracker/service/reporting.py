@@ -1,7 +1,8 @@
 """Reporting windows (报送): for each of a plan's reporting duties and a window of it, which units
-must report, and which have (a status update on each of their unfinished assignments of the
-plan inside the window, or the plan's ledger returned in it). Three statements a plan and
-window, whatever the number of units. The windows themselves are tracker/reporting.py's.
+must report, and which have (a status update inside the window on each of their assignments of
+the plan that were unfinished when it opened, or the plan's ledger returned in it). Judged on
+the history, so a window that is over reads the same whatever was recorded after it. Three
+statements a plan and window, whatever the number of units. The windows themselves are tracker/reporting.py's.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .. import clock
 from ..deadlines import FINISHED
@@ -117,8 +118,16 @@ def _bounds(window: Window, tz: str) -> tuple[datetime, datetime]:
 def window_report(session: Session, duty: DutyRecord, window: Window, unit_id: int | None = None) -> WindowReport:
     """Who must report in `window` of `duty`, and who has; only `unit_id` when given."""
     since, until = _bounds(window, duty.timezone)
-    live = (select(Assignment.id, Assignment.unit_id, Unit.name, Assignment.status)
+    # Who must report is judged on the window, not on today: an assignment is due a report when it
+    # was unfinished as the window opened (its last status update before then, or none), whatever
+    # became of it since; one finished in the window was reported by that very update.
+    then = aliased(StatusUpdate)
+    last_before = (select(func.max(StatusUpdate.id))
+                   .where(StatusUpdate.assignment_id == Assignment.id, StatusUpdate.recorded_at < since)
+                   .scalar_subquery())
+    live = (select(Assignment.id, Assignment.unit_id, Unit.name, func.coalesce(then.status, "not_started"))
             .join(Task, Task.id == Assignment.task_id).join(Unit, Unit.id == Assignment.unit_id)
+            .outerjoin(then, then.id == last_before)
             .where(Task.plan_id == duty.plan_id, Task.archived.is_(False), Assignment.archived.is_(False),
                    Unit.choose.is_(False)))
     if unit_id is not None:
@@ -142,7 +151,7 @@ def window_report(session: Session, duty: DutyRecord, window: Window, unit_id: i
     touched: set[int] = set()
     for assignment_id, owner, name, status in assignments:
         names[owner] = name
-        if status not in FINISHED:  # 待审核 is the unit's part done too
+        if status not in FINISHED:  # (history records a closing request's 已完成: 待审核 is done too)
             active[owner].append(assignment_id)
         if assignment_id in updated:
             touched.add(owner)
