@@ -588,3 +588,37 @@ def test_the_report_and_the_coordinators_digest_list_the_requests_waiting_oldest
     listed, report = _waiting(db, week=Week(2022, 51))
     assert listed == [(1, 5), (2, 3)]  # reckoned from that week's Sunday, 25 December
     assert "待审批的申请" not in render_report(_waiting(db, week=Week(2022, 50))[1], "text")
+
+
+def test_each_approved_extension_moves_the_calendar_event_again(cli, tmp_path):
+    """RFC 5545: a changed event's SEQUENCE grows, or a calendar keeps the date it has. A second
+    approved extension on the same assignment moves the event again, so SEQUENCE goes up again;
+    a rejected one changes nothing."""
+    def seen(name, today):
+        event = _feed_event(cli, tmp_path, name, today=today)
+        return event.decoded("dtstart"), event["sequence"], event.decoded("last-modified")
+
+    start, sequence, _modified = seen("before", "2022-12-20")
+    assert (start, sequence) == (date(2022, 12, 31), 0)
+
+    assert _extend(cli, "2023-06-30", today="2022-12-20").exit_code == 0
+    assert cli("review", "approve", "1", *AS_COORDINATOR, today="2022-12-21").exit_code == 0
+    start, sequence, first = seen("once", "2022-12-21")
+    assert (start, sequence) == (date(2023, 6, 30), 1)
+
+    assert _extend(cli, "2023-09-30", reason="配套资金未到位", today="2022-12-22").exit_code == 0
+    assert cli("review", "reject", "2", *AS_COORDINATOR, "--reason", "不再延期", today="2022-12-23").exit_code == 0
+    assert seen("rejected", "2022-12-23") == (date(2023, 6, 30), 1, first)  # nothing moved: the same event
+
+    assert _extend(cli, "2023-09-30", reason="配套资金未到位", today="2022-12-27").exit_code == 0
+    assert cli("review", "approve", "3", *AS_COORDINATOR, today="2022-12-28").exit_code == 0
+    start, sequence, second = seen("twice", "2022-12-28")
+    assert (start, sequence) == (date(2023, 9, 30), 2) and second >= first
+    event = _feed_event(cli, tmp_path, "described", today="2022-12-28")
+    assert "2022-12-31 → 2023-09-30\uff08已批准延期\uff09" in str(event["description"])
+
+    # the plan's own feed keeps the plan's deadline, and its SEQUENCE
+    path = tmp_path / "plan.ics"
+    assert cli("feed", "export", "--plan", QINGDAO, "-o", str(path), today="2022-12-28").exit_code == 0
+    plan_event = next(e for e in Calendar.from_ical(path.read_bytes()).walk("VEVENT") if "时尚消费" in str(e["summary"]))
+    assert (plan_event.decoded("dtstart"), plan_event["sequence"]) == (date(2022, 12, 31), 0)

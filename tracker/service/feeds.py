@@ -22,8 +22,8 @@ from .. import clock
 from ..errors import N_, NotFound, TrackerError, UnknownPlan
 from ..store.db import change_marker  # noqa: F401  (the feed server asks it through here)
 from ..store.models import (
-    Assignment, FeedState, FeedToken, Jurisdiction, Plan, ReportingDuty, ReportingUnit, Section, StatusUpdate, Task,
-    Unit,
+    Assignment, FeedState, FeedToken, Jurisdiction, Plan, ReportingDuty, ReportingUnit, Section, StatusUpdate,
+    SupervisionDecision, SupervisionRequest, Task, Unit,
 )
 
 
@@ -49,6 +49,8 @@ class Assignee:
     status_at: datetime | None
     note: str | None
     extended_due_on: date | None = None  # this unit's deadline, when an approved extension (延期) moved it
+    extensions: int = 0  # approved extensions on this assignment: each one moves its event (SEQUENCE)
+    extended_at: datetime | None = None  # when the last of them was approved
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,21 +182,34 @@ def _last_note():
             .order_by(StatusUpdate.id.desc()).limit(1).correlate(Assignment).scalar_subquery())
 
 
+def _approved_extensions():
+    """Per assignment, how many extensions were approved and when the last one was."""
+    return (select(SupervisionRequest.assignment_id.label("assignment_id"),
+                   func.count(SupervisionDecision.id).label("n"), func.max(SupervisionDecision.recorded_at).label("at"))
+            .join(SupervisionDecision, SupervisionDecision.request_id == SupervisionRequest.id)
+            .where(SupervisionRequest.kind == "extension", SupervisionDecision.decision == "approved")
+            .group_by(SupervisionRequest.assignment_id).subquery())
+
+
 def _assignee_rows(session: Session, assignment_filter) -> dict[int, list[Assignee]]:
-    """Live assignments on live tasks, with unit and latest note, by task: one statement."""
+    """Live assignments on live tasks, with unit, latest note and approved extensions, by task:
+    one statement."""
+    extended = _approved_extensions()
     query = (select(Assignment.task_id, Assignment.unit_id, Unit.name, Assignment.role, Assignment.status,
-                    Assignment.percent, Assignment.status_at, _last_note(), Assignment.extended_due_on)
+                    Assignment.percent, Assignment.status_at, _last_note(), Assignment.extended_due_on,
+                    func.coalesce(extended.c.n, 0), extended.c.at)
              .join(Unit, Unit.id == Assignment.unit_id)
              .join(Task, Task.id == Assignment.task_id)
+             .outerjoin(extended, extended.c.assignment_id == Assignment.id)
              .where(Assignment.archived.is_(False), Task.archived.is_(False), assignment_filter)
              .order_by(Assignment.task_id, Assignment.role, Assignment.position, Assignment.id)
              .execution_options(yield_per=_BATCH))
     found: dict[int, list[Assignee]] = {}
     shared: dict = {}  # unit names, roles and statuses repeat on every row: one copy each
     one = shared.setdefault
-    for task_id, unit_id, name, role, status, percent, status_at, note, extended in session.execute(query):
+    for task_id, unit_id, name, role, status, percent, status_at, note, moved, n, at in session.execute(query):
         found.setdefault(task_id, []).append(Assignee(unit_id, one(name, name), one(role, role), one(status, status),
-                                                      percent, _utc(status_at), note, extended))
+                                                      percent, _utc(status_at), note, moved, n, _utc(at)))
     return found
 
 
@@ -252,10 +267,16 @@ def _duty_rows(session: Session, unit_id: int | None = None) -> list[tuple[FeedD
 
 def _own_deadline(task: FeedTask, own: Assignee) -> FeedTask:
     """The task as a unit's feed shows it: on the unit's deadline, moved by an approved extension
-    (the plan's own kept beside it, and the event's SEQUENCE one up, so calendars take the new date)."""
-    if own.extended_due_on is None or own.extended_due_on == task.due_on:
+    (the plan's own kept beside it). Each approved extension moves the event again: its SEQUENCE
+    goes one up for every one of them (RFC 5545: a changed event's SEQUENCE grows, or calendars
+    keep the old date), on top of the task's own changes, and LAST-MODIFIED is the approval's."""
+    if own.extensions == 0 and own.extended_due_on is None:
         return task
-    return replace(task, due_on=own.extended_due_on, extended_from=task.due_on, sequence=task.sequence + 1)
+    changed_at = max(task.changed_at, own.extended_at) if own.extended_at else task.changed_at
+    moved = own.extended_due_on is not None and own.extended_due_on != task.due_on
+    return replace(task, due_on=own.extended_due_on if moved else task.due_on,
+                   extended_from=task.due_on if moved else None, sequence=task.sequence + own.extensions,
+                   changed_at=changed_at)
 
 
 def _plan_feed(plan: Plan, jurisdiction: str, coordinator: str | None, tasks: list[FeedTask],
