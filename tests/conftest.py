@@ -119,23 +119,24 @@ def snapshot(url: str, ignore: tuple[str, ...] = ()) -> tuple:
     return file_hash, rows
 
 
-def behind_the_back(db, statement: str, **params) -> None:
-    """Change the status history as the database's owner can with their own tools: lift the
-    append-only trigger, run `statement`, and put the trigger back so nothing looks amiss."""
+def behind_the_back(db, statement: str, table: str = "status_update", **params) -> None:
+    """Change a history table (the status history, or the supervision requests and decisions) as
+    the database's owner can with their own tools: lift the append-only trigger, run
+    `statement`, and put the trigger back so nothing looks amiss."""
     from sqlalchemy import text
 
     sqlite = db.engine.dialect.name == "sqlite"
     with db.engine.begin() as conn:
         if sqlite:
             triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                         "AND tbl_name = 'status_update'")).all()
+                                         "AND tbl_name = :table"), {"table": table}).all()
             for name, _ in triggers:
                 conn.execute(text(f"DROP TRIGGER {name}"))
         else:
-            conn.execute(text("ALTER TABLE status_update DISABLE TRIGGER status_update_append_only"))
+            conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
         conn.execute(text(statement), params)
         if sqlite:
             for _, create in triggers:
                 conn.execute(text(create))
         else:
-            conn.execute(text("ALTER TABLE status_update ENABLE TRIGGER status_update_append_only"))
+            conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only"))

@@ -350,7 +350,7 @@ def test_on_the_shared_database_the_roles_ask_and_decide_only_what_they_may(shar
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
                 conn.execute(statement, params)
         for statement in ("UPDATE assignment SET extended_due_on = '2030-01-01'", "UPDATE supervision_request SET note = 'x'",
-                          "DELETE FROM supervision_decision"):
+                          "DELETE FROM supervision_decision", "UPDATE assignment SET request_hash = NULL"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
     with shared.raw(other.login) as conn:
@@ -370,6 +370,10 @@ def test_on_the_shared_database_the_roles_ask_and_decide_only_what_they_may(shar
         database.dispose()
     with shared.db.reading() as session:
         assert service.assignment_state(session, mine).status == "in_progress"
+        # the triggers chained what the logins wrote, with the author and time they stamped (migration 0006)
+        from tracker.service.operations import broken_supervision
+
+        assert broken_supervision(session) == (2, [])
         assert service.history(session, QINGDAO, "3.3.2")[-1].author == "王敏"
 
     # the lead asks again, and for more time on another task; the coordinator approves both

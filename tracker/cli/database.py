@@ -221,6 +221,33 @@ def _history(db, report: dict, problem) -> None:
     if len(broken) > 10:
         problem(_("{n} more assignments' histories were changed (tracker doctor --json lists all)").format(
             n=len(broken) - 10))
+    _supervision_history(db, report, problem)
+
+
+def _supervision_history(db, report: dict, problem) -> None:
+    """The requests and decisions (督办), chained like the status history (migration 0006)."""
+    from ..service.operations import broken_supervision
+
+    with db.reading() as session:
+        checked, broken = broken_supervision(session)
+    report["supervision"] = {"checked": checked, "broken": [b.__dict__ for b in broken]}
+    for b in broken[:10]:
+        where = f"{b.plan} {b.task} {b.unit}"
+        if b.kind == "request" and b.row_id is None:
+            problem(_("{where}: the latest supervision request was deleted or replaced (it is not the one "
+                      "recorded last)").format(where=where))
+        elif b.kind == "request":
+            problem(_("{where}: supervision requests changed or deleted from request #{row} on (the hash "
+                      "chain breaks)").format(where=where, row=b.row_id))
+        elif b.row_id is None:
+            problem(_("{where}: the latest decision on its requests was deleted or replaced (it is not the one "
+                      "recorded last)").format(where=where))
+        else:
+            problem(_("{where}: decisions on its requests changed or deleted from decision row {row} on (the "
+                      "hash chain breaks)").format(where=where, row=b.row_id))
+    if len(broken) > 10:
+        problem(_("{n} more supervision histories were changed (tracker doctor --json lists all)").format(
+            n=len(broken) - 10))
 
 
 def _access(db, report: dict, problem) -> None:
@@ -317,6 +344,8 @@ def _print(app: App, report: dict) -> None:
             echo(_("feed tokens: none unused"))
     if "history" in report and not report["history"]["broken"]:
         echo(_("status history: {n} rows, hash chains intact").format(n=report["history"]["checked"]))
+    if "supervision" in report and not report["supervision"]["broken"]:
+        echo(_("requests and decisions: {n} rows, hash chains intact").format(n=report["supervision"]["checked"]))
     if "access" in report:
         found = report["access"]
         if found is None:

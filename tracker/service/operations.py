@@ -18,9 +18,10 @@ from ..store.backup import (  # noqa: F401  (handed on to the commands)
 )
 from ..store.schema import revisions as known_revisions  # noqa: F401
 from ..store.db import Database, current_revision, shown_url  # noqa: F401
-from ..store.history import CHAINED, verify
+from ..store.history import CHAINED, DECISION_CHAINED, REQUEST_CHAINED, BrokenChain, verify
 from ..store.models import (
-    Assignment, FeedToken, Jurisdiction, Liaison, Plan, StatusUpdate, Task, Unit,
+    Assignment, FeedToken, Jurisdiction, Liaison, Plan, StatusUpdate, SupervisionDecision, SupervisionRequest, Task,
+    Unit,
 )
 
 
@@ -91,13 +92,52 @@ def broken_histories(session: Session) -> tuple[int, list[BrokenHistory]]:
     anchors = dict(session.execute(select(Assignment.id, Assignment.history_hash)
                                    .where(Assignment.history_hash.is_not(None))).all())
     checked, broken = verify(rows, anchors)
+    return checked, _named(session, broken)
+
+
+def _named(session: Session, broken: list[BrokenChain]) -> list[BrokenHistory]:
     if not broken:
-        return checked, []
+        return []
     names = {a: (p, t, u) for a, p, t, u in session.execute(
         select(Assignment.id, Plan.key, Task.key, Unit.name).join(Task, Task.id == Assignment.task_id)
         .join(Plan, Plan.id == Task.plan_id).join(Unit, Unit.id == Assignment.unit_id)
         .where(Assignment.id.in_([b.assignment_id for b in broken])))}
-    return checked, [BrokenHistory(*names[b.assignment_id], b.row_id) for b in broken]
+    return [BrokenHistory(*names[b.assignment_id], b.row_id) for b in broken]
+
+
+@dataclass(frozen=True)
+class BrokenSupervision:
+    """Like BrokenHistory, for the supervision history (督办): its requests' chain, or its
+    decisions' (`kind` "request" or "decision")."""
+
+    kind: str
+    plan: str
+    task: str
+    unit: str
+    row_id: int | None
+
+
+def broken_supervision(session: Session) -> tuple[int, list[BrokenSupervision]]:
+    """Every chain of supervision requests and of decisions recomputed (store/history.py, migration
+    0006): how many rows were checked, and the first broken row of each chain changed behind the
+    tracker's back (a request's chain first, then the decisions', by assignment)."""
+    requests = select(SupervisionRequest.id, SupervisionRequest.chain_hash,
+                      *(getattr(SupervisionRequest, c) for c in REQUEST_CHAINED)
+                      ).order_by(SupervisionRequest.assignment_id, SupervisionRequest.id)
+    # a decision chains on its request's assignment: verify() groups by "assignment_id"
+    decisions = (select(SupervisionDecision.id, SupervisionDecision.chain_hash, SupervisionRequest.assignment_id,
+                        *(getattr(SupervisionDecision, c) for c in DECISION_CHAINED))
+                 .join(SupervisionRequest, SupervisionRequest.id == SupervisionDecision.request_id)
+                 .order_by(SupervisionRequest.assignment_id, SupervisionDecision.id))
+    checked, out = 0, []
+    for kind, query, anchor, columns in (("request", requests, Assignment.request_hash, REQUEST_CHAINED),
+                                         ("decision", decisions, Assignment.decision_hash, DECISION_CHAINED)):
+        anchors = dict(session.execute(select(Assignment.id, anchor).where(anchor.is_not(None))).all())
+        rows = session.execute(query.execution_options(yield_per=10_000)).mappings()
+        n, broken = verify(rows, anchors, columns)
+        checked += n
+        out += [BrokenSupervision(kind, b.plan, b.task, b.unit, b.row_id) for b in _named(session, broken)]
+    return checked, out
 
 
 def schema_differences(db, path, revision: str):

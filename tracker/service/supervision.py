@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import clock
 from ..errors import Conflict, NotFound, PermissionDenied, TrackerError
 from ..i18n import _
+from ..store.history import DECISION_CHAINED, REQUEST_CHAINED, chain_hash
 from ..store.models import (
     Assignment, Plan, StatusUpdate, SupervisionDecision, SupervisionRequest, Task, Unit,
 )
@@ -233,6 +234,22 @@ def _clean(text: str | None) -> str | None:
     return text.strip()
 
 
+def _chain(session: Session, assignment_id: int, row: SupervisionRequest | SupervisionDecision) -> None:
+    """Link a new request or decision into its assignment's chain (store/history.py), before it
+    is added. On PostgreSQL the insert trigger makes the link; here the assignment's row is only
+    locked first, so two writers on one assignment chain one after the other. On SQLite (whose
+    write transaction holds the whole file) the link is made here, from the assignment's latest."""
+    anchor = "request_hash" if isinstance(row, SupervisionRequest) else "decision_hash"
+    previous = session.execute(select(getattr(Assignment, anchor)).where(Assignment.id == assignment_id)
+                               .with_for_update()).scalar()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    columns = REQUEST_CHAINED if isinstance(row, SupervisionRequest) else DECISION_CHAINED
+    row.chain_hash = chain_hash(previous, {column: getattr(row, column) for column in columns}, columns)
+    session.execute(update(Assignment).where(Assignment.id == assignment_id).values({anchor: row.chain_hash})
+                    .execution_options(synchronize_session=False))
+
+
 def _add_request(session: Session, assignment: Assignment, acting_unit_id: int, *, kind: str,
                  due_on: date | None, note: str | None, by: str | None) -> SupervisionRequest:
     from . import _author
@@ -241,6 +258,7 @@ def _add_request(session: Session, assignment: Assignment, acting_unit_id: int, 
     row = SupervisionRequest(assignment_id=assignment.id, kind=kind, due_on=due_on,
                              previous_due_on=effective_due(assignment), note=_clean(note), liaison_id=liaison_id,
                              recorded_by_unit_id=acting_unit_id, author=author, recorded_at=clock.now())
+    _chain(session, assignment.id, row)
     session.add(row)
     session.flush()
     if connected_liaison(session) is not None:
@@ -381,6 +399,7 @@ def decide(session: Session, *, request_id: int, acting_unit_id: int | None, dec
     author, liaison_id = _author(session, acting_id, by)
     row = SupervisionDecision(request_id=asked.id, decision=decision, reason=_clean(reason), liaison_id=liaison_id,
                               recorded_by_unit_id=acting_id, author=author, recorded_at=clock.now())
+    _chain(session, assignment.id, row)
     session.add(row)
     session.flush()
     session.expire(assignment)

@@ -221,6 +221,10 @@ class Assignment(Base):
     # the deadline as an approved extension (延期) moved it; the task's own stays as written. Set by
     # the database when a decision approves an extension (migration 0005's trigger), never by hand
     extended_due_on: Mapped[date | None] = mapped_column(Date)
+    # the chain hashes of the latest supervision request on it and of the latest decision on its
+    # requests (store/history.py, migration 0006): like history_hash, for a latest row deleted
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    decision_hash: Mapped[str | None] = mapped_column(String(64))
 
     task: Mapped[Task] = relationship(back_populates="assignments")
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
@@ -280,6 +284,9 @@ class SupervisionRequest(Base):
     recorded_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     author: Mapped[str | None] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # SHA-256 over this row (REQUEST_CHAINED) and the previous request's hash on the same
+    # assignment (store/history.py); on PostgreSQL the insert trigger sets it
+    chain_hash: Mapped[str] = mapped_column(String(64), server_default="")
 
 
 class SupervisionDecision(Base):
@@ -299,6 +306,9 @@ class SupervisionDecision(Base):
     recorded_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     author: Mapped[str | None] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # SHA-256 over this row (DECISION_CHAINED) and the previous decision's hash on the same
+    # assignment's requests (store/history.py); on PostgreSQL the insert trigger sets it
+    chain_hash: Mapped[str] = mapped_column(String(64), server_default="")
 
 
 class AccessLogin(Base):
