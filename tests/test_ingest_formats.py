@@ -272,7 +272,19 @@ def test_a_zip_bomb_dressed_as_a_word_file(tmp_path):
             for _ in range(300):  # 300 MB unpacked, a few hundred KB packed
                 member.write(block)
     assert path.stat().st_size < 2 * 1024 * 1024
-    refused(path, "256 MB")
+    refused(path, "文件未打开", "解压后共300 MB\uff0c超过已发布方案上限50 MB")
+    refused(path, "the file was not opened: its parts unpack to 300 MB, more than the 50 MB a published plan may hold",
+            "word/document.xml unpacks to", lang="en")
+
+
+def test_a_word_file_packed_tighter_than_office_packs_is_not_opened(tmp_path, monkeypatch):
+    """Under the size bound, a part packed at thousands to one is still no document."""
+    source = F.write_docx("sj_renewal_2025", tmp_path / "real.docx")
+    bomb = F.rebuilt(source, tmp_path / "tight.docx", part="word/document.xml", padding=3 * 2**20)
+    refused(bomb, "the file was not opened: its part word/document.xml unpacks to", "more than the 200 times office "
+            "programs pack", lang="en")
+    with zipfile.ZipFile(bomb) as z:
+        assert z.read("word/document.xml").rstrip().endswith(b"</w:document>")  # a sound Word file, only padded
 
 
 def test_legacy_word_and_wps_say_save_as_docx(tmp_path):
