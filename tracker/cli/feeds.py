@@ -145,6 +145,9 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
                    "still arriving do not count).")
 @click.option("--request-timeout", default=5.0, show_default=True, type=click.FloatRange(0.5, 300),
               help="Seconds a client has to send its whole request; a slower one is disconnected.")
+@click.option("--max-connections", default=1000, show_default=True, type=click.IntRange(1, 100_000),
+              help="Connections open at once; beyond it, a new one gets 503 and is closed (lowered to what "
+                   "ulimit -n allows).")
 @click.option("--cache-size", default=20_000, show_default=True, type=click.IntRange(0),
               help="Serialised events kept in memory.")
 @click.option("--feed-cache-mb", default=256, show_default=True, type=click.IntRange(0),
@@ -152,7 +155,8 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
 @click.option("--task-url", envvar="TRACKER_FEED_TASK_URL", metavar="TEMPLATE",
               help="Link each entry to e.g. https://oa.example.cn/tasks/{plan}/{task}.")
 @pass_app
-def serve(app: App, host, port, concurrency, request_timeout, cache_size, feed_cache_mb, task_url) -> None:
+def serve(app: App, host, port, concurrency, request_timeout, max_connections, cache_size, feed_cache_mb,
+          task_url) -> None:
     """Serve subscription feeds over HTTP (put TLS in front when it leaves the machine)."""
     from ..feeds.ical import FeedOptions
     from ..feeds.server import serve as run
@@ -161,4 +165,5 @@ def serve(app: App, host, port, concurrency, request_timeout, cache_size, feed_c
     db = app.db
     click.echo(_("feed server: {url} (Ctrl-C stops)").format(url=f"http://{host}:{port}"), err=True)
     run(db, host, port, lang=app.lang, concurrency=concurrency, cache_size=cache_size,
-        feed_cache_bytes=feed_cache_mb * 1024 * 1024, task_url=task_url, request_timeout=request_timeout)
+        feed_cache_bytes=feed_cache_mb * 1024 * 1024, task_url=task_url, request_timeout=request_timeout,
+        max_connections=max_connections)
