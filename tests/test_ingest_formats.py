@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from tests import formats_support as F
 from tracker.cli import cli
-from tracker.ingest.formats import read_document
+from tracker.ingest.formats import UnreadableFile, read_document
 from tracker.ingest.formats.layout import clean_line, pipe_row
 
 TABLE_DOCS = [n for n in F.NAMES if F.table_items(n)]
@@ -318,6 +318,36 @@ def test_scanned_pdf_without_a_text_layer(tmp_path):
         c.showPage()
     c.save()
     refused(path, "文字层", "OCR")
+
+
+def test_a_pdf_of_more_pages_than_a_plan_has_is_not_read(tmp_path, monkeypatch):
+    """Each page is laid out in full, so a PDF of many thousand pages would keep `plan parse`
+    busy for hours: past the bound (2,000 pages; 3 here) it is refused, before any page is read."""
+    from reportlab.pdfgen import canvas
+
+    from tracker.ingest.formats import pdf
+
+    path = tmp_path / "long.pdf"
+    c = canvas.Canvas(str(path))
+    for page in range(4):
+        c.drawString(72, 700, f"page {page}")
+        c.showPage()
+    c.save()
+    monkeypatch.setattr(pdf, "MAX_PAGES", 3)
+    with pytest.raises(UnreadableFile, match="PDF共4页\uff0c超过已发布方案上限3页") as refused_:
+        read_document(path)
+    assert refused_.value.where == str(path)
+    assert "4 pages, more than the 3 a published plan may have" in refused_.value.words("en")
+    monkeypatch.setattr(pdf, "MAX_PAGES", 4)
+    assert "page 3" in read_document(path).text
+
+
+def test_a_file_larger_than_any_published_plan_is_not_read(tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as f:  # sparse: 101 MB long, nothing written (and nothing to read, if it were read)
+        f.truncate(101 * 2**20)
+    refused(path, "文件有101 MB\uff0c超过已发布方案上限100 MB")
+    refused(path, "the file is 101 MB, more than the 100 MB a published plan may be", lang="en")
 
 
 def test_docx_without_text_and_damaged_docx(tmp_path):
