@@ -23,6 +23,7 @@ from ..ladder import Ladder
 from ..store.models import (
     Assignment, DigestDelivery, Jurisdiction, Liaison, Plan, StatusUpdate, Task, Unit,
 )
+from . import records  # records.StatusUpdate: the record a history row leaves the service as
 
 # ---------------------------------------------------------------------- whose digest
 
@@ -101,29 +102,10 @@ class TaskAssignment:
 
 
 @dataclass(frozen=True)
-class WeekUpdate:
-    """A status update recorded in the digest's week."""
-
-    id: int
-    task_id: int
-    plan_key: str
-    key: str
-    title: str
-    unit_id: int
-    unit: str
-    role: str
-    status: str
-    percent: int | None
-    note: str | None
-    author: str | None
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
 class UnitDigestRows:
     own: list[OwnAssignment]
     on_my_tasks: list[TaskAssignment]
-    updates: list[WeekUpdate]
+    updates: list[records.StatusUpdate]  # those recorded in the digest's week
 
 
 # an assignment's deadline: an approved extension's (延期), else the task's own; and the task's own
@@ -185,17 +167,19 @@ def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: dat
                     .order_by(Assignment.task_id, Assignment.role, Assignment.position))
     on_my_tasks = [TaskAssignment(*row) for row in session.execute(others_query)]
 
+    acting = aliased(Unit)
     updates_query = _live(
-        select(StatusUpdate.id, Task.id, Plan.key, Task.key, Task.title, Unit.id, Unit.name, Assignment.role,
-               StatusUpdate.status, StatusUpdate.percent, StatusUpdate.note, StatusUpdate.author,
-               StatusUpdate.recorded_at)
+        select(StatusUpdate.id, Assignment.id, Task.id, Plan.key, Task.key, Task.title, Unit.id, Unit.name,
+               Assignment.role, StatusUpdate.status, StatusUpdate.percent, StatusUpdate.note, StatusUpdate.author,
+               StatusUpdate.recorded_at, StatusUpdate.undoes_id, acting.name)
         .join(Assignment, Assignment.id == StatusUpdate.assignment_id)
         .join(Unit, Unit.id == Assignment.unit_id)
+        .outerjoin(acting, acting.id == StatusUpdate.recorded_by_unit_id)
         .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id)
         .where(StatusUpdate.recorded_at >= since, StatusUpdate.recorded_at < until,
                or_(Assignment.unit_id == unit_id, Assignment.task_id.in_(led)))
     ).order_by(StatusUpdate.recorded_at, StatusUpdate.id)
-    updates = [WeekUpdate(*row) for row in session.execute(updates_query)]
+    updates = [records.StatusUpdate(*row) for row in session.execute(updates_query)]
     return UnitDigestRows(own, on_my_tasks, updates)
 
 
