@@ -34,7 +34,7 @@ from ..store.models import StatusUpdate as UpdateRow
 from ..registry import closest_names, local_form, normalise_name
 from ..textwidth import says_nothing
 from .access import acting_identity, connected_liaison
-from .records import StatusUpdate
+from .records import StatusUpdate, UnitStatus
 from . import supervision
 
 # ---------------------------------------------------------------------- units
@@ -312,25 +312,6 @@ def _fill_units(session: Session, rows: list[TaskRow]) -> None:
 
 
 @dataclass(frozen=True)
-class AssignmentView:
-    """A unit's status on a task: its role, where the assignment came from, the latest state and
-    the version an update must be based on."""
-
-    assignment_id: int
-    unit: str
-    unit_id: int
-    role: str
-    source: str
-    via_group: str | None
-    status: str
-    percent: int | None
-    status_at: datetime | None
-    version: int
-    last_note: str | None
-    extended_due_on: date | None = None  # the unit's deadline, moved by an approved extension (延期)
-
-
-@dataclass(frozen=True)
 class TaskTarget:
     """A quantified target a task carries (新增…家, 达到…亿元)."""
 
@@ -356,7 +337,7 @@ class TaskDetail:
     deadline_rule: str | None
     deadline_phrase: str | None
     archived: bool
-    assignments: tuple[AssignmentView, ...]
+    assignments: tuple[UnitStatus, ...]
     targets: tuple[TaskTarget, ...]
     history: tuple[StatusUpdate, ...]
     period_start: date | None = None
@@ -387,15 +368,15 @@ def history(session: Session, plan_key: str, task_key: str) -> list[StatusUpdate
     return [_entry(*row) for row in session.execute(query)]
 
 
-def _assignment_views(session: Session, where) -> list[AssignmentView]:
+def _assignment_views(session: Session, where) -> list[UnitStatus]:
     via = aliased(Unit)
     last_note = (select(UpdateRow.note).where(UpdateRow.assignment_id == Assignment.id)
                  .order_by(UpdateRow.id.desc()).limit(1).scalar_subquery())
     query = (select(Assignment, Unit.name, via.name, last_note)
              .join(Unit, Unit.id == Assignment.unit_id).outerjoin(via, via.id == Assignment.via_group_id)
              .where(where).order_by(Assignment.role, Assignment.position))
-    return [AssignmentView(a.id, name, a.unit_id, a.role, a.source, group, a.status, a.percent,
-                           a.status_at, a.version, note, a.extended_due_on)
+    return [UnitStatus(a.id, a.task_id, a.unit_id, name, a.role, a.status, a.percent, a.status_at, note, a.version,
+                       a.source, group, a.extended_due_on)
             for a, name, group, note in session.execute(query)]
 
 
@@ -416,7 +397,7 @@ def task_detail(session: Session, plan_key: str, task_key: str, today: date | No
     )
 
 
-def assignment_state(session: Session, assignment_id: int) -> AssignmentView:
+def assignment_state(session: Session, assignment_id: int) -> UnitStatus:
     """One assignment as it is now: what a form must be based on after a conflict."""
     found = _assignment_views(session, Assignment.id == assignment_id)
     if not found:

@@ -43,3 +43,28 @@ class StatusUpdate:
                 "status_label": status_label(self.status, lang), "percent": self.percent, "note": self.note,
                 "author": self.author, "acting_unit": self.acting_unit, "recorded_at": self.recorded_at.isoformat(),
                 "undoes": self.undoes_id}
+
+
+@dataclass(frozen=True, slots=True)
+class UnitStatus:
+    """A unit's status on a task: its assignment (role, and where it came from), the state its
+    latest update left, and the version an update made from this view must be based on.
+
+    The task detail, the calendar feeds and the digest read it; each fills what it shows, so
+    the fields after `status_at` are None where a reader has no use for them (a digest of a past
+    week shows the state as it stood then, which has no version to update from). Slots: a city's
+    feeds hold 150,000 of them at once."""
+
+    assignment_id: int
+    task_id: int
+    unit_id: int
+    unit: str
+    role: str  # lead or responsible
+    status: str
+    percent: int | None
+    status_at: datetime | None  # when the latest update was recorded; None: never updated
+    note: str | None = None  # the latest update's note
+    version: int | None = None  # what an update made from this view is checked against
+    source: str | None = None  # where the assignment came from: written, inherited, expanded from a group
+    via_group: str | None = None  # the group (各区、市政府) it was expanded from
+    extended_due_on: date | None = None  # the unit's deadline, moved by an approved extension (延期)
