@@ -17,7 +17,8 @@ from tracker import clock, service
 from tracker.feeds.ical import EventCache, FeedOptions, parse_alarms, plan_calendar, unit_calendar
 from tracker.service.loading import load_paths
 from tracker.service import feeds as feeds_service
-from tracker.service.feeds import Assignee, FeedTask, UnitEntry, UnitFeed, unit_code
+from tracker.service.feeds import FeedTask, UnitEntry, UnitFeed, unit_code
+from tracker.service.records import UnitStatus
 
 from .feeds_support import (
     CLIENT_ZONES, QINGDAO, YEARLY, client_timezone, physical_lines, plans_folder, synthetic_plan,
@@ -280,7 +281,7 @@ def _feed(title: str, text: str) -> UnitFeed:
     task = FeedTask(1, "plan-x", "测试计划" * 20, "测发〔2026〕1号", date(2026, 1, 1), date(2026, 12, 31),
                     "Asia/Shanghai", "1.1", title, "第一部分", text, 0, "date", date(2026, 5, 31), None, None, 0,
                     changed, ("市发展改革委",), ("市财政局",))
-    own = Assignee(1, "市发展改革委", "lead", "in_progress", 30, changed, text[:200])
+    own = UnitStatus(1, 1, 1, "市发展改革委", "lead", "in_progress", 30, changed, text[:200])
     return UnitFeed(1, "市发展改革委", None, "青岛市", None, [UnitEntry(task, own)])
 
 

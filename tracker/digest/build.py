@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..deadlines import DUE_SOON_DAYS, FINISHED, expected_percent, is_overdue, next_due, occurrences
 from ..ladder import Ladder
-from ..service import UnitRef
+from ..service import StatusUpdate, UnitRef
 from ..service.digests import (
     DigestUnit, OwnAssignment, PlanHeader, PlanReportRows, UnitDigestRows, digest_unit, plan_report_rows,
     unit_digest_rows,
@@ -75,20 +75,6 @@ class TaskLine:
 
 
 @dataclass
-class UpdateLine:
-    recorded_at: datetime  # in the unit's time zone
-    plan_key: str
-    key: str
-    title: str
-    unit: str
-    role: str
-    status: str
-    percent: int | None
-    note: str | None
-    author: str | None
-
-
-@dataclass
 class SilentUnit:
     unit: str
     status: str
@@ -127,8 +113,9 @@ class UnitDigest:
     due_soon: list[TaskLine] = field(default_factory=list)
     recurring: list[TaskLine] = field(default_factory=list)
     stale: list[TaskLine] = field(default_factory=list)
-    my_updates: list[UpdateLine] = field(default_factory=list)
-    partner_updates: list[UpdateLine] = field(default_factory=list)
+    # the week's updates, each `recorded_at` in the unit's time zone
+    my_updates: list[StatusUpdate] = field(default_factory=list)
+    partner_updates: list[StatusUpdate] = field(default_factory=list)
     missing_reports: list[MissingReport] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)  # each section's length before the limit
     reporting: list[WindowReport] = field(default_factory=list)  # 报送: the unit's current windows
@@ -218,8 +205,7 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
         digest.missing_reports.append(MissingReport(task.plan_key, task.key, task.title, units))
 
     for update in rows.updates:
-        entry = UpdateLine(local_time(update.recorded_at, tz), update.plan_key, update.key, update.title, update.unit,
-                          update.role, update.status, update.percent, update.note, update.author)
+        entry = replace(update, recorded_at=local_time(update.recorded_at, tz))
         (digest.my_updates if update.unit_id == unit.id else digest.partner_updates).append(entry)
 
     digest.headline.overdue, digest.headline.due_soon = len(digest.overdue), len(digest.due_soon)

@@ -28,7 +28,8 @@ from .. import clock
 from ..deadlines import FINISHED, describe_rule, is_overdue, next_due, occurrences
 from ..errors import N_, TrackerError
 from ..i18n import _, gettext_in, role_label, status_label
-from ..service.feeds import Assignee, FeedDuty, FeedTask, PlanEntry, PlanFeed, UnitEntry, UnitFeed
+from ..service.feeds import FeedDuty, FeedTask, PlanEntry, PlanFeed, UnitEntry, UnitFeed
+from ..service.records import UnitStatus
 
 PRODID = "-//tracker//action plan deadlines//ZH"
 REFRESH = timedelta(hours=4)
@@ -193,7 +194,7 @@ def _rule_days(rule: str, plan_start: date | None, last: date, today: date) -> t
     return (first[0] if first else last), next_due("rule", last, rule, today, plan_start)
 
 
-def _stamp(task: FeedTask, statuses: tuple[Assignee, ...], when: _When) -> datetime:
+def _stamp(task: FeedTask, statuses: tuple[UnitStatus, ...], when: _When) -> datetime:
     """The latest change to anything the entry shows: the task, a status, or it falling overdue."""
     moments = [task.changed_at] + [a.status_at for a in statuses if a.status_at] + \
         ([when.overdue_since] if when.overdue_since else [])
@@ -222,7 +223,7 @@ def _deadline_text(task: FeedTask, lang: str) -> str:
 # ---------------------------------------------------------------------- text
 
 
-def _mark(statuses: tuple[Assignee, ...], when: _When, lang: str) -> str | None:
+def _mark(statuses: tuple[UnitStatus, ...], when: _When, lang: str) -> str | None:
     """Done, overdue or behind: what a glance at the calendar should tell."""
     if statuses and all(a.status in FINISHED for a in statuses):
         return status_label("pending_review" if any(a.status != "done" for a in statuses) else "done", lang)
@@ -239,7 +240,7 @@ def _headline(task: FeedTask, tag: str, mark: str | None, lang: str) -> str:
     return f"[{tag}] {body}"
 
 
-def _status_line(assignee: Assignee, tz: str, lang: str) -> str:
+def _status_line(assignee: UnitStatus, tz: str, lang: str) -> str:
     text = status_label(assignee.status, lang)
     if assignee.percent is not None:
         text += f" {assignee.percent}%"
@@ -266,7 +267,7 @@ def _description(task: FeedTask, lang: str, tail: list[str]) -> str:
 
 
 def _component(uid: str, task: FeedTask, when: _When, stamp: datetime, summary: str, description: str,
-               categories: list[str], statuses: tuple[Assignee, ...], options: FeedOptions) -> bytes:
+               categories: list[str], statuses: tuple[UnitStatus, ...], options: FeedOptions) -> bytes:
     url = options.task_url.format(plan=task.plan_key, task=task.key) if options.task_url else None
     common: dict[str, Any] = dict(uid=uid, stamp=stamp, last_modified=stamp, summary=summary, description=description,
                   categories=categories, sequence=task.sequence, url=url)

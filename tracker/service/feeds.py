@@ -1,7 +1,7 @@
 """The queries calendar feeds need, in bulk: a constant number of statements per feed however
 many tasks it holds; subscription tokens; and the remembered state of each served feed.
 
-A feed is built from plain, frozen records (FeedTask, Assignee) so the calendar code never
+A feed is built from plain, frozen records (FeedTask, UnitStatus) so the calendar code never
 touches the session, and the records themselves can key a cache of serialised events.
 """
 
@@ -25,6 +25,7 @@ from ..store.models import (
     Assignment, FeedState, FeedToken, Jurisdiction, Plan, ReportingDuty, ReportingUnit, Section, StatusUpdate, Task,
     Unit,
 )
+from .records import UnitStatus
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -35,20 +36,6 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 # ---------------------------------------------------------------------- feed records
-
-
-@dataclass(frozen=True, slots=True)
-class Assignee:
-    """One unit on a task, with its latest reported status."""
-
-    unit_id: int
-    unit: str
-    role: str
-    status: str
-    percent: int | None
-    status_at: datetime | None
-    note: str | None
-    extended_due_on: date | None = None  # this unit's deadline, when an approved extension (延期) moved it
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +68,7 @@ class FeedTask:
 @dataclass(frozen=True, slots=True)
 class UnitEntry:
     task: FeedTask
-    own: Assignee
+    own: UnitStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +104,7 @@ class UnitFeed:
 @dataclass(frozen=True, slots=True)
 class PlanEntry:
     task: FeedTask
-    assignees: tuple[Assignee, ...]
+    assignees: tuple[UnitStatus, ...]
 
 
 @dataclass(frozen=True)
@@ -180,21 +167,24 @@ def _last_note():
             .order_by(StatusUpdate.id.desc()).limit(1).correlate(Assignment).scalar_subquery())
 
 
-def _assignee_rows(session: Session, assignment_filter) -> dict[int, list[Assignee]]:
+def _assignee_rows(session: Session, assignment_filter) -> dict[int, list[UnitStatus]]:
     """Live assignments on live tasks, with unit and latest note, by task: one statement."""
-    query = (select(Assignment.task_id, Assignment.unit_id, Unit.name, Assignment.role, Assignment.status,
-                    Assignment.percent, Assignment.status_at, _last_note(), Assignment.extended_due_on)
+    query = (select(Assignment.id, Assignment.task_id, Assignment.unit_id, Unit.name, Assignment.role,
+                    Assignment.status, Assignment.percent, Assignment.status_at, _last_note(),
+                    Assignment.extended_due_on)
              .join(Unit, Unit.id == Assignment.unit_id)
              .join(Task, Task.id == Assignment.task_id)
              .where(Assignment.archived.is_(False), Task.archived.is_(False), assignment_filter)
              .order_by(Assignment.task_id, Assignment.role, Assignment.position, Assignment.id)
              .execution_options(yield_per=_BATCH))
-    found: dict[int, list[Assignee]] = {}
+    found: dict[int, list[UnitStatus]] = {}
     shared: dict = {}  # unit names, roles and statuses repeat on every row: one copy each
     one = shared.setdefault
-    for task_id, unit_id, name, role, status, percent, status_at, note, extended in session.execute(query):
-        found.setdefault(task_id, []).append(Assignee(unit_id, one(name, name), one(role, role), one(status, status),
-                                                      percent, _utc(status_at), note, extended))
+    for (assignment_id, task_id, unit_id, name, role, status, percent, status_at, note,
+         extended) in session.execute(query):
+        found.setdefault(task_id, []).append(UnitStatus(
+            assignment_id, task_id, unit_id, one(name, name), one(role, role), one(status, status), percent,
+            _utc(status_at), note, extended_due_on=extended))
     return found
 
 
@@ -212,7 +202,7 @@ def _unit_names(session: Session, task_filter) -> dict[int, tuple[list[str], lis
     return names
 
 
-def _names_of(assignees: dict[int, list[Assignee]]) -> dict[int, tuple[list[str], list[str]]]:
+def _names_of(assignees: dict[int, list[UnitStatus]]) -> dict[int, tuple[list[str], list[str]]]:
     return {tid: ([a.unit for a in on if a.role == "lead"], [a.unit for a in on if a.role == "responsible"])
             for tid, on in assignees.items()}
 
@@ -250,7 +240,7 @@ def _duty_rows(session: Session, unit_id: int | None = None) -> list[tuple[FeedD
     return [(FeedDuty(*row[:8], _utc(row[8]) or row[8]), bool(row[9]), row[10]) for row in session.execute(query)]
 
 
-def _own_deadline(task: FeedTask, own: Assignee) -> FeedTask:
+def _own_deadline(task: FeedTask, own: UnitStatus) -> FeedTask:
     """The task as a unit's feed shows it: on the unit's deadline, moved by an approved extension
     (the plan's own kept beside it, and the event's SEQUENCE one up, so calendars take the new date)."""
     if own.extended_due_on is None or own.extended_due_on == task.due_on:
@@ -259,7 +249,7 @@ def _own_deadline(task: FeedTask, own: Assignee) -> FeedTask:
 
 
 def _plan_feed(plan: Plan, jurisdiction: str, coordinator: str | None, tasks: list[FeedTask],
-               assignees: dict[int, list[Assignee]]) -> PlanFeed:
+               assignees: dict[int, list[UnitStatus]]) -> PlanFeed:
     return PlanFeed(plan.key, plan.title, plan.document_number, jurisdiction, coordinator,
                     [PlanEntry(t, tuple(assignees.get(t.id, ()))) for t in tasks])
 

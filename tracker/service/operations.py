@@ -9,6 +9,7 @@ import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -22,6 +23,9 @@ from ..store.history import CHAINED, verify
 from ..store.models import (
     Assignment, FeedToken, Jurisdiction, Liaison, Plan, StatusUpdate, Task, Unit,
 )
+
+if TYPE_CHECKING:  # imported when asked (below): only `doctor` compares schemas
+    from ..store.schema_check import Difference
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -100,7 +104,7 @@ def broken_histories(session: Session) -> tuple[int, list[BrokenHistory]]:
     return checked, [BrokenHistory(*names[b.assignment_id], b.row_id) for b in broken]
 
 
-def schema_differences(db, path, revision: str):
+def schema_differences(db, path, revision: str) -> list[Difference]:
     """How the database's schema (tables, indexes, triggers, views; on PostgreSQL also policies and
     functions) differs from the one the migrations define at `revision` (store/schema.py)."""
     from ..store import schema_check as schema

@@ -23,7 +23,7 @@ from ...textwidth import fit, printable, width
 from datetime import date
 
 from ...i18n import decision_label, gettext_in, request_kind_label, t
-from ...service import AssignmentView, TaskDetail
+from ...service import TaskDetail, UnitStatus
 from ..text import local_time, localise_bindings, plain, saved_message, state, tr
 from .form import Field, FormScreen
 from .update import UpdateScreen, UpdateTarget
@@ -151,7 +151,7 @@ class TaskDetailScreen(Screen):
             style = "bold" if a.unit_id == mine else ""
             unit = a.unit + (f"({a.via_group})" if a.via_group else "")
             cells = [role, unit, state(a.status, a.percent, lang), local_time(a.status_at, detail.timezone),
-                     a.last_note or ""]
+                     a.note or ""]
             widths = [8, unit_w, 15, 16, room]
             table.add_row(*[Text(fit(c, w), style=style, no_wrap=True) for c, w in zip(cells, widths)],
                           key=str(a.unit_id))
@@ -203,7 +203,7 @@ class TaskDetailScreen(Screen):
         row = min(max(table.cursor_row, 0), len(self.detail.assignments) - 1)
         return self.detail.assignments[row].unit_id
 
-    def selected_assignment(self) -> AssignmentView | None:
+    def selected_assignment(self) -> UnitStatus | None:
         unit_id = self.selected_unit_id()
         if unit_id is None:
             return None
@@ -255,7 +255,7 @@ class TaskDetailScreen(Screen):
 
     # ------------------------------------------------------------------ asking the coordinator (督办)
 
-    def _own_assignment(self) -> AssignmentView | None:
+    def _own_assignment(self) -> UnitStatus | None:
         """The selected row, if it is the liaison's own unit's: a unit asks only for its own."""
         assignment = self.selected_assignment()
         lang = self.app.lang

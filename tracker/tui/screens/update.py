@@ -41,7 +41,7 @@ class UpdateTarget:
 
 
 class UpdateScreen(ModalScreen):
-    """Dismissed with the saved HistoryEntry, or None when cancelled."""
+    """Dismissed with the saved StatusUpdate, or None when cancelled."""
 
     BINDINGS = [
         Binding("escape", "cancel", "取消", id="update.cancel"),
