@@ -113,3 +113,20 @@ def test_headless_module_imports_without_textual(module):
     assert not loaded & {"textual", "rich"}, f"importing {module} loads {sorted(loaded & {'textual', 'rich'})}"
     if module in LIGHT:
         assert not loaded & HEAVY, f"importing {module} loads {sorted(loaded & HEAVY)}"
+
+
+def test_the_command_line_writes_through_one_guarded_echo():
+    """Whatever a command prints may carry someone's data (a note, a name, a line of a document
+    being read): it goes out through tracker.cli.context.echo, which shows control and escape
+    characters as escapes, never through click.echo directly."""
+    import ast
+
+    bare = []
+    for path in sorted((ROOT / "tracker" / "cli").glob("*.py")):
+        if path.name == "context.py":
+            continue  # the guarded echo itself
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("echo", "secho") \
+                    and isinstance(node.value, ast.Name) and node.value.id == "click":
+                bare.append(f"{path.name}:{node.lineno}")
+    assert bare == []

@@ -88,7 +88,7 @@ def test_tasks_command_reads_without_sqlalchemy(loaded_db):
         "try:\n"
         f"    cli.main(['--db', {loaded_db.url!r}, 'tasks', '--unit', '市统计局'], standalone_mode=False)\n"
         "finally:\n"
-        "    heavy = ['sqlalchemy', 'alembic', 'textual', 'icalendar', 'openpyxl', 'jinja2', 'starlette']\n"
+        "    heavy = ['sqlalchemy', 'alembic', 'textual', 'icalendar', 'openpyxl', 'jinja2', 'starlette', 'pydantic']\n"
         "    print('IMPORTED', [m for m in heavy if m in sys.modules])\n"
     )
     env = {**os.environ, "TRACKER_TODAY": "2022-01-01"}

@@ -411,3 +411,47 @@ def test_a_request_that_does_not_arrive_in_time_is_disconnected(served):
         finally:
             for sock in trickling + silent + body:
                 sock.close()
+
+
+def test_connections_past_the_bound_are_told_503_and_closed_and_the_server_still_answers(served):
+    """--max-connections: 6 clients holding connections open (sending nothing) fill a bound of 6;
+    the next connection is told 503 and closed at once, before it sends a byte; once they go,
+    polls are answered again."""
+    import time
+
+    url = served["url"]
+    with running(served["server"], concurrency=16, request_timeout=60, max_connections=6) as base:
+        held = _open(base, 6, None)
+        try:
+            extra = _open(base, 1, None)[0]
+            extra.settimeout(10)
+            answer = b""
+            while chunk := extra.recv(1024):  # the server speaks first, then closes
+                answer += chunk
+            extra.close()
+            assert answer.startswith(b"HTTP/1.1 503 ") and b"Connection: close" in answer
+        finally:
+            for sock in held:
+                sock.close()
+        give_up = time.monotonic() + 10  # the server sees the closes as it reads them
+        with httpx.Client(base_url=base, timeout=10) as client:
+            while True:
+                try:
+                    poll = client.get(url)
+                except httpx.RemoteProtocolError:
+                    poll = None
+                if poll is not None and poll.status_code == 200 or time.monotonic() > give_up:
+                    break
+                time.sleep(0.05)
+            assert poll is not None and poll.status_code == 200 and poll.content.startswith(b"BEGIN:VCALENDAR")
+
+
+def test_the_connection_bound_stays_within_the_file_descriptors(monkeypatch):
+    import resource
+
+    from tracker.feeds.server import within_descriptors
+
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (1024, 4096))
+    assert within_descriptors(1000) == 1024 - 64 and within_descriptors(500) == 500
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    assert within_descriptors(1000) == 1000

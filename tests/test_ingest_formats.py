@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from tests import formats_support as F
 from tracker.cli import cli
-from tracker.ingest.formats import read_document
+from tracker.ingest.formats import UnreadableFile, read_document
 from tracker.ingest.formats.layout import clean_line, pipe_row
 
 TABLE_DOCS = [n for n in F.NAMES if F.table_items(n)]
@@ -272,7 +272,19 @@ def test_a_zip_bomb_dressed_as_a_word_file(tmp_path):
             for _ in range(300):  # 300 MB unpacked, a few hundred KB packed
                 member.write(block)
     assert path.stat().st_size < 2 * 1024 * 1024
-    refused(path, "256 MB")
+    refused(path, "文件未打开", "解压后共300 MB\uff0c超过已发布方案上限50 MB")
+    refused(path, "the file was not opened: its parts unpack to 300 MB, more than the 50 MB a published plan may hold",
+            "word/document.xml unpacks to", lang="en")
+
+
+def test_a_word_file_packed_tighter_than_office_packs_is_not_opened(tmp_path, monkeypatch):
+    """Under the size bound, a part packed at thousands to one is still no document."""
+    source = F.write_docx("sj_renewal_2025", tmp_path / "real.docx")
+    bomb = F.rebuilt(source, tmp_path / "tight.docx", part="word/document.xml", padding=3 * 2**20)
+    refused(bomb, "the file was not opened: its part word/document.xml unpacks to", "more than the 200 times office "
+            "programs pack", lang="en")
+    with zipfile.ZipFile(bomb) as z:
+        assert z.read("word/document.xml").rstrip().endswith(b"</w:document>")  # a sound Word file, only padded
 
 
 def test_legacy_word_and_wps_say_save_as_docx(tmp_path):
@@ -306,6 +318,36 @@ def test_scanned_pdf_without_a_text_layer(tmp_path):
         c.showPage()
     c.save()
     refused(path, "文字层", "OCR")
+
+
+def test_a_pdf_of_more_pages_than_a_plan_has_is_not_read(tmp_path, monkeypatch):
+    """Each page is laid out in full, so a PDF of many thousand pages would keep `plan parse`
+    busy for hours: past the bound (2,000 pages; 3 here) it is refused, before any page is read."""
+    from reportlab.pdfgen import canvas
+
+    from tracker.ingest.formats import pdf
+
+    path = tmp_path / "long.pdf"
+    c = canvas.Canvas(str(path))
+    for page in range(4):
+        c.drawString(72, 700, f"page {page}")
+        c.showPage()
+    c.save()
+    monkeypatch.setattr(pdf, "MAX_PAGES", 3)
+    with pytest.raises(UnreadableFile, match="PDF共4页\uff0c超过已发布方案上限3页") as refused_:
+        read_document(path)
+    assert refused_.value.where == str(path)
+    assert "4 pages, more than the 3 a published plan may have" in refused_.value.words("en")
+    monkeypatch.setattr(pdf, "MAX_PAGES", 4)
+    assert "page 3" in read_document(path).text
+
+
+def test_a_file_larger_than_any_published_plan_is_not_read(tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as f:  # sparse: 101 MB long, nothing written (and nothing to read, if it were read)
+        f.truncate(101 * 2**20)
+    refused(path, "文件有101 MB\uff0c超过已发布方案上限100 MB")
+    refused(path, "the file is 101 MB, more than the 100 MB a published plan may be", lang="en")
 
 
 def test_docx_without_text_and_damaged_docx(tmp_path):

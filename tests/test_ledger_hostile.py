@@ -8,6 +8,8 @@ import pytest
 
 from tracker.service import NOTE_LIMIT
 
+from .formats_support import rebuilt
+
 from .conftest import snapshot
 from .test_ledger import JILIN, all_history, cli, commerce_ledger, import_progress, refused  # noqa: F401
 
@@ -39,33 +41,6 @@ def test_behind_with_only_zero_width_spaces_is_refused(cli, tmp_path):
 # ---------------------------------------------------------------------- zip bombs
 
 
-def rebuilt(source, target, *, padding: int = 0, filler: bytes = b" ", extra: dict | None = None):
-    """`source` as a sound zip again, its sheet's XML grown by `padding` bytes of `filler` (streamed,
-    so a bomb of many megabytes is built without holding it), and any `extra` parts added."""
-    import zipfile
-
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename != "xl/worksheets/sheet1.xml":
-                dst.writestr(item, data)
-                continue
-            head, tail = data.rsplit(b"</worksheet>", 1)
-            part = zipfile.ZipInfo(item.filename)
-            part.compress_type = zipfile.ZIP_DEFLATED
-            with dst.open(part, "w") as out:
-                out.write(head)
-                chunk = filler * (2**20 // len(filler))
-                left = padding
-                while left > 0:
-                    out.write(chunk[:left])
-                    left -= len(chunk)
-                out.write(b"</worksheet>" + tail)
-        for name, data in (extra or {}).items():
-            dst.writestr(name, data)
-    return target
-
-
 @pytest.fixture
 def load_calls(monkeypatch):
     """Every time openpyxl is asked to load a workbook (the real loader is still called)."""
@@ -92,7 +67,7 @@ def test_a_zip_bomb_is_refused_before_it_is_parsed(cli, tmp_path, load_calls):
     text = refused(cli, bomb)
     assert "bomb.xlsx\uff1a工作簿未打开\uff1a" in text
     assert "各部分解压后共60 MB\uff0c超过台账上限50 MB" in text  # ...that says which bound, and by how much
-    assert "xl/worksheets/sheet1.xml解压后是压缩时的" in text and "超过电子表格程序压缩比的200倍" in text
+    assert "xl/worksheets/sheet1.xml解压后是压缩时的" in text and "超过办公软件压缩比的200倍" in text
     assert load_calls == []  # openpyxl never saw it
 
 
@@ -102,7 +77,7 @@ def test_the_packing_ratio_alone_is_a_reason(cli, tmp_path, load_calls):
     load_calls.clear()
     text = refused(cli, bomb, "--lang", "en")
     assert "tight.xlsx: the workbook was not opened: its part xl/worksheets/sheet1.xml unpacks to" in text
-    assert "more than the 200 times a spreadsheet program packs" in text and "MB a ledger may hold" not in text
+    assert "more than the 200 times office programs pack" in text and "MB a ledger may hold" not in text
     assert load_calls == []
 
 

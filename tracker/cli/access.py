@@ -10,7 +10,7 @@ import click
 
 from .. import clock
 from . import language, options
-from .context import App, echo_json, pass_app
+from .context import App, echo, echo_json, pass_app
 from ..i18n import _
 
 
@@ -27,7 +27,7 @@ def enable(app: App) -> None:
 
     with app.db.transaction() as session:
         group = rules.enable(session)
-    click.echo(_("access control is on: liaisons' group role {group}, row-level security in force").format(group=group))
+    echo(_("access control is on: liaisons' group role {group}, row-level security in force").format(group=group))
 
 
 _unit_options = options.unit_and_jurisdiction(required=True, unit_help="The liaison's unit.")
@@ -48,14 +48,14 @@ def grant(app: App, name: str, unit_name: str, jurisdiction: str | None, login: 
     with app.db.transaction() as session:
         made = rules.grant(session, name, app.unit(session, unit_name, jurisdiction), login=login,
                            password=not no_password)
-    click.echo(_("made the database role {login} for {liaison} of {unit} ({jurisdiction})").format(
+    echo(_("made the database role {login} for {liaison} of {unit} ({jurisdiction})").format(
         login=made.login, liaison=made.liaison, unit=made.unit, jurisdiction=made.jurisdiction))
-    click.echo(_("connection line (TRACKER_DB): {line}").format(line=made.connection_line))
+    echo(_("connection line (TRACKER_DB): {line}").format(line=made.connection_line))
     if made.password:
-        click.echo(_("password (shown only this once): {password}").format(password=made.password))
-        click.echo(_("the liaison puts this line in their ~/.pgpass (mode 600): {line}").format(line=made.pgpass_line))
+        echo(_("password (shown only this once): {password}").format(password=made.password))
+        echo(_("the liaison puts this line in their ~/.pgpass (mode 600): {line}").format(line=made.pgpass_line))
     else:
-        click.echo(_("no password: the server must authenticate this role by certificate or peer (pg_hba.conf)"))
+        echo(_("no password: the server must authenticate this role by certificate or peer (pg_hba.conf)"))
 
 
 @access.command()
@@ -69,7 +69,7 @@ def revoke(app: App, name: str, unit_name: str, jurisdiction: str | None) -> Non
     with app.db.transaction() as session:
         unit = app.unit(session, unit_name, jurisdiction)
         dropped = rules.revoke(session, name, unit)
-    click.echo(_("revoked {name}'s database role: {roles}").format(name=name, roles=", ".join(dropped)))
+    echo(_("revoked {name}'s database role: {roles}").format(name=name, roles=", ".join(dropped)))
 
 
 @access.command("list")
@@ -86,7 +86,7 @@ def list_logins(app: App, fmt: str) -> None:
         echo_json([r.__dict__ for r in records])
         return
     if not records:
-        click.echo(_("no liaison roles yet"))
+        echo(_("no liaison roles yet"))
         return
     rows = []
     for r in records:
@@ -98,4 +98,4 @@ def list_logins(app: App, fmt: str) -> None:
             state = _("active since {day}").format(day=clock.shown_day(r.granted_at, app.settings.timezone))
         rows.append([r.login, r.liaison, r.unit, r.jurisdiction, state])
     headers = [_("role"), _("liaison"), _("unit"), _("jurisdiction"), _("state")]
-    click.echo(table(headers, rows, [None] * 5))
+    echo(table(headers, rows, [None] * 5))

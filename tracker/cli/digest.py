@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import language, options
-from .context import App
+from .context import App, echo
 from .progress import track
 from ..errors import N_, TrackerError
 from ..i18n import _, ngettext
@@ -41,7 +41,7 @@ def _write(output: Path | None, content: str | bytes) -> None:
             sys.stdout.buffer.write(content)  # (click.get_binary_stream is deprecated)
             sys.stdout.buffer.flush()
         else:
-            click.echo(content, nl=False)
+            echo(content, nl=False)
         return
     write_file(output, content)
 
@@ -142,11 +142,11 @@ def _all_digests(app: App, jurisdiction, week, fmt, output: Path | None, limit, 
                 _write(path, render_digest(data, fmt, app.lang))
             written += 1
     for unit in [] if quiet else skipped:
-        click.echo(_("skipped {jurisdiction} {unit}: no liaison with an email address").format(
+        echo(_("skipped {jurisdiction} {unit}: no liaison with an email address").format(
             jurisdiction=unit.jurisdiction, unit=unit.name), err=True)
     for problem in failed:
-        click.echo(str(problem), err=True)
-    click.echo(ngettext("wrote {n} digest to {folder}", "wrote {n} digests to {folder}", written).format(
+        echo(str(problem), err=True)
+    echo(ngettext("wrote {n} digest to {folder}", "wrote {n} digests to {folder}", written).format(
         n=written, folder=output))
     if failed:
         raise TrackerError(_("{n} of {total} digests could not be made into mail (see above)")
@@ -224,7 +224,7 @@ def _counted(result: str, n: int) -> str:
 def _report_outcomes(outcomes, batch, dry_run: bool, quiet: bool = False) -> None:
     subjects = {o.unit.id: o.message["Subject"] for o in batch if o.message is not None}
     if dry_run:
-        click.echo(_("(dry run: nothing sent, nothing recorded)"))
+        echo(_("(dry run: nothing sent, nothing recorded)"))
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.result] = counts.get(outcome.result, 0) + 1
@@ -236,9 +236,9 @@ def _report_outcomes(outcomes, batch, dry_run: bool, quiet: bool = False) -> Non
             line += f" → {outcome.detail}  《{subjects.get(outcome.unit.id, '')}》"
         elif outcome.detail:
             line = _("{said} ({detail})").format(said=line, detail=outcome.detail)
-        click.echo(line, err=outcome.result == "failed")
+        echo(line, err=outcome.result == "failed")
     summary = _(", ").join(_counted(k, n) for k, n in counts.items())
-    click.echo(summary or _("nothing to send"))
+    echo(summary or _("nothing to send"))
     failed = [o for o in outcomes if o.result == "failed"]
     if failed:
         names = "、".join(o.unit.name for o in failed)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import language, options
-from .context import ROLE_CHOICE, App, pass_app
+from .context import ROLE_CHOICE, App, echo, pass_app
 from .progress import steps
 from ..errors import N_, TrackerError
 from ..i18n import _, ngettext
@@ -82,7 +82,7 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
                 written += write_if_changed(output / "plans" / f"{plan_feed.key}.ics",
                                             plan_calendar(plan_feed, feed_options, today))
                 done()
-        click.echo(_("{folder}: {written} written, {unchanged} unchanged ({units}, {plans})").format(
+        echo(_("{folder}: {written} written, {unchanged} unchanged ({units}, {plans})").format(
             folder=output, written=written, unchanged=total - written,
             units=ngettext("{n} unit", "{n} units", len(units)).format(n=len(units)),
             plans=ngettext("{n} plan", "{n} plans", len(plans)).format(n=len(plans))))
@@ -99,7 +99,7 @@ def export(app: App, unit_name, jurisdiction, role, plan_key, everything, todo, 
         sys.stdout.buffer.flush()
         return
     changed = write_if_changed(output, data)
-    click.echo((_("{file}: written") if changed else _("{file}: unchanged")).format(file=output), err=True)
+    echo((_("{file}: written") if changed else _("{file}: unchanged")).format(file=output), err=True)
 
 
 @feed.command("token")
@@ -123,18 +123,18 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
         unit = app.unit(session, unit_name, jurisdiction)
         if revoke:
             count = service.revoke_tokens(session, unit)
-            click.echo(ngettext("revoked {n} token of {unit}", "revoked {n} tokens of {unit}", count).format(
+            echo(ngettext("revoked {n} token of {unit}", "revoked {n} tokens of {unit}", count).format(
                 n=count, unit=unit.name) if count else _("{unit} has no live token").format(unit=unit.name))
             return
         secret = service.issue_token(session, unit, rotate=rotate)
         code = service.unit_code(unit.jurisdiction, unit.name)
         plans = service.unit_plan_keys(session, unit)
-    click.echo(_("Subscription address of {unit} (shown this once; keep it safe):").format(unit=unit.name))
-    click.echo(f"  {base}/feeds/{secret}/{code}.ics")
+    echo(_("Subscription address of {unit} (shown this once; keep it safe):").format(unit=unit.name))
+    echo(f"  {base}/feeds/{secret}/{code}.ics")
     if plans:
-        click.echo(_("Calendars of its plans:"))
+        echo(_("Calendars of its plans:"))
         for key in plans:
-            click.echo(f"  {base}/plans/{secret}/{key}.ics")
+            echo(f"  {base}/plans/{secret}/{key}.ics")
 
 
 @feed.command("serve")
@@ -145,6 +145,9 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
                    "still arriving do not count).")
 @click.option("--request-timeout", default=5.0, show_default=True, type=click.FloatRange(0.5, 300),
               help="Seconds a client has to send its whole request; a slower one is disconnected.")
+@click.option("--max-connections", default=1000, show_default=True, type=click.IntRange(1, 100_000),
+              help="Connections open at once; beyond it, a new one gets 503 and is closed (lowered to what "
+                   "ulimit -n allows).")
 @click.option("--cache-size", default=20_000, show_default=True, type=click.IntRange(0),
               help="Serialised events kept in memory.")
 @click.option("--feed-cache-mb", default=256, show_default=True, type=click.IntRange(0),
@@ -152,13 +155,15 @@ def token(app: App, unit_name, jurisdiction, rotate, revoke, base_url) -> None:
 @click.option("--task-url", envvar="TRACKER_FEED_TASK_URL", metavar="TEMPLATE",
               help="Link each entry to e.g. https://oa.example.cn/tasks/{plan}/{task}.")
 @pass_app
-def serve(app: App, host, port, concurrency, request_timeout, cache_size, feed_cache_mb, task_url) -> None:
+def serve(app: App, host, port, concurrency, request_timeout, max_connections, cache_size, feed_cache_mb,
+          task_url) -> None:
     """Serve subscription feeds over HTTP (put TLS in front when it leaves the machine)."""
     from ..feeds.ical import FeedOptions
     from ..feeds.server import serve as run
 
     FeedOptions(task_url=task_url)  # a bad template fails here, not on the first request
     db = app.db
-    click.echo(_("feed server: {url} (Ctrl-C stops)").format(url=f"http://{host}:{port}"), err=True)
+    echo(_("feed server: {url} (Ctrl-C stops)").format(url=f"http://{host}:{port}"), err=True)
     run(db, host, port, lang=app.lang, concurrency=concurrency, cache_size=cache_size,
-        feed_cache_bytes=feed_cache_mb * 1024 * 1024, task_url=task_url, request_timeout=request_timeout)
+        feed_cache_bytes=feed_cache_mb * 1024 * 1024, task_url=task_url, request_timeout=request_timeout,
+        max_connections=max_connections)

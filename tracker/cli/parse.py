@@ -16,6 +16,7 @@ from . import language
 from ..errors import N_, TrackerError
 from ..i18n import _, ngettext, npgettext
 from ..atomic import write_file
+from .context import echo
 
 
 class NothingFound(TrackerError):
@@ -73,7 +74,7 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
     document = read_document(source)  # html, docx, pdf, xlsx, csv or text, told by content
     raw, text = document.raw, document.text
     for warning in document.warnings:
-        click.echo("  " + _("note: {note}").format(note=warning), err=True)
+        echo("  " + _("note: {note}").format(note=warning), err=True)
     registry = _registry(registry_path, output)
     draft = read_text(text, registry=registry, jurisdiction=jurisdiction)
     if not draft.tasks and not draft.targets:
@@ -98,14 +99,14 @@ def parse(app, source: Path, output: Path | None, fmt: str | None, jurisdiction:
         content = dump_plan(to_plan_file(draft, key=plan_key, source=relative_source, original=raw), "\n".join(header))
 
     if output is None:
-        click.echo(content, nl=False)
+        echo(content, nl=False)
     else:
         write_file(output, content)
     summary = _(", ").join((
         npgettext("a database holds", "{n} task", "{n} tasks", len(draft.tasks)).format(n=len(draft.tasks)),
         ngettext("{n} target", "{n} targets", len(draft.targets)).format(n=len(draft.targets)),
         ngettext("{n} warning", "{n} warnings", len(draft.notes)).format(n=len(draft.notes))))
-    click.echo(_("wrote {file}: {summary}").format(file=output, summary=summary) if output else summary, err=True)
+    echo(_("wrote {file}: {summary}").format(file=output, summary=summary) if output else summary, err=True)
     if output is not None or fmt == "toml":
         for note in draft.notes:
-            click.echo("  " + _("note: {note}").format(note=note.text(lang)), err=True)
+            echo("  " + _("note: {note}").format(note=note.text(lang)), err=True)

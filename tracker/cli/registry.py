@@ -15,7 +15,7 @@ import click
 from ..errors import N_, TrackerError
 from ..i18n import _, ngettext
 from . import language
-from .context import App, pass_app
+from .context import App, echo, pass_app
 
 
 @language.command("propose")
@@ -43,13 +43,13 @@ def propose(app: App, plan_path: Path, output: Path | None, dry_run: bool) -> No
         existing = output.read_text(encoding="utf-8")
     proposal = make_proposal(plan, registry, catalogue())
     if not proposal:
-        click.echo(_("every unit of {plan} is in {file} already: nothing to add.").format(plan=plan_path, file=output))
+        echo(_("every unit of {plan} is in {file} already: nothing to add.").format(plan=plan_path, file=output))
         return
     source = os.path.relpath(plan_path, output.parent)
     text = extend(existing, proposal, source=source)
     _check_text(text, output)  # what is written must load: a proposal is never a broken file
     if dry_run:
-        click.echo(text[len(existing or ""):] if not proposal.aliases else text, nl=False)
+        echo(text[len(existing or ""):] if not proposal.aliases else text, nl=False)
     else:
         write_file(output, text)
     _summary(proposal, output, dry_run)
@@ -76,23 +76,23 @@ def _summary(proposal, output: Path, dry_run: bool) -> None:
     if proposal.new_jurisdiction:
         parts.insert(0, _("jurisdiction {name}").format(name=proposal.jurisdiction))
     message = _("{file}: would add {what}") if dry_run else _("{file}: added {what}")
-    click.echo(message.format(file=output, what=_(", ").join(parts)))
+    echo(message.format(file=output, what=_(", ").join(parts)))
     for name, aliases in proposal.aliases.items():
-        click.echo("  " + _("{unit}: new aliases {aliases}").format(unit=name, aliases=_(", ").join(aliases)))
+        echo("  " + _("{unit}: new aliases {aliases}").format(unit=name, aliases=_(", ").join(aliases)))
     if proposal.unmatched:
         n = len(proposal.unmatched)
-        click.echo(ngettext("{n} name is not in the catalogue of standard departments (listed as written; check it):",
+        echo(ngettext("{n} name is not in the catalogue of standard departments (listed as written; check it):",
                             "{n} names are not in the catalogue of standard departments (listed as written; check "
                             "them):", n).format(n=n))
         for entry in proposal.unmatched:
-            click.echo(f"  {entry.name}  ({entry.kind})  " + _tasks(entry.tasks))
+            echo(f"  {entry.name}  ({entry.kind})  " + _tasks(entry.tasks))
     for group in proposal.to_fill:
-        click.echo(_("fill in the members of {group}").format(group=group.name) + "  " + _tasks(group.tasks))
+        echo(_("fill in the members of {group}").format(group=group.name) + "  " + _tasks(group.tasks))
     choose = [g.name for g in proposal.groups if g.choose]
     if choose:
-        click.echo(_("groups whose units a person chooses after loading: {groups}").format(groups=_(", ").join(choose)))
+        echo(_("groups whose units a person chooses after loading: {groups}").format(groups=_(", ").join(choose)))
     if not dry_run:
-        click.echo(_("review it, then run: tracker units check {file}").format(file=output))
+        echo(_("review it, then run: tracker units check {file}").format(file=output))
 
 
 def _tasks(keys: list[str]) -> str:
@@ -124,7 +124,7 @@ def check(app: App, path: Path) -> None:
     counts += [ngettext("{n} unit", "{n} units", n).format(n=n) for n in [len(registry.units) - len(groups)]]
     counts += [ngettext("{n} group", "{n} groups", n).format(n=n) for n in [len(groups)]]
     counts += [ngettext("{n} liaison", "{n} liaisons", n).format(n=n) for n in [len(registry.liaisons)]]
-    click.echo(_("{file}: {counts}; all good.").format(file=path, counts=_(", ").join(counts)))
+    echo(_("{file}: {counts}; all good.").format(file=path, counts=_(", ").join(counts)))
 
 
 def _group_problems(registry, path: Path) -> list[str]:

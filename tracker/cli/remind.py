@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from . import language, options
-from .context import App, pass_app
+from .context import App, echo, pass_app
 from ..errors import TrackerError
 from ..i18n import N_, _, ngettext
 
@@ -41,7 +41,7 @@ def send(app: App, dry_run: bool, jurisdiction: str | None, plan_key: str | None
                         plan_key=plan_key)
     outcomes = deliver(app.db, batch, settings, dry_run=dry_run)
     if dry_run:
-        click.echo(_("(dry run: nothing sent, nothing recorded)"))
+        echo(_("(dry run: nothing sent, nothing recorded)"))
     said = {"sent": _("sent"), "would_send": _("would send"), "failed": _("failed"),
             "no_recipients": _("no liaison with an email address, skipped")}
     counts: dict[str, int] = {}
@@ -53,15 +53,15 @@ def send(app: App, dry_run: bool, jurisdiction: str | None, plan_key: str | None
             jurisdiction=notice.jurisdiction, unit=notice.unit, kind=kind, result=said[outcome.result])
         if outcome.detail:
             line += " → " + outcome.detail
-        click.echo(line, err=outcome.result == "failed")
+        echo(line, err=outcome.result == "failed")
         for item in notice.items:
-            click.echo("  " + _("{plan} {key} {title}: {rung}").format(
+            echo("  " + _("{plan} {key} {title}: {rung}").format(
                 plan=item.assignment.plan_key, key=item.assignment.task_key, title=item.assignment.title,
                 rung=rung_label(item.rung)))
     if not outcomes:
-        click.echo(_("no reminders are due today"))
+        echo(_("no reminders are due today"))
     else:
-        click.echo(_("; ").join(ngettext("{result}: {n}", "{result}: {n}", n).format(result=said[k], n=n)
+        echo(_("; ").join(ngettext("{result}: {n}", "{result}: {n}", n).format(result=said[k], n=n)
                                 for k, n in counts.items()))
     failed = [o for o in outcomes if o.result == "failed"]
     if failed:

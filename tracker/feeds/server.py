@@ -385,6 +385,22 @@ def logged_path(raw: bytes) -> str:
 
 REQUEST_TIMEOUT = 5.0  # seconds a client has from its request's first byte to its last
 KEEP_ALIVE = 15  # seconds an idle connection is kept between requests
+MAX_CONNECTIONS = 1000  # open at once; lowered to what the process's file descriptors allow
+_SPARE_DESCRIPTORS = 64  # kept for the database, the log and the listening socket
+
+
+def within_descriptors(max_connections: int) -> int:
+    """`max_connections`, or fewer when the process may not open that many files (ulimit -n):
+    past that bound accept() fails and nobody is answered."""
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):  # not a POSIX system: nothing to ask
+        return max_connections
+    if soft == resource.RLIM_INFINITY:
+        return max_connections
+    return max(1, min(max_connections, soft - _SPARE_DESCRIPTORS))
 
 
 class _Limit:
@@ -421,20 +437,41 @@ class _Limit:
             self.active -= 1
 
 
-def _protocol(request_timeout: float):
+# said to a connection past --max-connections before it is closed (it has sent nothing yet)
+_FULL = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\n"
+         b"Content-Length: 0\r\n\r\n")
+
+
+def _protocol(request_timeout: float, max_connections: int):
     """uvicorn's h11 protocol with a deadline on receiving each request: from a connection's
     opening, or a request's first byte, until its head and body are in, `request_timeout`
     seconds; a client slower than that (trickling its headers, or nothing at all) is closed.
     uvicorn bounds an idle keep-alive connection (timeout_keep_alive) but neither a connection
-    that never completes a request nor one that sends nothing."""
+    that never completes a request nor one that sends nothing.
+
+    And a bound on open connections: past `max_connections` a new one is told 503 and closed at
+    once, so a crowd of connections cannot take every file descriptor the process has (accept()
+    failing with EMFILE), which would stop the server answering anyone."""
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    refused = {"count": 0, "warned": 0.0}
 
     class Protocol(H11Protocol):
         _deadline = None
 
         def connection_made(self, transport) -> None:
-            super().connection_made(transport)
+            super().connection_made(transport)  # joins the server's set of connections
+            if len(self.connections) > max_connections:
+                refused["count"] += 1
+                now = time.monotonic()
+                if now - refused["warned"] > 10:  # a sign the bound is reached, not a line per connection
+                    refused["warned"] = now
+                    log.warning("%d connections open, the limit (--max-connections): closing new ones "
+                                "(%d so far)", max_connections, refused["count"])
+                transport.write(_FULL)
+                transport.close()
+                return
             self._arm()
 
         def data_received(self, data: bytes) -> None:
@@ -465,7 +502,8 @@ def _protocol(request_timeout: float):
     return Protocol
 
 
-def uvicorn_config(app, host: str, port: int, *, concurrency: int = 64, request_timeout: float = REQUEST_TIMEOUT):
+def uvicorn_config(app, host: str, port: int, *, concurrency: int = 64, request_timeout: float = REQUEST_TIMEOUT,
+                   max_connections: int = MAX_CONNECTIONS):
     import uvicorn
 
     return uvicorn.Config(
@@ -473,25 +511,30 @@ def uvicorn_config(app, host: str, port: int, *, concurrency: int = 64, request_
         backlog=256, timeout_keep_alive=KEEP_ALIVE,
         # h11 rather than httptools: its bound on a request's head still being received is explicit
         # (a feed request has no body), and calendar polling needs no more speed than it gives
-        http=_protocol(request_timeout), h11_max_incomplete_event_size=MAX_HEADERS,
+        http=_protocol(request_timeout, max_connections), h11_max_incomplete_event_size=MAX_HEADERS,
         server_header=False, date_header=False,
     )
 
 
 def serve(db: Database, host: str, port: int, *, lang: str = "zh", concurrency: int = 64,
           cache_size: int = 20_000, feed_cache_bytes: int = 256 * 1024 * 1024, task_url: str | None = None,
-          request_timeout: float = REQUEST_TIMEOUT) -> None:
+          request_timeout: float = REQUEST_TIMEOUT, max_connections: int = MAX_CONNECTIONS) -> None:
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    allowed = within_descriptors(max_connections)
+    if allowed < max_connections:
+        log.warning("--max-connections %d lowered to %d: the process may open %d files (ulimit -n)",
+                    max_connections, allowed, allowed + _SPARE_DESCRIPTORS)
+        max_connections = allowed
     server = FeedServer(db, lang=lang, cache_size=cache_size, task_url=task_url, feed_cache_bytes=feed_cache_bytes)
     uvicorn.Server(uvicorn_config(server.app, host, port, concurrency=concurrency,
-                                  request_timeout=request_timeout)).run()
+                                  request_timeout=request_timeout, max_connections=max_connections)).run()
 
 
 @contextmanager
 def running(server: FeedServer, host: str = "127.0.0.1", port: int = 0, *, concurrency: int = 64,
-            request_timeout: float = REQUEST_TIMEOUT):
+            request_timeout: float = REQUEST_TIMEOUT, max_connections: int = MAX_CONNECTIONS):
     """The server (or anything with an ASGI `app`) on a real socket in a background thread (tests,
     benchmarks); yields its base URL."""
     import socket
@@ -502,7 +545,7 @@ def running(server: FeedServer, host: str = "127.0.0.1", port: int = 0, *, concu
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     config = uvicorn_config(server.app, host, sock.getsockname()[1], concurrency=concurrency,
-                            request_timeout=request_timeout)
+                            request_timeout=request_timeout, max_connections=max_connections)
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

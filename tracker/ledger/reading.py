@@ -17,11 +17,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import TrackerError
+from ..archive import NotAZip, megabytes, unpacking_problems
+from ..errors import N_, TrackerError
 from ..i18n import gettext_in
 from .cells import CELL_LIMIT, from_csv_text
 from .columns import field_of
@@ -32,8 +32,6 @@ HEADER_SEARCH_ROWS = 15  # a header sits below at most a few title rows
 # 2,000 characters) is a few megabytes unpacked; Excel packs its XML at ten to thirty to one.
 MAX_BYTES = 50 * 2**20  # a CSV file, or the parts of a workbook that are parsed, unpacked together
 MAX_FILE_BYTES = 200 * 2**20  # a workbook's file, pictures and all (pictures are never opened)
-MAX_RATIO = 200  # unpacked to packed, for any parsed part larger than RATIO_FROM
-RATIO_FROM = 2**20  # a small part may pack as tightly as it likes: unpacked, it is still small
 MAX_ROWS = 20_000  # the last row that holds a value
 MAX_COLUMNS = 200
 
@@ -129,44 +127,22 @@ def open_sheets(path: str | Path, lang: str = "zh") -> list[Sheet]:
 
 def _too_big(size: int, limit: int, name: str, lang: str) -> TrackerError:
     return TrackerError(gettext_in(lang, "the file is {size} MB, more than the {limit} MB a ledger may be; "
-                                         "it was not read").format(size=_mb(size), limit=_mb(limit)), where=name)
-
-
-def _mb(size: int) -> str:
-    return f"{size / 2**20:,.0f}" if size >= 10 * 2**20 else f"{size / 2**20:,.1f}"
-
-
-def _parsed(part: zipfile.ZipInfo) -> bool:
-    """Whether reading a workbook parses this part (its XML); pictures and embedded files are
-    not even opened."""
-    return part.filename.lower().endswith((".xml", ".rels", ".vml"))
+                                         "it was not read").format(size=megabytes(size), limit=megabytes(limit)), where=name)
 
 
 def check_archive(data: bytes, name: str, lang: str = "zh") -> None:
     """Refuse a workbook whose parts would unpack past the bounds, from the zip's directory
-    alone: nothing is unpacked or parsed. Each bound passed is named."""
+    alone (tracker/archive.py): nothing is unpacked or parsed. Each bound passed is named."""
     try:
-        parts = [p for p in zipfile.ZipFile(io.BytesIO(data)).infolist() if _parsed(p)]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
-        detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-        raise TrackerError(tr(lang, f"工作簿已损坏或不是 Excel 文件,无法打开({detail})",
-                              f"the workbook is damaged or not an Excel file ({detail})"), where=name) from None
-    reasons = []
-    total = sum(p.file_size for p in parts)
-    if total > MAX_BYTES:
-        reasons.append(gettext_in(lang, "its parts unpack to {size} MB, more than the {limit} MB a ledger may hold")
-                       .format(size=_mb(total), limit=_mb(MAX_BYTES)))
-    for part in parts:
-        ratio = part.file_size / max(part.compress_size, 1)
-        if part.file_size > RATIO_FROM and ratio > MAX_RATIO:
-            reasons.append(gettext_in(lang, "its part {part} unpacks to {ratio:,.0f} times its packed size, more "
-                                            "than the {limit} times a spreadsheet program packs")
-                           .format(part=part.filename, ratio=ratio, limit=MAX_RATIO))
-            break
+        reasons = unpacking_problems(data, limit=MAX_BYTES, too_big=N_(
+            "its parts unpack to {size} MB, more than the {limit} MB a ledger may hold"))
+    except NotAZip as exc:
+        raise TrackerError(tr(lang, f"工作簿已损坏或不是 Excel 文件,无法打开({exc.detail})",
+                              f"the workbook is damaged or not an Excel file ({exc.detail})"), where=name) from None
     if reasons:
         raise TrackerError(gettext_in(lang, "the workbook was not opened: {reasons} (a zip bomb, or not a "
-                                            "ledger)").format(reasons=gettext_in(lang, "; ").join(reasons)),
-                           where=name)
+                                            "ledger)").format(reasons=gettext_in(lang, "; ").join(
+                                                r.words(lang) for r in reasons)), where=name)
 
 
 def _workbook_sheets(data: bytes, name: str, lang: str) -> list[Sheet]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ... import archive
 from ...errors import TrackerError
 from ...i18n import N_, _
 from . import sniff as S
 from .sniff import UnreadableFile
 
 __all__ = ["Document", "UnreadableFile", "read_document", "decode_text"]
+
+MAX_FILE_BYTES = 100 * 2**20  # a plan as published, pictures and scans included
 
 
 @dataclass
@@ -40,6 +43,11 @@ def decode_text(raw: bytes, *, where: str) -> str:
 def read_document(path: Path) -> Document:
     where = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:  # refused before a byte is read: a published plan is a few MB
+            raise UnreadableFile(N_("the file is {size} MB, more than the {limit} MB a published plan may be; "
+                                    "not read"), where=where, size=archive.megabytes(size),
+                                 limit=archive.megabytes(MAX_FILE_BYTES))
         raw = path.read_bytes()
     except OSError as exc:
         raise TrackerError(_("cannot read the file: {reason}").format(reason=exc.strerror),

@@ -18,7 +18,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from .layout import clean_line, join_pieces, pipe_table
-from ...i18n import _
+from ...i18n import N_, _
 from .sniff import UnreadableFile
 
 # a page number dressed as one (- 3 -, 第3页, 3/12); a bare number counts only when it repeats
@@ -50,6 +50,10 @@ class PdfText:
     warnings: list[str]  # pages that could not be read
 
 
+# the longest published plans, annexes and breakdown tables included, run to a few hundred pages
+MAX_PAGES = 2000
+
+
 def read_pdf(raw: bytes, *, where: str) -> PdfText:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
@@ -66,6 +70,9 @@ def read_pdf(raw: bytes, *, where: str) -> PdfText:
         raise UnreadableFile(_("the PDF needs a password to open: get an unencrypted copy (or save one without "
                                "the password)"), where=where) from None
     with pdf:
+        if len(pdf.pages) > MAX_PAGES:  # each page is laid out in full: a hostile one could take hours
+            raise UnreadableFile(N_("the PDF has {n} pages, more than the {limit} a published plan may have; "
+                                    "not read"), where=where, n=len(pdf.pages), limit=MAX_PAGES)
         pages, blank = [], []
         for page in pdf.pages:
             try:

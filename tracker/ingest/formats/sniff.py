@@ -7,12 +7,15 @@ import io
 import re
 import zipfile
 
+from ... import archive
 from ...errors import TrackerError
-from ...i18n import N_, _
+from ...i18n import N_, _, gettext_in
 
 PDF, DOCX, XLSX, HTML, MHTML, CSV, TEXT = "pdf", "docx", "xlsx", "html", "mhtml", "csv", "text"
 
-MAX_UNPACKED = 256 * 1024 * 1024  # bytes a .docx or .xlsx may unpack to; real plans stay under a few MB
+# a .docx's or .xlsx's parsed parts (XML), unpacked together: the longest published plans, tables
+# and all, are a few megabytes; pictures are not counted, as no reader opens them
+MAX_UNPACKED = 50 * 2**20
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|table)[\s>/]",
                          re.I | re.S)
@@ -49,11 +52,14 @@ def sniff(raw: bytes, suffix: str, *, where: str) -> str:
     if head.startswith(b"PK\x03\x04"):
         try:
             members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
-        except zipfile.BadZipFile:
-            members = []
-        if sum(m.file_size for m in members) > MAX_UNPACKED:  # a zip bomb dressed as a document
-            raise UnreadableFile(_("the file unpacks to more than 256 MB, which no plan does; not read"),
-                                 where=where)
+            reasons = archive.unpacking_problems(raw, limit=MAX_UNPACKED, too_big=N_(
+                "its parts unpack to {size} MB, more than the {limit} MB a published plan may hold"))
+        except (zipfile.BadZipFile, archive.NotAZip):
+            members, reasons = [], []
+        if reasons:  # a zip bomb dressed as a document: refused before any reader opens it
+            raise UnreadableFile(N_("the file was not opened: {reasons} (a zip bomb, or not a plan as published)"),
+                                 where=where, reasons=lambda lang: gettext_in(lang, "; ").join(
+                                     r.words(lang) for r in reasons))
         names = {m.filename for m in members}
         if "word/document.xml" in names:
             return DOCX
