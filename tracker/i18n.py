@@ -206,7 +206,7 @@ _ROLE_MESSAGES = {"lead": N_("lead"), "responsible": N_("responsible")}
 
 def status_label(code: str | None, lang: str = "zh") -> str:
     message = _STATUS_MESSAGES.get(code or "not_started")
-    return gettext_in(lang, message) if message else code
+    return gettext_in(lang, message) if message else (code or "")
 
 
 _REQUEST_KINDS = {"closing": N_("closing request"), "extension": N_("extension request")}
@@ -232,7 +232,7 @@ def decision_label(kind: str, decision: str | None, lang: str | None = None) -> 
 
 def role_label(code: str, lang: str = "zh") -> str:
     message = _ROLE_MESSAGES.get(code)
-    return gettext_in(lang, message) if message else code
+    return gettext_in(lang, message) if message else (code or "")
 
 
 def status_code(text: str) -> str | None:
