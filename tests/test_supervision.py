@@ -478,7 +478,7 @@ def test_an_extension_rejected_then_approved_and_what_it_moves(cli, db, tmp_path
     assert report.extended_tasks == 1
     assert next(s for s in report.standings if s.unit == "市商务局").overdue == overdue_before - 1
     text_report = cli("digest", "report", "--plan", QINGDAO, today="2023-01-05").output
-    assert "已批准延期 1 项" in text_report
+    assert "已批准延期 1项" in text_report
     digest = cli("digest", "-u", "市商务局", "-j", "青岛市", "--week", "2023-W25", today="2023-06-20").output
     assert "2022-12-31 → 2023-06-30\uff08已批准延期\uff09" in digest
 
