@@ -1,6 +1,7 @@
-"""The architecture, checked: the import contracts in pyproject.toml hold, mypy passes, and
-every headless module imports in a fresh interpreter without Textual (and the ones `tracker
-tasks` and the plan reader run on, without SQLAlchemy either).
+"""The architecture, checked: the import contracts in pyproject.toml hold, mypy passes, the
+service hands out plain records and never an ORM object, and every headless module imports in a
+fresh interpreter without Textual (and the ones `tracker tasks` and the plan reader run on,
+without SQLAlchemy either).
 
 Import-linter reads the code; the fresh interpreters show what importing a module really
 loads, which is what a user waits for at start-up.
@@ -8,12 +9,18 @@ loads, which is what a user waits for at start-up.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import importlib
+import inspect
 import json
 import os
 import pkgutil
+import re
 import shutil
 import subprocess
 import sys
+import typing
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
@@ -44,6 +51,92 @@ def test_mypy_passes():
     """At the level pyproject.toml sets ([tool.mypy]); the cache stays in .mypy_cache."""
     result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+
+
+# ---------------------------------------------------------------------- the service's boundary
+
+# The two lookups the service's own modules query from: they hand back a row inside the service,
+# and the test below checks that nothing outside it calls them.
+INSIDE_ONLY = {"get_plan", "get_task"}
+
+
+def _service_modules() -> list:
+    import tracker.service as service
+    return [service] + [importlib.import_module(m.name)
+                        for m in pkgutil.iter_modules(service.__path__, "tracker.service.")]
+
+
+def _hints(obj, module) -> dict:
+    """`obj`'s resolved annotations, with the names the module imports only for type checking
+    (`if TYPE_CHECKING:`, to break an import cycle) imported for the purpose."""
+    namespace = dict(vars(module))
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            exec(compile(ast.Module(node.body, []), module.__file__, "exec"), namespace)
+    return typing.get_type_hints(obj, namespace)
+
+
+def _orm_classes(annotation) -> set[str]:
+    """The ORM model classes an annotation names, however deep (list[X], X | None, dict[int, list[X]])."""
+    from tracker.store.models import Base
+    found = {annotation.__name__} if isinstance(annotation, type) and issubclass(annotation, Base) else set()
+    for argument in typing.get_args(annotation):
+        found |= _orm_classes(argument)
+    return found
+
+
+def _public(module):
+    """A service module's public names: its own, and the store's it hands on (the backup's)."""
+    for name, obj in vars(module).items():
+        owner = getattr(obj, "__module__", None) or ""
+        if not name.startswith("_") and (owner == module.__name__ or owner.startswith("tracker.store.")):
+            yield name, obj, sys.modules[owner]
+
+
+def test_the_service_returns_no_orm_object():
+    """Every public function of tracker.service says what it returns, and none returns an ORM
+    object (an expired one read after its session ended crashed the TUI's task detail), nor a
+    record with one inside."""
+    problems = []
+    for module in _service_modules():
+        for name, obj, owner in _public(module):
+            if inspect.isfunction(obj) and name not in INSIDE_ONLY:
+                hints = _hints(obj, owner)
+                if "return" not in hints:
+                    problems.append(f"{module.__name__}.{name} does not say what it returns")
+                elif _orm_classes(hints["return"]):
+                    problems.append(f"{module.__name__}.{name} returns {_orm_classes(hints['return'])}")
+            elif dataclasses.is_dataclass(obj):
+                problems += [f"{module.__name__}.{name}.{field} holds {_orm_classes(kind)}"
+                             for field, kind in _hints(obj, owner).items() if _orm_classes(kind)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_records_are_frozen():
+    """The service's records cannot be changed behind its back (a record may key a cache). The
+    store's report of a plan load (PlanChanges), which `plan load` hands on, is built up as the
+    load goes and is not one of them."""
+    thawed = [f"{module.__name__}.{name}" for module in _service_modules() for name, obj, owner in _public(module)
+              if owner is module and dataclasses.is_dataclass(obj) and isinstance(obj, type)
+              and not obj.__dataclass_params__.frozen]  # type: ignore[attr-defined]
+    assert not thawed
+
+
+def test_the_row_lookups_stay_inside_the_service():
+    calls = re.compile(r"\b(" + "|".join(sorted(INSIDE_ONLY)) + r")\b")
+    outside = [f"{path.relative_to(ROOT)}: {calls.search(path.read_text(encoding='utf-8')).group(1)}"
+               for path in (ROOT / "tracker").rglob("*.py")
+               if "service" not in path.relative_to(ROOT).parts and calls.search(path.read_text(encoding="utf-8"))]
+    assert not outside, outside
+
+
+def test_the_boundary_check_sees_an_orm_return():
+    """The check above would catch one: a function annotated with a model, nested or not."""
+    from tracker.store.models import Plan, StatusUpdate
+    from tracker.service.records import StatusUpdate as Record
+
+    assert _orm_classes(dict[int, list[Plan | None]]) == {"Plan"}
+    assert _orm_classes(StatusUpdate) == {"StatusUpdate"} and _orm_classes(list[Record]) == set()
 
 
 def _modules() -> list[str]:

@@ -115,7 +115,7 @@ def test_a_unit_with_nothing_due_gets_a_short_digest(digest_db):
     assert d.nothing_due and d.has_tasks and d.headline.supported == 1
     text = render_digest(d, "text")
     assert "本周没有超期、临近到期、进度滞后或需要跟进的任务。" in text
-    for heading in ("■", "已超期(", "两周内到期(", "长期未更新"):
+    for heading in ("■", "已超期\uff08", "两周内到期\uff08", "长期未更新"):
         assert heading not in text
     assert "no tasks" not in text
 
@@ -218,7 +218,7 @@ def test_report_formats(digest_db):
     ranking = [l.split()[:3] for l in lines[lines.index("■ 单位排名") + 2:][:5]]
     assert ranking == [["1", "绿", "市统计局"], ["2", "黄", "市财政局"], ["3", "红", "市发展改革委"],
                        ["4", "红", "市商务局"], ["5", "红", "市科技局"]]
-    assert "未完成单位: 市发展改革委、市商务局、市科技局" in text
+    assert "未完成单位\uff1a市发展改革委、市商务局、市科技局" in text
     md = render_report(report, "md", "en")
     assert "| 1 | 🟢 green | 市统计局 | 1 | 0 | 0 | — | 2026-11-01 |" in md
     assert "| 3 | 🔴 red | 市发展改革委 | 7 | 1 | 1 | 50% | 2026-11-24 |" in md
@@ -257,13 +257,13 @@ def test_markdown_cells_cannot_break_the_table(digest_db):
 def test_text_digest_reads_as_a_page(digest_db):
     text = render_digest(digest_for(digest_db, "市发改委"), "text")
     assert text.startswith("【行动计划周报】市发展改革委 2026年第48周\n2026-11-23 至 2026-11-29 · 截至 2026-11-25")
-    assert "概况: 牵头任务 5 项 · 配合任务 2 项 · 已完成 1 项 · 已超期 1 项 · 两周内到期 2 项" in text
-    order = [text.index(h) for h in ("■ 已超期(1)", "■ 序时进度滞后(2)", "■ 两周内到期(2)", "■ 近四周的周期性节点(1)",
-                                      "■ 长期未更新(30天以上)(2)", "■ 配合单位未报送(30天以上)(1)",
-                                      "■ 本周更新:本单位(1)", "■ 本周更新:本单位牵头任务的其他单位(1)")]
+    assert "概况\uff1a牵头任务 5项 · 配合任务 2项 · 已完成 1项 · 已超期 1项 · 两周内到期 2项" in text
+    order = [text.index(h) for h in ("■ 已超期\uff081\uff09", "■ 序时进度滞后\uff082\uff09", "■ 两周内到期\uff082\uff09", "■ 近四周的周期性节点\uff081\uff09",
+                                      "■ 长期未更新\uff0830天以上\uff09\uff082\uff09", "■ 配合单位未报送\uff0830天以上\uff09\uff081\uff09",
+                                      "■ 本周更新\uff1a本单位\uff081\uff09", "■ 本周更新\uff1a本单位牵头任务的其他单位\uff081\uff09")]
     assert order == sorted(order)
-    assert "截止 2026-10-31 · 超期 25天（已催办） · 牵头单位: 市发展改革委 · 本单位状态: 推进中 60%" in text
-    assert "市科技局(从未更新)" in text
+    assert "截止 2026-10-31 · 超期 25天（已催办） · 牵头单位\uff1a市发展改革委 · 本单位状态\uff1a推进中 60%" in text
+    assert "市科技局\uff08从未更新\uff09" in text
 
 
 def test_english_digest(digest_db):

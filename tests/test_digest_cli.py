@@ -30,7 +30,7 @@ def test_one_units_digest_defaults_to_this_week(cli):
     result = cli("digest", "--unit", "市发改委", "-j", "青岛市", today=TODAY)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("【行动计划周报】市发展改革委 2026年第48周\n")
-    assert "■ 已超期(1)" in result.stdout
+    assert "■ 已超期\uff081\uff09" in result.stdout
     # TRACKER_TODAY alone picks the week: the Sunday after is still week 48
     assert cli("digest", "-u", "市发改委", today="2026-11-29").stdout == \
         cli("digest", "-u", "市发改委", "--week", "2026-W48", today="2026-11-29").stdout
@@ -80,7 +80,7 @@ def test_eml_for_every_unit_skips_units_without_addresses(cli, tmp_path):
     assert message["From"].addresses[0].display_name == "行动计划办公室"
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
-    assert "■ 已超期(1)" in message.get_body(("plain",)).get_content()
+    assert "■ 已超期\uff081\uff09" in message.get_body(("plain",)).get_content()
 
 
 def test_eml_for_a_unit_without_addresses_is_an_error(cli, tmp_path):
@@ -135,9 +135,9 @@ def test_usage_errors(tracker_cli, args, message):
 def test_long_sections_are_cut_and_counted(cli):
     result = cli("digest", "-u", "市发改委", "--week", "2026-W48", "--limit", "1", today=TODAY)
     assert result.exit_code == 0, result.output
-    behind = result.stdout.split("■ 序时进度滞后(2)")[1].split("■")[0]
+    behind = result.stdout.split("■ 序时进度滞后\uff082\uff09")[1].split("■")[0]
     assert behind.count("  · [") == 1
-    assert "……另有 1 项未列出;完整清单:tracker digest --unit 市发展改革委 -j 青岛市 --limit 0" in behind
+    assert "……另有1项未列出\uff1b完整清单\uff1atracker digest --unit 市发展改革委 -j 青岛市 --limit 0" in behind
     everything = cli("digest", "-u", "市发改委", "--week", "2026-W48", "--limit", "0", today=TODAY).stdout
-    assert everything.split("■ 序时进度滞后(2)")[1].split("■")[0].count("  · [") == 2
+    assert everything.split("■ 序时进度滞后\uff082\uff09")[1].split("■")[0].count("  · [") == 2
     assert "未列出" not in everything

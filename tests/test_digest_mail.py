@@ -113,7 +113,7 @@ def test_send_every_units_digest_and_read_what_arrived(cli, inbox):
     plain, html = message.get_body(("plain",)), message.get_body(("html",))
     assert plain.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
     text = plain.get_content()
-    assert "■ 已超期(1)" in text and "编制服务业发展规划" in text and "市科技局(从未更新)" in text
+    assert "■ 已超期\uff081\uff09" in text and "编制服务业发展规划" in text and "市科技局\uff08从未更新\uff09" in text
     assert "已提供招商数据" in html.get_content() and "&lt;script&gt;" in html.get_content()
     assert message["Message-ID"] and message["Auto-Submitted"] == "auto-generated"
 

@@ -57,7 +57,7 @@ def test_export_a_unit_and_a_plan(tracker_cli, tmp_path):
     assert str(event["SUMMARY"]).startswith("[市南区发展改革局 et al.] ")
     result = tracker_cli("feed", "export", "-u", "市发改委", "-j", "青岛市", "--role", "lead", today="2022-01-01")
     calendar = Calendar.from_ical(result.stdout_bytes)
-    assert str(calendar["X-WR-CALNAME"]) == "市发展改革委(牵头) · 行动计划截止日期"
+    assert str(calendar["X-WR-CALNAME"]) == "市发展改革委\uff08牵头\uff09 · 行动计划截止日期"
     assert len(calendar.walk("VEVENT")) == 7
 
 
@@ -102,7 +102,6 @@ def test_refused_exports_change_nothing(tracker_cli, tmp_path):
         (["--unit", "市统计所"], "unknown unit '市统计所'; closest known names: 市统计局"),
         (["--unit", "市商务局"], "several jurisdictions"),
         (["--plan", "qingdao-2099"], "unknown plan 'qingdao-2099'"),
-        (["--unit", "市统计局", "--alarm", "soon"], "提醒 'soon' 的写法不对"),
         (["--lang", "en", "--unit", "市统计局", "--alarm", "soon"], "alarm 'soon' is not like 7d"),
         (["--lang", "en", "--unit", "市统计局", "--alarm", "99999999999d"], "alarm '99999999999d' is more than a year"),
         (["--lang", "en", "--unit", "市统计局", "--alarm", "9" * 5000 + "d"], "is more than a year"),
@@ -111,6 +110,9 @@ def test_refused_exports_change_nothing(tracker_cli, tmp_path):
         result = tracker_cli("feed", "export", *args, *(["-o", str(out)] if args != ["--all"] else []))
         assert result.exit_code != 0, args
         assert message in said(result, "en"), (args, said(result, "en"))
+    # worded when shown: in the command's language, Chinese by default
+    result = tracker_cli("feed", "export", "--unit", "市统计局", "--alarm", "soon", "-o", str(out))
+    assert result.exit_code != 0 and "提醒 'soon' 的写法不对" in said(result)
     assert not out.exists()
     blocker = tmp_path / "a-file"
     blocker.write_text("x")

@@ -17,7 +17,8 @@ from tracker import clock, service
 from tracker.feeds.ical import EventCache, FeedOptions, parse_alarms, plan_calendar, unit_calendar
 from tracker.service.loading import load_paths
 from tracker.service import feeds as feeds_service
-from tracker.service.feeds import Assignee, FeedTask, UnitEntry, UnitFeed, unit_code
+from tracker.service.feeds import FeedTask, UnitEntry, UnitFeed, unit_code
+from tracker.service.records import UnitStatus
 
 from .feeds_support import (
     CLIENT_ZONES, QINGDAO, YEARLY, client_timezone, physical_lines, plans_folder, synthetic_plan,
@@ -70,10 +71,10 @@ def test_unit_feed_read_by_independent_parsers(loaded_db, client_zone):
         assert event["TRANSP"] == "TRANSPARENT" and event.decoded("DTSTAMP").tzinfo is not None
         assert str(event["SUMMARY"]).startswith(("[牵头·已超期] ", "[责任·已超期] "))
     lead = next(e for e in events if str(e["UID"]).startswith(f"{QINGDAO}/3.1.2/"))
-    assert str(lead["SUMMARY"]) == "[牵头·已超期] 实施规划引领行动:统筹考虑服务业集聚区空间布局"
+    assert str(lead["SUMMARY"]) == "[牵头·已超期] 实施规划引领行动\uff1a统筹考虑服务业集聚区空间布局"
     description = str(lead["DESCRIPTION"])
-    assert "青政字〔2020〕30号" in description and "牵头单位:市发展改革委" in description
-    assert "责任单位:市南区政府、市北区政府" in description and "本单位(市发展改革委):未启动" in description
+    assert "青政字〔2020〕30号" in description and "牵头单位\uff1a市发展改革委" in description
+    assert "责任单位\uff1a市南区政府、市北区政府" in description and "本单位\uff08市发展改革委\uff09\uff1a未启动" in description
 
     parsed = validated(data)
     assert len(parsed.vevent_list) == len(keys)
@@ -158,8 +159,8 @@ def test_a_status_update_shows_and_stamps_the_entry(db, client_zone):
     events = {str(e["UID"]).split("/")[1]: e for e in Calendar.from_ical(data).walk("VEVENT")}
     done = events["3.1.2"]
     assert str(done["SUMMARY"]).startswith("[牵头·已完成] ")
-    assert "本单位(市发展改革委):已完成 100%(2022-06-01)" in str(done["DESCRIPTION"])
-    assert "说明:规划已印发" in str(done["DESCRIPTION"])
+    assert "本单位\uff08市发展改革委\uff09\uff1a已完成 100%\uff082022-06-01\uff09" in str(done["DESCRIPTION"])
+    assert "说明\uff1a规划已印发" in str(done["DESCRIPTION"])
     assert done.decoded("DTSTAMP") == done.decoded("LAST-MODIFIED") == entry.recorded_at.replace(microsecond=0)
     assert done["SEQUENCE"] == 0
     # the others became overdue when 2023-01-01 began in Qingdao: that moment stamps them
@@ -196,10 +197,10 @@ def test_ongoing_work_is_left_out_of_events_and_kept_as_todos(db, tmp_path, clie
     load_paths(db, [synthetic_plan(tmp_path / "plans", "test-kinds", 6)])
     events = Calendar.from_ical(unit_bytes(db, "市发展改革委", "青岛市"))
     assert sorted(str(e["UID"]).split("/")[1] for e in events.walk("VEVENT")) == ["1.1", "1.2", "1.3", "1.5", "1.6"]
-    assert "长期坚持等没有截止日期的任务(1项)不列入日历" in str(events["X-WR-CALDESC"])
+    assert "长期坚持等没有截止日期的任务\uff081项\uff09不列入日历" in str(events["X-WR-CALDESC"])
     by_key = {str(e["UID"]).split("/")[1]: e for e in events.walk("VEVENT")}
     assert by_key["1.2"].decoded("DTSTART") == date(2028, 12, 31)  # no deadline written: the plan's end
-    assert "2028-12-31(计划期末)" in str(by_key["1.2"]["DESCRIPTION"])
+    assert "2028-12-31\uff08计划期末\uff09" in str(by_key["1.2"]["DESCRIPTION"])
     assert by_key["1.3"].decoded("DTSTART") == date(2025, 2, 28)
     todos = Calendar.from_ical(unit_bytes(db, "市发展改革委", "青岛市", FeedOptions(todo=True)))
     assert not todos.walk("VEVENT")
@@ -280,7 +281,7 @@ def _feed(title: str, text: str) -> UnitFeed:
     task = FeedTask(1, "plan-x", "测试计划" * 20, "测发〔2026〕1号", date(2026, 1, 1), date(2026, 12, 31),
                     "Asia/Shanghai", "1.1", title, "第一部分", text, 0, "date", date(2026, 5, 31), None, None, 0,
                     changed, ("市发展改革委",), ("市财政局",))
-    own = Assignee(1, "市发展改革委", "lead", "in_progress", 30, changed, text[:200])
+    own = UnitStatus(1, 1, 1, "市发展改革委", "lead", "in_progress", 30, changed, text[:200])
     return UnitFeed(1, "市发展改革委", None, "青岛市", None, [UnitEntry(task, own)])
 
 
@@ -292,9 +293,9 @@ def test_folding_never_splits_a_character(title, text):
         assert len(line) <= 75
         line.decode("utf-8")  # each folded line is whole UTF-8 on its own
     event, = Calendar.from_ical(data).walk("VEVENT")
-    assert str(event["SUMMARY"]) == f"[牵头] 第一部分:{title}"
+    assert str(event["SUMMARY"]) == f"[牵头] 第一部分\uff1a{title}"
     assert str(event["DESCRIPTION"]).startswith(text + "\n")
-    assert vobject.readOne(data.decode("utf-8")).vevent.summary.value == f"[牵头] 第一部分:{title}"
+    assert vobject.readOne(data.decode("utf-8")).vevent.summary.value == f"[牵头] 第一部分\uff1a{title}"
 
 
 def test_long_chinese_summary_and_description_fold_cleanly(client_zone):
@@ -306,7 +307,7 @@ def test_long_chinese_summary_and_description_fold_cleanly(client_zone):
     assert len(continued) > 20
     assert all(len(line) <= 75 and line.decode("utf-8") for line in lines)
     event = validated(data).vevent
-    assert event.summary.value == f"[牵头] 第一部分:{title}" and event.description.value.startswith(text)
+    assert event.summary.value == f"[牵头] 第一部分\uff1a{title}" and event.description.value.startswith(text)
 
 
 def test_event_cache_reuses_unchanged_entries(loaded_db):

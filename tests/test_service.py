@@ -162,7 +162,7 @@ def test_undo_is_a_new_entry(loaded_db):
         # latest note" (ledger 进展情况, feeds, the TUI) shows it, not a note about the undo
         assert entries[-1].note == "已完成初稿"
         detail = service.task_detail(session, JILIN, "5.3.1")
-        assert next(a for a in detail.assignments if a.unit == "市统计局").last_note == "已完成初稿"
+        assert next(a for a in detail.assignments if a.unit == "市统计局").note == "已完成初稿"
 
 
 def test_history_rows_are_never_rewritten(loaded_db):

@@ -134,18 +134,35 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translation().ngettext(singular, plural, n)
 
 
-def gettext_in(lang: str, message: str) -> str:
-    """`message` in a language other than the process's (the feed server's ?lang=)."""
+def gettext_in(lang: str, message: str | tuple[str, str]) -> str:
+    """`message` in a language other than the process's (the feed server's ?lang=); a message
+    marked with its context, C_("column", "lead"), is looked up with it."""
+    if isinstance(message, tuple):
+        return translation(lang).pgettext(*message)
     return translation(lang).gettext(message)
+
+
+def pgettext_in(lang: str, context: str, message: str) -> str:
+    return translation(lang).pgettext(context, message)
 
 
 def ngettext_in(lang: str, singular: str, plural: str, n: int) -> str:
     return translation(lang).ngettext(singular, plural, n)
 
 
+def npgettext_in(lang: str, context: str, singular: str, plural: str, n: int) -> str:
+    return translation(lang).npgettext(context, singular, plural, n)
+
+
 def N_(message: str) -> str:
     """Marks a message for the catalogue where it is defined; `_()` translates it where it is shown."""
     return message
+
+
+def C_(context: str, message: str) -> tuple[str, str]:
+    """N_ for a message that needs its context (the same English word, two Chinese ones):
+    kept as (context, message) in a table, worded by gettext_in(lang, ...) where it is shown."""
+    return (context, message)
 
 
 class lazy:
@@ -179,32 +196,17 @@ class lazy:
 # ---------------------------------------------------------------------- statuses and roles
 
 STATUSES = ("not_started", "in_progress", "done", "behind", "ongoing")
-STATUS_LABELS = {
-    "zh": {"not_started": "未启动", "in_progress": "推进中", "done": "已完成", "behind": "滞后", "ongoing": "长期坚持",
-           "pending_review": "待审核"},
-    "en": {"not_started": "not started", "in_progress": "in progress", "done": "done", "behind": "behind", "ongoing": "ongoing",
-           "pending_review": "awaiting approval"},
-}
+_STATUS_MESSAGES = {"not_started": N_("not started"), "in_progress": N_("in progress"), "done": N_("done"),
+                    "behind": N_("behind"), "ongoing": N_("ongoing"),
+                    "pending_review": N_("awaiting approval")}
 # a lead's 已完成 waiting for the coordinator's approval (service/supervision.py): shown, never set by hand
 ROLES = ("lead", "responsible")
-ROLE_LABELS = {
-    "zh": {"lead": "牵头", "responsible": "责任"},
-    "en": {"lead": "lead", "responsible": "responsible"},
-}
-
-# a few phrases the CLI and the app share, by name; counts by ngettext
-_MESSAGES = {
-    "error": N_("error"),
-    "overdue": N_("overdue"),
-    "ongoing_deadline": N_("ongoing"),
-    "no_tasks": N_("No matching tasks."),
-}
+_ROLE_MESSAGES = {"lead": N_("lead"), "responsible": N_("responsible")}
 
 
 def status_label(code: str | None, lang: str = "zh") -> str:
-    if code is None:
-        return STATUS_LABELS[lang]["not_started"]
-    return STATUS_LABELS[lang].get(code, code)
+    message = _STATUS_MESSAGES.get(code or "not_started")
+    return gettext_in(lang, message) if message else (code or "")
 
 
 _REQUEST_KINDS = {"closing": N_("closing request"), "extension": N_("extension request")}
@@ -229,17 +231,17 @@ def decision_label(kind: str, decision: str | None, lang: str | None = None) -> 
 
 
 def role_label(code: str, lang: str = "zh") -> str:
-    return ROLE_LABELS[lang].get(code, code)
+    message = _ROLE_MESSAGES.get(code)
+    return gettext_in(lang, message) if message else (code or "")
 
 
 def status_code(text: str) -> str | None:
     """The status a person wrote, by code or by its Chinese or English label; None if none."""
     value = text.strip()
-    for code in STATUSES:
-        if value in (code, STATUS_LABELS["zh"][code], STATUS_LABELS["en"][code]):
-            return code
-    if value in ("pending_review", STATUS_LABELS["zh"]["pending_review"], STATUS_LABELS["en"]["pending_review"]):
-        return "done"  # 待审核 is what a lead's 已完成 reads until the coordinator decides
+    for code in (*STATUSES, "pending_review"):
+        if value in (code, *(status_label(code, lang) for lang in LANGUAGES)):
+            # 待审核 is what a lead's 已完成 reads until the coordinator decides
+            return "done" if code == "pending_review" else code
     return None
 
 
@@ -253,9 +255,3 @@ def parse_status(text: str) -> str:
     raise UnknownStatus(text)
 
 
-def t(key: str, lang: str = "zh", **kwargs) -> str:
-    if key == "days_left":
-        return ngettext_in(lang, "{n} day left", "{n} days left", kwargs["n"]).format(**kwargs)
-    if key == "days_overdue":
-        return ngettext_in(lang, "{n} day overdue", "{n} days overdue", kwargs["n"]).format(**kwargs)
-    return gettext_in(lang, _MESSAGES[key]).format(**kwargs)

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .errors import TrackerError
-from .i18n import _
+from .errors import N_, TrackerError
+
 
 FIELDS = ("before", "on_day", "overdue_every", "escalate_after")
 
@@ -109,32 +109,31 @@ def read_ladder(table: object, where: Callable[[str | None], str], base: Ladder 
     """A `[reminders]` table of a plan file or the registry, over `base` (what it leaves out
     stays as `base` has it). `where(key)` names the file and line of a key (None: the table)."""
     if not isinstance(table, dict):
-        raise TrackerError(_("[reminders] must be a table (before = [7, 1], on_day, overdue_every, escalate_after)"),
+        raise TrackerError(N_("[reminders] must be a table (before = [7, 1], on_day, overdue_every, escalate_after)"),
                            where=where(None))
     unknown = [key for key in table if key not in FIELDS]
     if unknown:
-        raise TrackerError(_("[reminders] has no field {field}; the fields are {fields}").format(
-            field=unknown[0], fields=", ".join(FIELDS)), where=where(unknown[0]))
+        raise TrackerError(N_("[reminders] has no field {field}; the fields are {fields}"),
+                           where=where(unknown[0]), field=unknown[0], fields=", ".join(FIELDS))
 
     def days(key: str, value: object, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise TrackerError(_("[reminders] {field} must be a whole number of days from {low} to {high}, not {value}")
-                               .format(field=key, low=low, high=high, value=json.dumps(value, default=str,
-                                                                                       ensure_ascii=False)),
-                               where=where(key))
+            raise TrackerError(N_("[reminders] {field} must be a whole number of days from {low} to {high}, not {value}"),
+                               where=where(key), field=key, low=low, high=high,
+                               value=json.dumps(value, default=str, ensure_ascii=False))
         return value
 
     before = base.before
     if "before" in table:
         value = table["before"]
         if not isinstance(value, list):
-            raise TrackerError(_("[reminders] before must be a list of days before the deadline, like [7, 1]"),
+            raise TrackerError(N_("[reminders] before must be a list of days before the deadline, like [7, 1]"),
                                where=where("before"))
         before = tuple(sorted({days("before", v, 1, 366) for v in value}, reverse=True))
     on_day = base.on_day
     if "on_day" in table:
         if not isinstance(table["on_day"], bool):
-            raise TrackerError(_("[reminders] on_day must be true or false"), where=where("on_day"))
+            raise TrackerError(N_("[reminders] on_day must be true or false"), where=where("on_day"))
         on_day = table["on_day"]
     every = days("overdue_every", table["overdue_every"], 0, 366) if "overdue_every" in table else base.overdue_every
     escalate = days("escalate_after", table["escalate_after"], 1, 3660) if "escalate_after" in table \

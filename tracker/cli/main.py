@@ -249,7 +249,7 @@ units.add_command(check)
 def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within, stale, fmt) -> None:
     """A unit's tasks, soonest deadline first."""
     from .. import clock
-    from ..i18n import role_label, status_label, t
+    from ..i18n import role_label, status_label
     from ..store.direct import unit_tasks as read_directly
 
     # the ordinary case is read without loading SQLAlchemy (see tracker/store/direct.py)
@@ -268,7 +268,7 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
         echo_json([r.to_json(app.lang) for r in rows])
         return
     if not rows:
-        echo(t("no_tasks", app.lang))
+        echo(_("No matching tasks."))
         return
     from ..textwidth import table
 
@@ -276,13 +276,14 @@ def tasks(app: App, unit_name, jurisdiction, plan_key, role, overdue, due_within
     out = []
     for r in rows:
         if r.deadline_kind == "ongoing":
-            due = t("ongoing_deadline", lang)
+            due = _("ongoing")
         else:
             due = r.due_on.isoformat() if r.due_on else ""
             if r.extended_from is not None:  # the plan's own deadline kept and shown beside the approved one
                 due = _("{before} \u2192 {after} (extension approved)").format(before=r.extended_from, after=due)
             if r.overdue:
-                due += " " + t("days_overdue", lang, n=-(r.days_left or 0))
+                late = -(r.days_left or 0)
+                due += " " + i18n.ngettext("{n} day overdue", "{n} days overdue", late).format(n=late)
         status = status_label(r.status, lang) + (f" {r.percent}%" if r.percent is not None else "")
         out.append([r.plan_key, r.key, role_label(r.role, lang), due, status, r.title])
     headers = [_("plan"), _("key"), i18n.pgettext("task list", "role"), _("deadline"), _("status"), _("task")]

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..deadlines import DUE_SOON_DAYS, FINISHED, expected_percent, is_overdue, next_due, occurrences
 from ..ladder import Ladder
-from ..service import UnitRef
+from ..service import StatusUpdate, UnitRef
 from ..service.digests import (
     DigestUnit, OwnAssignment, PlanHeader, PlanReportRows, UnitDigestRows, digest_unit, plan_report_rows,
     unit_digest_rows,
@@ -74,20 +74,6 @@ class TaskLine:
     extended_from: date | None = None  # the plan's own deadline, when an approved extension moved it
     dates: list[date] = field(default_factory=list)  # recurring: the occurrences in the coming weeks
     escalated: bool = False  # overdue past the plan's ladder's limit: the coordinator is reminded too (催办)
-
-
-@dataclass
-class UpdateLine:
-    recorded_at: datetime  # in the unit's time zone
-    plan_key: str
-    key: str
-    title: str
-    unit: str
-    role: str
-    status: str
-    percent: int | None
-    note: str | None
-    author: str | None
 
 
 @dataclass
@@ -149,8 +135,9 @@ class UnitDigest:
     due_soon: list[TaskLine] = field(default_factory=list)
     recurring: list[TaskLine] = field(default_factory=list)
     stale: list[TaskLine] = field(default_factory=list)
-    my_updates: list[UpdateLine] = field(default_factory=list)
-    partner_updates: list[UpdateLine] = field(default_factory=list)
+    # the week's updates, each `recorded_at` in the unit's time zone
+    my_updates: list[StatusUpdate] = field(default_factory=list)
+    partner_updates: list[StatusUpdate] = field(default_factory=list)
     missing_reports: list[MissingReport] = field(default_factory=list)
     # the requests on the plans this unit coordinates that wait for its decision (待审批)
     waiting_requests: list[WaitingRequest] = field(default_factory=list)
@@ -243,8 +230,7 @@ def assemble_unit_digest(unit: DigestUnit, week: Week, as_of: date, rows: UnitDi
         digest.missing_reports.append(MissingReport(task.plan_key, task.key, task.title, units))
 
     for update in rows.updates:
-        entry = UpdateLine(local_time(update.recorded_at, tz), update.plan_key, update.key, update.title, update.unit,
-                          update.role, update.status, update.percent, update.note, update.author)
+        entry = replace(update, recorded_at=local_time(update.recorded_at, tz))
         (digest.my_updates if update.unit_id == unit.id else digest.partner_updates).append(entry)
 
     digest.headline.overdue, digest.headline.due_soon = len(digest.overdue), len(digest.due_soon)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .. import clock
 from ..errors import N_, Phrase, TrackerError
-from ..i18n import _
+from ..i18n import lazy
 from ..service.digests import (
     Delivery, DigestUnit, Recipient, deliveries_for_week, recipients_for, record_delivery,
 )
@@ -107,18 +107,18 @@ class SmtpSettings:
 _NOT_IN_A_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def _header_safe(text: str, what: str, where: str | Phrase) -> str:
+def _header_safe(text: str, what: lazy, where: str | Phrase) -> str:
     found = _NOT_IN_A_HEADER.search(text)
     if found:
-        raise TrackerError(_("the {what} {text!r} holds a control character ({code}), which no mail header may hold; "
-                             "correct it in units.toml and load it again")
-                           .format(what=what, text=text[:80], code=f"U+{ord(found[0]):04X}"), where=where)
+        raise TrackerError(N_("the {what} {text!r} holds a control character ({code}), which no mail header may hold; "
+                             "correct it in units.toml and load it again"),
+                           where=where, what=what, text=text[:80], code=f"U+{ord(found[0]):04X}")
     return text
 
 
 def _address(text: str, where: str | Phrase) -> Address:
     """One address from "Name <a@b>" or "a@b"; a malformed one is an error naming its owner."""
-    _header_safe(text, _("mail address"), where)
+    _header_safe(text, lazy("mail address"), where)
     message = EmailMessage()
     try:
         message["To"] = text
@@ -137,7 +137,7 @@ def recipient_addresses(unit: DigestUnit, recipients: Iterable[Recipient]) -> li
                        name=repr(r.name) if _NOT_IN_A_HEADER.search(r.name) else r.name,
                        jurisdiction=unit.jurisdiction, unit=unit.name)
         plain = _address(r.email, where=where)
-        _header_safe(r.name, _("liaison's name"), where)
+        _header_safe(r.name, lazy("liaison's name"), where)
         try:
             out.append(Address(display_name=r.name, username=plain.username, domain=plain.domain))
         except (ValueError, HeaderParseError) as exc:
@@ -153,11 +153,11 @@ def digest_message(digest: UnitDigest, recipients: list[Recipient], sender: str,
     unit = f"{digest.unit.jurisdiction} {digest.unit.name}"
     message = EmailMessage()
     try:
-        message["Subject"] = digest_subject(_header_safe(digest.unit.name, _("unit's name"), unit), digest.week, lang)
+        message["Subject"] = digest_subject(_header_safe(digest.unit.name, lazy("unit's name"), unit), digest.week, lang)
         message["From"] = sender_address
         message["To"] = to
     except (ValueError, HeaderParseError) as exc:  # what the checks above let through, the email package may not
-        raise TrackerError(_("cannot make a mail header of it: {reason}").format(reason=exc), where=unit) from None
+        raise TrackerError(N_("cannot make a mail header of it: {reason}"), where=unit, reason=exc) from None
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = make_msgid(domain=sender_address.domain)
     # RFC 3834: automatic mail, so vacation responders stay quiet

@@ -136,8 +136,16 @@ class Say:
                                      "--limit 0").format(n=n, plan=report.plan.key) if n else ""
 
     def titled(self, title: str, n: int) -> str:
-        """A section title with its count: 已超期(3), Overdue (3)."""
-        return f"{title}({n})" if self.lang == "zh" else f"{title} ({n})"
+        """A section title with its count: 已超期（3）, Overdue (3)."""
+        return gettext_in(self.lang, "{title} ({n})").format(title=title, n=n)
+
+    def label(self, word: str) -> str:
+        """A word that names what follows it: 牵头单位：, lead: ."""
+        return gettext_in(self.lang, "{label}: ").format(label=word)
+
+    def unit_role(self, unit: str, role: str) -> str:
+        """市商务局（牵头）, 市商务局 (lead)."""
+        return gettext_in(self.lang, "{unit} ({role})").format(unit=unit, role=self.role(role))
 
     def more(self, digest: UnitDigest, section: str) -> str:
         """The line under a section cut by the limit, saying how to see all of it."""
@@ -151,13 +159,11 @@ class Say:
         return self.w["sep"].join(names) if names else "—"
 
     def silent(self, units) -> str:
-        """Supporting units that have not reported: 市商务局(从未更新)、市财政局(2026-09-30 推进中 40%)"""
-        left, right = ("(", ")") if self.lang == "zh" else (" (", ")")
-
+        """Supporting units that have not reported: 市商务局（从未更新）、市财政局（2026-09-30 推进中 40%）"""
         def one(u):
             said = self.w["never"] if u.last_update is None else \
                 f"{u.last_update.isoformat()} {self.status(u.status, u.percent)}"
-            return f"{u.unit}{left}{said}{right}"
+            return gettext_in(self.lang, "{unit} ({last})").format(unit=u.unit, last=said)
         return self.w["sep"].join(one(u) for u in units)
 
     def dates(self, values: list[date]) -> str:

@@ -1,160 +1,109 @@
-"""The words digests and reports are written in: Chinese first, English with --lang en.
+"""The words digests and reports are written in, from the one catalogue (tracker/locale):
+Chinese first, English with --lang en.
 
-Templates read these by key (`w.overdue`), so one template serves both languages.
+Templates read them by name (`w.overdue`), so one template serves both languages: `WORDS[lang]`
+is a `Words` that looks each name's message up in the catalogue when it is read.
 """
 
 from __future__ import annotations
 
+from ..i18n import C_, LANGUAGES, N_, gettext_in
 from .weeks import Week
 
-WORDS: dict[str, dict[str, str]] = {
-    "zh": {
-        "digest_prefix": "【行动计划周报】",
-        "report_prefix": "【行动计划周报·协调】",
-        "week_range": "{monday} 至 {sunday}",
-        "as_of": "截至 {date}",
-        "headline": "概况",
-        "led": "牵头任务",
-        "supported": "配合任务",
-        "done": "已完成",
-        "overdue": "已超期",
-        "due_soon": "两周内到期",
-        "unit_count": "{n} 项",
-        "overdue_title": "已超期",
-        "due_soon_title": "两周内到期",
-        "behind": "序时进度滞后",
-        "behind_hint": "进度低于计划起始日至截止日已过时间所占比例",
-        "recurring": "近四周的周期性节点",
-        "stale": "长期未更新(30天以上)",
-        "my_updates": "本周更新:本单位",
-        "partner_updates": "本周更新:本单位牵头任务的其他单位",
-        "missing_reports": "配合单位未报送(30天以上)",
-        "nothing_due": "本周没有超期、临近到期、进度滞后或需要跟进的任务。",
-        "no_tasks": "本单位在已加载的计划中没有承担任务。",
-        "col_plan": "计划",
-        "col_key": "编号",
-        "col_task": "任务",
-        "col_deadline": "截止",
-        "col_days_overdue": "超期",
-        "col_days_left": "剩余",
-        "col_lead": "牵头单位",
-        "col_my_status": "本单位状态",
-        "col_status": "状态",
-        "col_progress": "进度",
-        "col_expected": "序时进度",
-        "col_dates": "节点日期",
-        "col_rule": "要求",
-        "col_last_update": "最近更新",
-        "col_when": "时间",
-        "col_unit": "单位",
-        "col_note": "说明",
-        "col_by": "报送人",
-        "never": "从未更新",
-        "days": "{n}天",
-        "sep": "、",
-        "more": "……另有 {n} 项未列出;完整清单:tracker digest --unit {unit} -j {jurisdiction} --limit 0",
-        "footer": "本周报由 tracker 生成;任务状态以生成时为准。",
-        # the coordinator's report
-        "report_title": "{plan} 推进情况",
-        "report_tasks": "任务",
-        "report_done_tasks": "全部完成",
-        "report_overdue_tasks": "超期任务",
-        "report_extended": "已批准延期",
-        "report_awaiting": "待审核",
-        "extended_deadline": "{before} \u2192 {after}\uff08已批准延期\uff09",
-        "ranking": "单位排名",
-        "col_rank": "排名",
-        "col_tasks": "任务",
-        "col_done": "已完成",
-        "col_overdue": "已超期",
-        "col_on_time": "按时完成率",
-        "col_rating": "评价",
-        "col_pending": "未完成单位",
-        "green": "绿",
-        "yellow": "黄",
-        "red": "红",
-        "legend": "红:有超期任务;黄:无超期,但有任务序时进度滞后或30天以上未更新;绿:其余。"
-                  "按时完成率 = 截止前报送已完成的任务 ÷ 已到截止日或已完成的任务(长期坚持类不计)。",
-        "coordinator": "牵头协调单位",
-        "document_number": "文号",
-        "no_overdue": "没有超期任务。",
-    },
-    "en": {
-        "digest_prefix": "[Action plan weekly] ",
-        "report_prefix": "[Action plan weekly: coordination] ",
-        "week_range": "{monday} to {sunday}",
-        "as_of": "as of {date}",
-        "headline": "At a glance",
-        "led": "leading",
-        "supported": "supporting",
-        "done": "done",
-        "overdue": "overdue",
-        "due_soon": "due within 14 days",
-        "unit_count": "{n}",
-        "overdue_title": "Overdue",
-        "due_soon_title": "Due within two weeks",
-        "behind": "Behind schedule",
-        "behind_hint": "progress below the share of the period (plan start to deadline) already gone",
-        "recurring": "Recurring deadlines in the next four weeks",
-        "stale": "Not updated for 30 days or more",
-        "my_updates": "This week's updates: ours",
-        "partner_updates": "This week's updates by other units on tasks we lead",
-        "missing_reports": "Supporting units with no report for 30 days or more",
-        "nothing_due": "Nothing overdue, due soon, behind schedule or waiting on anyone this week.",
-        "no_tasks": "This unit has no tasks in the loaded plans.",
-        "col_plan": "plan",
-        "col_key": "key",
-        "col_task": "task",
-        "col_deadline": "deadline",
-        "col_days_overdue": "overdue",
-        "col_days_left": "left",
-        "col_lead": "lead",
-        "col_my_status": "our status",
-        "col_status": "status",
-        "col_progress": "progress",
-        "col_expected": "on schedule",
-        "col_dates": "dates",
-        "col_rule": "requirement",
-        "col_last_update": "last update",
-        "col_when": "when",
-        "col_unit": "unit",
-        "col_note": "note",
-        "col_by": "by",
-        "never": "never",
-        "days": "{n} d",
-        "sep": ", ",
-        "more": "… {n} more not listed; all of them: tracker digest --unit {unit} -j {jurisdiction} --limit 0",
-        "footer": "Generated by tracker; statuses as they stood when it was generated.",
-        "report_title": "{plan}: progress",
-        "report_tasks": "tasks",
-        "report_done_tasks": "done by every unit",
-        "report_overdue_tasks": "Overdue tasks",
-        "report_extended": "extended",
-        "report_awaiting": "awaiting approval",
-        "extended_deadline": "{before} \u2192 {after} (extension approved)",
-        "ranking": "Units ranked",
-        "col_rank": "rank",
-        "col_tasks": "tasks",
-        "col_done": "done",
-        "col_overdue": "overdue",
-        "col_on_time": "on time",
-        "col_rating": "rating",
-        "col_pending": "not done by",
-        "green": "green",
-        "yellow": "yellow",
-        "red": "red",
-        "legend": "Red: some task overdue. Yellow: none overdue, but some behind schedule or not updated for "
-                  "30 days. Green: the rest. On-time rate = tasks reported done by their deadline ÷ tasks whose "
-                  "deadline has passed or that are done (ongoing tasks are left out).",
-        "coordinator": "coordinating unit",
-        "document_number": "document",
-        "no_overdue": "No overdue tasks.",
-    },
+MESSAGES: dict[str, str | tuple[str, str]] = {
+    "digest_prefix": N_("[Action plan weekly] "),
+    "report_prefix": N_("[Action plan weekly: coordination] "),
+    "week_range": N_("{monday} to {sunday}"),
+    "as_of": N_("as of {date}"),
+    "headline": N_("At a glance"),
+    "led": N_("leading"),
+    "supported": N_("supporting"),
+    "done": N_("done"),
+    "overdue": N_("overdue"),
+    "due_soon": N_("due within 14 days"),
+    "unit_count": C_("digest count", "{n}"),
+    "overdue_title": N_("Overdue"),
+    "due_soon_title": N_("Due within two weeks"),
+    "behind": N_("Behind schedule"),
+    "behind_hint": N_("progress below the share of the period (plan start to deadline) already gone"),
+    "recurring": N_("Recurring deadlines in the next four weeks"),
+    "stale": N_("Not updated for 30 days or more"),
+    "my_updates": N_("This week's updates: ours"),
+    "partner_updates": N_("This week's updates by other units on tasks we lead"),
+    "missing_reports": N_("Supporting units with no report for 30 days or more"),
+    "nothing_due": N_("Nothing overdue, due soon, behind schedule or waiting on anyone this week."),
+    "no_tasks": N_("This unit has no tasks in the loaded plans."),
+    "col_plan": N_("plan"),
+    "col_key": N_("key"),
+    "col_task": N_("task"),
+    "col_deadline": N_("deadline"),
+    "col_days_overdue": C_("days column", "overdue"),
+    "col_days_left": N_("left"),
+    "col_lead": C_("column", "lead"),
+    "col_my_status": N_("our status"),
+    "col_status": N_("status"),
+    "col_progress": N_("progress"),
+    "col_expected": N_("on schedule"),
+    "col_dates": N_("dates"),
+    "col_rule": N_("requirement"),
+    "col_last_update": N_("last update"),
+    "col_when": N_("when"),
+    "col_unit": N_("unit"),
+    "col_note": N_("note"),
+    "col_by": C_("digest", "by"),
+    "never": N_("never"),
+    "days": N_("{n} d"),
+    "sep": N_(", "),
+    "more": N_("… {n} more not listed; all of them: tracker digest --unit {unit} -j {jurisdiction} --limit 0"),
+    "footer": N_("Generated by tracker; statuses as they stood when it was generated."),
+    # the coordinator's report
+    "report_title": N_("{plan}: progress"),
+    "report_tasks": N_("tasks"),
+    "report_done_tasks": N_("done by every unit"),
+    "report_overdue_tasks": N_("Overdue tasks"),
+    "report_extended": N_("extended"),
+    "report_awaiting": N_("awaiting approval"),
+    "extended_deadline": N_("{before} \u2192 {after} (extension approved)"),
+    "ranking": N_("Units ranked"),
+    "col_rank": N_("rank"),
+    "col_tasks": N_("tasks"),
+    "col_done": N_("done"),
+    "col_overdue": N_("overdue"),
+    "col_on_time": N_("on time"),
+    "col_rating": N_("rating"),
+    "col_pending": N_("not done by"),
+    "green": N_("green"),
+    "yellow": N_("yellow"),
+    "red": N_("red"),
+    "legend": N_("Red: some task overdue. Yellow: none overdue, but some behind schedule or not updated for "
+                 "30 days. Green: the rest. On-time rate = tasks reported done by their deadline ÷ tasks whose "
+                 "deadline has passed or that are done (ongoing tasks are left out)."),
+    "coordinator": N_("coordinating unit"),
+    "document_number": N_("document"),
+    "no_overdue": N_("No overdue tasks."),
 }
 
 
+class Words:
+    """The digest's words in one language, read by name: `w.overdue` in a template, `w["red"]`."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __getitem__(self, name: str) -> str:
+        return gettext_in(self.lang, MESSAGES[name])
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__") or name not in MESSAGES:
+            raise AttributeError(name)
+        return self[name]
+
+
+WORDS: dict[str, Words] = {lang: Words(lang) for lang in LANGUAGES}
+
+
 def week_label(week: Week, lang: str) -> str:
-    return f"{week.year}年第{week.number}周" if lang == "zh" else f"week {week.number} of {week.year}"
+    return gettext_in(lang, N_("week {number} of {year}")).format(number=week.number, year=week.year)
 
 
 def digest_subject(unit_name: str, week: Week, lang: str) -> str:

@@ -27,52 +27,49 @@ from icalendar import TRANSP, Alarm, Calendar, Event, Todo, vDuration, vRecur, v
 from .. import clock
 from ..deadlines import FINISHED, describe_rule, is_overdue, next_due, occurrences
 from ..errors import N_, TrackerError
-from ..i18n import _, gettext_in, role_label, status_label
-from ..service.feeds import Assignee, FeedDuty, FeedTask, PlanEntry, PlanFeed, UnitEntry, UnitFeed
+from ..i18n import LANGUAGES, gettext_in, ngettext_in, role_label, status_label
+from ..service.feeds import FeedDuty, FeedTask, PlanEntry, PlanFeed, UnitEntry, UnitFeed
+from ..service.records import UnitStatus
 
 PRODID = "-//tracker//action plan deadlines//ZH"
 REFRESH = timedelta(hours=4)
 _END = b"END:VCALENDAR\r\n"
 
-_WORDS = {
-    "zh": {
-        "deadlines": "行动计划截止日期", "tasks": "行动计划任务", "plan_deadlines": "任务截止日期",
-        "overdue": "已超期", "plan": "计划", "task": "任务", "deadline": "截止", "lead": "牵头单位",
-        "responsible": "责任单位", "this_unit": "本单位", "note": "说明", "units": "各单位进展",
-        "until": "至", "plan_end": "计划期末", "ongoing": "长期坚持", "none": "无",
-        "unit_desc": "{jurisdiction}{unit}牵头或负责的行动计划任务的截止日期。由 tracker 生成，约每4小时更新。",
-        "plan_desc": "{title}({number})全部任务的截止日期和各单位进展。由 tracker 生成，约每4小时更新。",
-        "undated_events": "长期坚持等没有截止日期的任务({n}项)不列入日历。",
-        "undated_todos": "长期坚持的任务列为没有截止日期的待办。",
-        "before": "截止前{n}",
-        "extended": "{before} \u2192 {after}\uff08已批准延期\uff09",
-    },
-    "en": {
-        "deadlines": "action plan deadlines", "tasks": "action plan tasks", "plan_deadlines": "deadlines",
-        "overdue": "overdue", "plan": "Plan", "task": "Task", "deadline": "Deadline", "lead": "Lead",
-        "responsible": "Responsible", "this_unit": "This unit", "note": "Note", "units": "Progress by unit",
-        "until": "until", "plan_end": "end of the plan", "ongoing": "ongoing", "none": "none",
-        "unit_desc": "Deadlines of the action plan tasks {unit} ({jurisdiction}) leads or is responsible for. "
-                     "Made by tracker, refreshed about every 4 hours.",
-        "plan_desc": "Deadlines of every task of {title} ({number}) and each unit's progress. "
-                     "Made by tracker, refreshed about every 4 hours.",
-        "undated_events": "Tasks without a deadline (ongoing, {n}) are not in this calendar.",
-        "undated_todos": "Ongoing tasks are to-dos without a due date.",
-        "before": "{n} before the deadline",
-        "extended": "{before} \u2192 {after} (extension approved)",
-    },
+# the feeds' words by name, worded from the one catalogue in the feed's language
+_MESSAGES = {
+    "deadlines": N_("action plan deadlines"), "tasks": N_("action plan tasks"), "plan_deadlines": N_("deadlines"),
+    "overdue": N_("overdue"), "plan": N_("Plan"), "task": N_("Task"), "deadline": N_("Deadline"), "lead": N_("Lead"),
+    "responsible": N_("Responsible"), "this_unit": N_("This unit"), "note": N_("Note"),
+    "units": N_("Progress by unit"), "until": N_("until"), "plan_end": N_("end of the plan"),
+    "ongoing": N_("ongoing"), "none": N_("none"),
+    "unit_desc": N_("Deadlines of the action plan tasks {unit} ({jurisdiction}) leads or is responsible for. "
+                    "Made by tracker, refreshed about every 4 hours."),
+    "plan_desc": N_("Deadlines of every task of {title} ({number}) and each unit's progress. "
+                    "Made by tracker, refreshed about every 4 hours."),
+    "undated_events": N_("Tasks without a deadline (ongoing, {n}) are not in this calendar."),
+    "undated_todos": N_("Ongoing tasks are to-dos without a due date."),
+    "before": N_("{n} before the deadline"),
+    "extended": N_("{before} \u2192 {after} (extension approved)"),
 }
-_SEP = {"zh": ":", "en": ": "}
-_LIST = {"zh": "、", "en": ", "}
 
 
 def _w(lang: str, key: str, **kwargs) -> str:
-    return _WORDS[lang][key].format(**kwargs)
+    text = gettext_in(lang, _MESSAGES[key])
+    return text.format(**kwargs) if kwargs else text
+
+
+def _label(lang: str, word: str) -> str:
+    """计划：…, Plan: …"""
+    return gettext_in(lang, N_("{label}: ")).format(label=word)
+
+
+def _names(lang: str, names) -> str:
+    return gettext_in(lang, N_(", ")).join(names)
 
 
 def _aside(text: str, lang: str) -> str:
     """(…) after a word: full-width brackets run on in Chinese, English wants a space."""
-    return f"({text})" if lang == "zh" else f" ({text})"
+    return gettext_in(lang, N_(" ({aside})")).format(aside=text)
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ class FeedOptions:
     task_url: str | None = None  # e.g. "https://oa.example.cn/tasks/{plan}/{task}"
 
     def __post_init__(self):
-        if self.lang not in _WORDS:
+        if self.lang not in LANGUAGES:
             raise TrackerError(N_("unknown language {lang!r}; use zh or en"), lang=self.lang)
         if self.task_url:
             try:
@@ -109,15 +106,15 @@ def parse_alarms(text: str | None) -> tuple[timedelta, ...]:
     for part in text.split(","):
         match = _ALARM.fullmatch(part.strip().lower())
         if not match or not match[1].strip("0"):
-            raise TrackerError(_("alarm {alarm!r} is not like 7d, 12h or 2w (in --alarm {text!r})")
-                               .format(alarm=part.strip()[:40], text=text[:80]))
+            raise TrackerError(N_("alarm {alarm!r} is not like 7d, 12h or 2w (in --alarm {text!r})"),
+                               alarm=part.strip()[:40], text=text[:80])
         digits, unit = match[1].lstrip("0"), match[2]
         n = int(digits) if len(digits) <= 6 else None  # more digits than that is beyond the bound anyway
         alarm = None if n is None else (timedelta(days=n) if unit == "d" else timedelta(hours=n) if unit == "h"
                                         else timedelta(weeks=n))
         if alarm is None or alarm > MAX_ALARM:
-            raise TrackerError(_("alarm {alarm!r} is more than a year before the deadline (in --alarm {text!r})")
-                               .format(alarm=part.strip()[:40], text=text[:80]))
+            raise TrackerError(N_("alarm {alarm!r} is more than a year before the deadline (in --alarm {text!r})"),
+                               alarm=part.strip()[:40], text=text[:80])
         found.append(alarm)
     return tuple(sorted(set(found), reverse=True))
 
@@ -193,7 +190,7 @@ def _rule_days(rule: str, plan_start: date | None, last: date, today: date) -> t
     return (first[0] if first else last), next_due("rule", last, rule, today, plan_start)
 
 
-def _stamp(task: FeedTask, statuses: tuple[Assignee, ...], when: _When) -> datetime:
+def _stamp(task: FeedTask, statuses: tuple[UnitStatus, ...], when: _When) -> datetime:
     """The latest change to anything the entry shows: the task, a status, or it falling overdue."""
     moments = [task.changed_at] + [a.status_at for a in statuses if a.status_at] + \
         ([when.overdue_since] if when.overdue_since else [])
@@ -222,7 +219,7 @@ def _deadline_text(task: FeedTask, lang: str) -> str:
 # ---------------------------------------------------------------------- text
 
 
-def _mark(statuses: tuple[Assignee, ...], when: _When, lang: str) -> str | None:
+def _mark(statuses: tuple[UnitStatus, ...], when: _When, lang: str) -> str | None:
     """Done, overdue or behind: what a glance at the calendar should tell."""
     if statuses and all(a.status in FINISHED for a in statuses):
         return status_label("pending_review" if any(a.status != "done" for a in statuses) else "done", lang)
@@ -235,11 +232,11 @@ def _mark(statuses: tuple[Assignee, ...], when: _When, lang: str) -> str | None:
 
 def _headline(task: FeedTask, tag: str, mark: str | None, lang: str) -> str:
     tag = f"{tag}·{mark}" if mark else tag
-    body = f"{task.section}{_SEP[lang]}{task.title}" if task.section else task.title
+    body = _label(lang, task.section) + task.title if task.section else task.title
     return f"[{tag}] {body}"
 
 
-def _status_line(assignee: Assignee, tz: str, lang: str) -> str:
+def _status_line(assignee: UnitStatus, tz: str, lang: str) -> str:
     text = status_label(assignee.status, lang)
     if assignee.percent is not None:
         text += f" {assignee.percent}%"
@@ -249,16 +246,15 @@ def _status_line(assignee: Assignee, tz: str, lang: str) -> str:
 
 
 def _description(task: FeedTask, lang: str, tail: list[str]) -> str:
-    sep, comma = _SEP[lang], _LIST[lang]
     plan = task.plan_title + (_aside(task.document_number, lang) if task.document_number else "")
     where = f"{task.key} {task.section}" if task.section else task.key
     lines = [task.text, "",
-             f"{_w(lang, 'plan')}{sep}{plan}",
-             f"{_w(lang, 'task')}{sep}{where}",
-             f"{_w(lang, 'deadline')}{sep}{_deadline_text(task, lang)}",
-             f"{_w(lang, 'lead')}{sep}{comma.join(task.lead) or _w(lang, 'none')}"]
+             _label(lang, _w(lang, "plan")) + plan,
+             _label(lang, _w(lang, "task")) + where,
+             _label(lang, _w(lang, "deadline")) + _deadline_text(task, lang),
+             _label(lang, _w(lang, "lead")) + (_names(lang, task.lead) or _w(lang, "none"))]
     if task.responsible:
-        lines.append(f"{_w(lang, 'responsible')}{sep}{comma.join(task.responsible)}")
+        lines.append(_label(lang, _w(lang, "responsible")) + _names(lang, task.responsible))
     return "\n".join(lines + tail)
 
 
@@ -266,7 +262,7 @@ def _description(task: FeedTask, lang: str, tail: list[str]) -> str:
 
 
 def _component(uid: str, task: FeedTask, when: _When, stamp: datetime, summary: str, description: str,
-               categories: list[str], statuses: tuple[Assignee, ...], options: FeedOptions) -> bytes:
+               categories: list[str], statuses: tuple[UnitStatus, ...], options: FeedOptions) -> bytes:
     url = options.task_url.format(plan=task.plan_key, task=task.key) if options.task_url else None
     common: dict[str, Any] = dict(uid=uid, stamp=stamp, last_modified=stamp, summary=summary, description=description,
                   categories=categories, sequence=task.sequence, url=url)
@@ -335,19 +331,18 @@ def _to_ical(component) -> bytes:
 
 def _span(delta: timedelta, lang: str) -> str:
     if delta.days and not delta.seconds:
-        return f"{delta.days}天" if lang == "zh" else f"{delta.days} day" + ("s" if delta.days != 1 else "")
+        return ngettext_in(lang, "{n} day", "{n} days", delta.days).format(n=delta.days)
     hours = int(delta.total_seconds() // 3600)
-    return f"{hours}小时" if lang == "zh" else f"{hours} hour" + ("s" if hours != 1 else "")
+    return ngettext_in(lang, "{n} hour", "{n} hours", hours).format(n=hours)
 
 
 def _unit_entry(feed: UnitFeed, entry: UnitEntry, when: _When, options: FeedOptions) -> bytes:
     task, own, lang = entry.task, entry.own, options.lang
     uid = f"{task.plan_key}/{task.key}/{feed.code}{options.variant}@tracker"
     mark = _mark((own,), when, lang)
-    sep = _SEP[lang]
-    tail = [f"{_w(lang, 'this_unit')}{_aside(feed.unit, lang)}{sep}{_status_line(own, task.timezone, lang)}"]
+    tail = [_label(lang, _w(lang, "this_unit") + _aside(feed.unit, lang)) + _status_line(own, task.timezone, lang)]
     if own.note:
-        tail.append(f"{_w(lang, 'note')}{sep}{own.note}")
+        tail.append(_label(lang, _w(lang, "note")) + own.note)
     categories = [role_label(own.role, lang), status_label(own.status, lang)]
     if mark and mark not in categories:
         categories.append(mark)
@@ -363,10 +358,10 @@ def _plan_entry(entry: PlanEntry, when: _When, options: FeedOptions) -> bytes:
     units = task.lead or task.responsible
     tag = units[0] if units else _w(lang, "none")
     if len(units) > 1:
-        tag += "等" if lang == "zh" else " et al."
-    tail = ["", _w(lang, "units") + _SEP[lang].strip()]
+        tag = gettext_in(lang, N_("{unit} et al.")).format(unit=tag)
+    tail = ["", _label(lang, _w(lang, "units")).rstrip()]
     for a in entry.assignees:
-        line = f"  {a.unit}{_aside(role_label(a.role, lang), lang)}{_SEP[lang]}{_status_line(a, task.timezone, lang)}"
+        line = "  " + _label(lang, a.unit + _aside(role_label(a.role, lang), lang)) + _status_line(a, task.timezone, lang)
         tail.append(line + (f" {a.note}" if a.note else ""))
     categories = [mark] if mark else []
     return _component(uid, task, when, _stamp(task, entry.assignees, when), _headline(task, tag, mark, lang),

@@ -25,7 +25,7 @@ from .. import clock
 from ..deadlines import traffic_light
 from ..textwidth import width as display_width
 from ..errors import N_, TrackerError
-from ..i18n import STATUS_LABELS, STATUSES, _, status_label
+from ..i18n import STATUSES, _, status_label
 from ..service.ledger import Ledger, LedgerRow
 from . import columns as C
 from .cells import CELL_LIMIT, csv_text, looks_like_formula
@@ -85,7 +85,7 @@ def section_label(key: str, title: str) -> str:
 def deadline_value(row: LedgerRow):
     """A date when the task has one; words for ongoing work and recurring deadlines."""
     if row.deadline_kind == "ongoing":
-        return row.deadline_phrase or STATUS_LABELS["zh"]["ongoing"]
+        return row.deadline_phrase or status_label("ongoing", "zh")
     if row.deadline_kind == "rule":
         nxt = f"下次 {row.due_on:%Y-%m-%d}" if row.due_on else ""
         return ",".join(p for p in (row.deadline_phrase or "定期", nxt) if p)
@@ -312,7 +312,7 @@ def _status_rules(ws, first: int, last: int) -> None:
         letter = get_column_letter(COLUMNS.index(name) + 1)
         return f"{letter}{first}:{letter}{last}"
 
-    choices = ",".join(STATUS_LABELS["zh"][s] for s in STATUSES)
+    choices = ",".join(status_label(s, "zh") for s in STATUSES)
     statuses = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=False, showDropDown=False,
                               showErrorMessage=True, errorTitle="状态", error=f"请从列表中选择:{choices}",
                               promptTitle="状态", prompt="从下拉列表中选择", showInputMessage=True)
@@ -325,7 +325,7 @@ def _status_rules(ws, first: int, last: int) -> None:
     # a status changed to 已完成 in Excel turns green at once, over the fill it was exported with
     fill, font = FILLS["done"]
     ws.conditional_formatting.add(cells(C.STATUS), CellIsRule(
-        operator="equal", formula=[f'"{STATUS_LABELS["zh"]["done"]}"'],
+        operator="equal", formula=[f'"{status_label("done", "zh")}"'],
         fill=PatternFill("solid", fgColor=fill, bgColor=fill), font=Font(color=font)))
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..errors import TrackerError
-from ..i18n import STATUS_LABELS, STATUSES, gettext_in, status_code, status_label
+from ..i18n import STATUSES, gettext_in, status_code, status_label
 from ..planfile import KEY_PATTERN
 from ..service import find_plan, find_unit, may_update, note_problem, record_status, unit_liaisons, validate_update
 from ..service.access import connected_liaison
@@ -312,7 +312,7 @@ class _Rows:
 
 def _status(value, problem) -> str | None:
     text = cell_text(value)
-    choices = "、".join(STATUS_LABELS["zh"][s] for s in STATUSES)
+    choices = "、".join(status_label(s, "zh") for s in STATUSES)
     if text is None:
         problem(C.STATUS, f"状态为空;请从下拉列表中选择:{choices}", f"no status; choose one of {choices}")
         return None

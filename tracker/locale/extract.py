@@ -66,10 +66,13 @@ def _click_texts(tree: ast.AST):
 
 # ---------------------------------------------------------------------- the catalogue as a whole
 
-# gettext's keywords plus tracker's: lazy(msg), gettext_in(lang, msg), ngettext_in(lang, s, p, n)
+# gettext's keywords plus tracker's: lazy(msg), gettext_in(lang, msg), ngettext_in(lang, s, p, n),
+# C_(context, msg) (N_ with a context), pgettext_in(lang, context, msg)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "lazy": None,
             "gettext_in": (2,), "ngettext_in": (2, 3), "pgettext": ((1, "c"), 2),
-            "npgettext": ((1, "c"), 2, 3), "Plural": (1, 2)}
+            "npgettext": ((1, "c"), 2, 3), "Plural": (1, 2),
+            "C_": ((1, "c"), 2), "pgettext_in": ((2, "c"), 3),
+            "npgettext_in": ((2, "c"), 3, 4)}
 
 
 def messages():

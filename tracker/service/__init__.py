@@ -23,15 +23,18 @@ from ..errors import (
     N_, AmbiguousUnit, Archived, Conflict, NotAssigned, NotFound, NothingToUndo, NotYours, PermissionDenied, TrackerError,
     UnknownJurisdiction, UnknownPlan, UnknownStatus, UnknownTask, UnknownUnit,
 )
-from ..i18n import STATUSES, _, status_label
+from ..i18n import STATUSES, _
 from ..store.history import CHAINED, chain_hash
 from ..store.tasklist import TaskRow, add_units, sort_by_due, sort_rows_by_due, task_rows
 from ..store.models import (
-    Assignment, Jurisdiction, Liaison, Plan, Section, StatusUpdate, Target, Task, Unit, UnitAlias,
+    Assignment, Jurisdiction, Liaison, Plan, Section, Target, Task, Unit, UnitAlias,
 )
+# the history table's row; what leaves the service is the StatusUpdate record (records.py)
+from ..store.models import StatusUpdate as UpdateRow
 from ..registry import closest_names, local_form, normalise_name
 from ..textwidth import says_nothing
 from .access import acting_identity, connected_liaison
+from .records import StatusUpdate, UnitStatus
 from . import supervision
 
 # ---------------------------------------------------------------------- units
@@ -309,50 +312,6 @@ def _fill_units(session: Session, rows: list[TaskRow]) -> None:
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
-    """One status update, as history lists it: whose assignment, what it says, who recorded it
-    (the liaison, `author`, and the unit they recorded it for, `acting_unit`)."""
-
-    id: int
-    unit: str
-    role: str
-    status: str
-    percent: int | None
-    note: str | None
-    author: str | None
-    recorded_at: datetime
-    undoes_id: int | None
-    acting_unit: str | None = None
-    assignment_id: int | None = None
-    closing_request_id: int | None = None  # this 已完成 asked the coordinator to close the task (申请办结)
-
-    def to_json(self, lang: str = "zh") -> dict:
-        return {"id": self.id, "unit": self.unit, "role": self.role, "status": self.status,
-                "status_label": status_label(self.status, lang), "percent": self.percent, "note": self.note,
-                "author": self.author, "acting_unit": self.acting_unit, "recorded_at": self.recorded_at.isoformat(),
-                "undoes": self.undoes_id}
-
-
-@dataclass(frozen=True)
-class AssignmentView:
-    """A unit's status on a task: its role, where the assignment came from, the latest state and
-    the version an update must be based on."""
-
-    assignment_id: int
-    unit: str
-    unit_id: int
-    role: str
-    source: str
-    via_group: str | None
-    status: str
-    percent: int | None
-    status_at: datetime | None
-    version: int
-    last_note: str | None
-    extended_due_on: date | None = None  # the unit's deadline, moved by an approved extension (延期)
-
-
-@dataclass(frozen=True)
 class TaskTarget:
     """A quantified target a task carries (新增…家, 达到…亿元)."""
 
@@ -378,9 +337,9 @@ class TaskDetail:
     deadline_rule: str | None
     deadline_phrase: str | None
     archived: bool
-    assignments: tuple[AssignmentView, ...]
+    assignments: tuple[UnitStatus, ...]
     targets: tuple[TaskTarget, ...]
-    history: tuple[HistoryEntry, ...]
+    history: tuple[StatusUpdate, ...]
     period_start: date | None = None
     timezone: str = clock.DEFAULT_TIMEZONE  # the plan's: every time shown with it is read in it
     requests: tuple[supervision.Request, ...] = ()  # closing and extension requests, with their decisions
@@ -388,32 +347,36 @@ class TaskDetail:
 
 def _history_query():
     acting = aliased(Unit)
-    return (select(StatusUpdate, Unit.name, Assignment.role, acting.name)
-            .join(Assignment, Assignment.id == StatusUpdate.assignment_id)
+    return (select(UpdateRow, Assignment.task_id, Plan.key, Task.key, Task.title, Assignment.unit_id, Unit.name,
+                   Assignment.role, acting.name)
+            .join(Assignment, Assignment.id == UpdateRow.assignment_id)
             .join(Unit, Unit.id == Assignment.unit_id)
-            .outerjoin(acting, acting.id == StatusUpdate.recorded_by_unit_id))
+            .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id)
+            .outerjoin(acting, acting.id == UpdateRow.recorded_by_unit_id))
 
 
-def _entry(update: StatusUpdate, unit: str, role: str, acting: str | None) -> HistoryEntry:
-    return HistoryEntry(update.id, unit, role, update.status, update.percent, update.note, update.author,
-                        update.recorded_at, update.undoes_id, acting, update.assignment_id)
+def _entry(update: UpdateRow, task_id: int, plan_key: str, task_key: str, title: str, unit_id: int, unit: str,
+           role: str, acting: str | None) -> StatusUpdate:
+    return StatusUpdate(update.id, update.assignment_id, task_id, plan_key, task_key, title, unit_id, unit, role,
+                        update.status, update.percent, update.note, update.author, update.recorded_at,
+                        update.undoes_id, acting)
 
 
-def history(session: Session, plan_key: str, task_key: str) -> list[HistoryEntry]:
+def history(session: Session, plan_key: str, task_key: str) -> list[StatusUpdate]:
     task = get_task(session, plan_key, task_key)
-    query = _history_query().where(Assignment.task_id == task.id).order_by(StatusUpdate.id)
+    query = _history_query().where(Assignment.task_id == task.id).order_by(UpdateRow.id)
     return [_entry(*row) for row in session.execute(query)]
 
 
-def _assignment_views(session: Session, where) -> list[AssignmentView]:
+def _assignment_views(session: Session, where) -> list[UnitStatus]:
     via = aliased(Unit)
-    last_note = (select(StatusUpdate.note).where(StatusUpdate.assignment_id == Assignment.id)
-                 .order_by(StatusUpdate.id.desc()).limit(1).scalar_subquery())
+    last_note = (select(UpdateRow.note).where(UpdateRow.assignment_id == Assignment.id)
+                 .order_by(UpdateRow.id.desc()).limit(1).scalar_subquery())
     query = (select(Assignment, Unit.name, via.name, last_note)
              .join(Unit, Unit.id == Assignment.unit_id).outerjoin(via, via.id == Assignment.via_group_id)
              .where(where).order_by(Assignment.role, Assignment.position))
-    return [AssignmentView(a.id, name, a.unit_id, a.role, a.source, group, a.status, a.percent,
-                           a.status_at, a.version, note, a.extended_due_on)
+    return [UnitStatus(a.id, a.task_id, a.unit_id, name, a.role, a.status, a.percent, a.status_at, note, a.version,
+                       a.source, group, a.extended_due_on)
             for a, name, group, note in session.execute(query)]
 
 
@@ -434,7 +397,7 @@ def task_detail(session: Session, plan_key: str, task_key: str, today: date | No
     )
 
 
-def assignment_state(session: Session, assignment_id: int) -> AssignmentView:
+def assignment_state(session: Session, assignment_id: int) -> UnitStatus:
     """One assignment as it is now: what a form must be based on after a conflict."""
     found = _assignment_views(session, Assignment.id == assignment_id)
     if not found:
@@ -497,8 +460,8 @@ def _assignment(session: Session, assignment_id: int) -> Assignment:
     return assignment
 
 
-def latest_update(session: Session, assignment_id: int) -> HistoryEntry | None:
-    query = _history_query().where(StatusUpdate.assignment_id == assignment_id).order_by(StatusUpdate.id.desc()).limit(1)
+def latest_update(session: Session, assignment_id: int) -> StatusUpdate | None:
+    query = _history_query().where(UpdateRow.assignment_id == assignment_id).order_by(UpdateRow.id.desc()).limit(1)
     row = session.execute(query).first()
     return _entry(*row) if row else None
 
@@ -553,13 +516,13 @@ def _locked_version(session: Session, assignment_id: int) -> int | None:
 
 def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, status: str, percent: int | None,
             note: str | None, by: str | None, expected_version: int | None, undoes: int | None = None,
-            shown: str | None = None) -> HistoryEntry:
+            shown: str | None = None) -> StatusUpdate:
     now = clock.now()
     author, liaison_id = _author(session, acting_unit_id, by)
-    row = StatusUpdate(assignment_id=assignment.id, status=status, percent=percent,
-                       note=None if says_nothing(note) else note.strip(),
-                       liaison_id=liaison_id, recorded_by_unit_id=acting_unit_id,
-                       author=author, recorded_at=now, undoes_id=undoes)
+    row = UpdateRow(assignment_id=assignment.id, status=status, percent=percent,
+                    note=None if says_nothing(note) else note.strip(),
+                    liaison_id=liaison_id, recorded_by_unit_id=acting_unit_id,
+                    author=author, recorded_at=now, undoes_id=undoes)
     latest = {}
     if session.get_bind().dialect.name == "sqlite":
         # the new link of the assignment's history chain; on PostgreSQL the insert trigger makes it
@@ -585,15 +548,17 @@ def _append(session: Session, assignment: Assignment, acting_unit_id: int, *, st
     session.flush()
     if not latest and connected_liaison(session) is not None:
         session.refresh(row, ["author", "recorded_at"])  # the insert trigger's, not ours
+    task = assignment.task
     session.expire(assignment)
     acting = session.scalar(select(Unit.name).where(Unit.id == acting_unit_id))
-    return HistoryEntry(row.id, assignment.unit.name, assignment.role, status, percent, row.note, row.author,
-                        row.recorded_at, undoes, acting, assignment.id)
+    return StatusUpdate(row.id, assignment.id, task.id, task.plan.key, task.key, task.title, assignment.unit_id,
+                        assignment.unit.name, assignment.role, status, percent, row.note, row.author,
+                        row.recorded_at, undoes, acting)
 
 
 def record_status(session: Session, *, assignment_id: int, acting_unit_id: int | None, status: str,
                   percent: int | None = None, note: str | None = None, by: str | None = None,
-                  expected_version: int | None = None) -> HistoryEntry:
+                  expected_version: int | None = None) -> StatusUpdate:
     """Append a status update to an assignment (find_assignment gives its id from names).
 
     `acting_unit_id` is the unit whose liaison records it (the assignment's own unit, or the
@@ -633,7 +598,7 @@ def _acting(session: Session, assignment: Assignment, acting_unit_id: int | None
 
 
 def undo(session: Session, *, assignment_id: int, acting_unit_id: int | None,
-         by: str | None = None) -> HistoryEntry:
+         by: str | None = None) -> StatusUpdate:
     """Undo the latest update on an assignment, if the acting unit made it, by a new entry that
     restores the state before it (status, percent and note). Nothing is deleted."""
     assignment = _assignment(session, assignment_id)
@@ -642,8 +607,8 @@ def undo(session: Session, *, assignment_id: int, acting_unit_id: int | None,
     _check_permission(session, assignment, acting_unit_id)
     supervision.refuse_while_pending(session, assignment)
     _locked_version(session, assignment.id)  # what is undone is the latest as it is now, not as first read
-    updates = list(session.scalars(select(StatusUpdate).where(StatusUpdate.assignment_id == assignment.id)
-                                   .order_by(StatusUpdate.id.desc()).limit(2)))
+    updates = list(session.scalars(select(UpdateRow).where(UpdateRow.assignment_id == assignment.id)
+                                   .order_by(UpdateRow.id.desc()).limit(2)))
     if not updates:
         raise NothingToUndo(N_("there is no update to undo on task {task}"), task=task_key)
     last = updates[0]

@@ -23,6 +23,7 @@ from ..ladder import Ladder
 from ..store.models import (
     Assignment, DigestDelivery, Jurisdiction, Liaison, Plan, StatusUpdate, Task, Unit,
 )
+from . import records  # the records handed out (records.StatusUpdate; StatusUpdate here is the table row)
 
 # ---------------------------------------------------------------------- whose digest
 
@@ -66,7 +67,12 @@ def units_with_assignments(session: Session, jurisdiction: str | None = None) ->
 
 @dataclass(frozen=True)
 class OwnAssignment:
-    """One of the unit's own assignments, with its task and plan."""
+    """One of the unit's own assignments, with its task and plan.
+
+    More than a UnitStatus: the digest's rules (overdue, due soon, 序时进度, recurring) read the
+    task's deadline and the plan's start beside the status, so the one statement that reads them
+    gives them in one flat row; the same goes for PlanAssignment below and the reminders'
+    OpenAssignment."""
 
     assignment_id: int
     task_id: int
@@ -88,42 +94,11 @@ class OwnAssignment:
 
 
 @dataclass(frozen=True)
-class TaskAssignment:
-    """A lead of one of the digest unit's tasks, or a partner that has gone quiet on one it leads."""
-
-    task_id: int
-    unit_id: int
-    unit: str
-    role: str
-    status: str
-    percent: int | None
-    status_at: datetime | None
-
-
-@dataclass(frozen=True)
-class WeekUpdate:
-    """A status update recorded in the digest's week."""
-
-    id: int
-    task_id: int
-    plan_key: str
-    key: str
-    title: str
-    unit_id: int
-    unit: str
-    role: str
-    status: str
-    percent: int | None
-    note: str | None
-    author: str | None
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
 class UnitDigestRows:
     own: list[OwnAssignment]
-    on_my_tasks: list[TaskAssignment]
-    updates: list[WeekUpdate]
+    # the leads of the unit's tasks, and partners that have gone quiet on the tasks it leads
+    on_my_tasks: list[records.UnitStatus]
+    updates: list[records.StatusUpdate]  # those recorded in the digest's week
 
 
 # an assignment's deadline: an approved extension's (延期), else the task's own; and the task's own
@@ -178,24 +153,27 @@ def unit_digest_rows(session: Session, unit_id: int, since: datetime, until: dat
     # only the rows the digest shows: a big unit's tasks carry tens of thousands of partner rows
     silent = and_(Assignment.task_id.in_(led), Assignment.role != "lead", Assignment.unit_id != unit_id,
                   status.not_in(FINISHED), or_(status_at.is_(None), status_at < silent_before))
-    others_query = (joined(select(Assignment.task_id, Unit.id, Unit.name, Assignment.role, status, percent, status_at)
+    others_query = (joined(select(Assignment.id, Assignment.task_id, Unit.id, Unit.name, Assignment.role, status,
+                                  percent, status_at)
                            .join(Unit, Unit.id == Assignment.unit_id))
                     .where(Assignment.task_id.in_(mine), Assignment.archived.is_(False),
                            or_(Assignment.role == "lead", silent))
                     .order_by(Assignment.task_id, Assignment.role, Assignment.position))
-    on_my_tasks = [TaskAssignment(*row) for row in session.execute(others_query)]
+    on_my_tasks = [records.UnitStatus(*row) for row in session.execute(others_query)]
 
+    acting = aliased(Unit)
     updates_query = _live(
-        select(StatusUpdate.id, Task.id, Plan.key, Task.key, Task.title, Unit.id, Unit.name, Assignment.role,
-               StatusUpdate.status, StatusUpdate.percent, StatusUpdate.note, StatusUpdate.author,
-               StatusUpdate.recorded_at)
+        select(StatusUpdate.id, Assignment.id, Task.id, Plan.key, Task.key, Task.title, Unit.id, Unit.name,
+               Assignment.role, StatusUpdate.status, StatusUpdate.percent, StatusUpdate.note, StatusUpdate.author,
+               StatusUpdate.recorded_at, StatusUpdate.undoes_id, acting.name)
         .join(Assignment, Assignment.id == StatusUpdate.assignment_id)
         .join(Unit, Unit.id == Assignment.unit_id)
+        .outerjoin(acting, acting.id == StatusUpdate.recorded_by_unit_id)
         .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id)
         .where(StatusUpdate.recorded_at >= since, StatusUpdate.recorded_at < until,
                or_(Assignment.unit_id == unit_id, Assignment.task_id.in_(led)))
     ).order_by(StatusUpdate.recorded_at, StatusUpdate.id)
-    updates = [WeekUpdate(*row) for row in session.execute(updates_query)]
+    updates = [records.StatusUpdate(*row) for row in session.execute(updates_query)]
     return UnitDigestRows(own, on_my_tasks, updates)
 
 

@@ -1,7 +1,7 @@
 """The queries calendar feeds need, in bulk: a constant number of statements per feed however
 many tasks it holds; subscription tokens; and the remembered state of each served feed.
 
-A feed is built from plain, frozen records (FeedTask, Assignee) so the calendar code never
+A feed is built from plain, frozen records (FeedTask, UnitStatus) so the calendar code never
 touches the session, and the records themselves can key a cache of serialised events.
 """
 
@@ -25,6 +25,7 @@ from ..store.models import (
     Assignment, FeedState, FeedToken, Jurisdiction, Plan, ReportingDuty, ReportingUnit, Section, StatusUpdate,
     SupervisionDecision, SupervisionRequest, Task, Unit,
 )
+from .records import UnitStatus
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -35,22 +36,6 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 # ---------------------------------------------------------------------- feed records
-
-
-@dataclass(frozen=True, slots=True)
-class Assignee:
-    """One unit on a task, with its latest reported status."""
-
-    unit_id: int
-    unit: str
-    role: str
-    status: str
-    percent: int | None
-    status_at: datetime | None
-    note: str | None
-    extended_due_on: date | None = None  # this unit's deadline, when an approved extension (延期) moved it
-    extensions: int = 0  # approved extensions on this assignment: each one moves its event (SEQUENCE)
-    extended_at: datetime | None = None  # when the last of them was approved
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +68,7 @@ class FeedTask:
 @dataclass(frozen=True, slots=True)
 class UnitEntry:
     task: FeedTask
-    own: Assignee
+    own: UnitStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +104,7 @@ class UnitFeed:
 @dataclass(frozen=True, slots=True)
 class PlanEntry:
     task: FeedTask
-    assignees: tuple[Assignee, ...]
+    assignees: tuple[UnitStatus, ...]
 
 
 @dataclass(frozen=True)
@@ -191,25 +176,27 @@ def _approved_extensions():
             .group_by(SupervisionRequest.assignment_id).subquery())
 
 
-def _assignee_rows(session: Session, assignment_filter) -> dict[int, list[Assignee]]:
+def _assignee_rows(session: Session, assignment_filter) -> dict[int, list[UnitStatus]]:
     """Live assignments on live tasks, with unit, latest note and approved extensions, by task:
     one statement."""
     extended = _approved_extensions()
-    query = (select(Assignment.task_id, Assignment.unit_id, Unit.name, Assignment.role, Assignment.status,
-                    Assignment.percent, Assignment.status_at, _last_note(), Assignment.extended_due_on,
-                    func.coalesce(extended.c.n, 0), extended.c.at)
+    query = (select(Assignment.id, Assignment.task_id, Assignment.unit_id, Unit.name, Assignment.role,
+                    Assignment.status, Assignment.percent, Assignment.status_at, _last_note(),
+                    Assignment.extended_due_on, func.coalesce(extended.c.n, 0), extended.c.at)
              .join(Unit, Unit.id == Assignment.unit_id)
              .join(Task, Task.id == Assignment.task_id)
              .outerjoin(extended, extended.c.assignment_id == Assignment.id)
              .where(Assignment.archived.is_(False), Task.archived.is_(False), assignment_filter)
              .order_by(Assignment.task_id, Assignment.role, Assignment.position, Assignment.id)
              .execution_options(yield_per=_BATCH))
-    found: dict[int, list[Assignee]] = {}
+    found: dict[int, list[UnitStatus]] = {}
     shared: dict = {}  # unit names, roles and statuses repeat on every row: one copy each
     one = shared.setdefault
-    for task_id, unit_id, name, role, status, percent, status_at, note, moved, n, at in session.execute(query):
-        found.setdefault(task_id, []).append(Assignee(unit_id, one(name, name), one(role, role), one(status, status),
-                                                      percent, _utc(status_at), note, moved, n, _utc(at)))
+    for (assignment_id, task_id, unit_id, name, role, status, percent, status_at, note,
+         moved, n, at) in session.execute(query):
+        found.setdefault(task_id, []).append(UnitStatus(
+            assignment_id, task_id, unit_id, one(name, name), one(role, role), one(status, status), percent,
+            _utc(status_at), note, extended_due_on=moved, extensions=n, extended_at=_utc(at)))
     return found
 
 
@@ -227,7 +214,7 @@ def _unit_names(session: Session, task_filter) -> dict[int, tuple[list[str], lis
     return names
 
 
-def _names_of(assignees: dict[int, list[Assignee]]) -> dict[int, tuple[list[str], list[str]]]:
+def _names_of(assignees: dict[int, list[UnitStatus]]) -> dict[int, tuple[list[str], list[str]]]:
     return {tid: ([a.unit for a in on if a.role == "lead"], [a.unit for a in on if a.role == "responsible"])
             for tid, on in assignees.items()}
 
@@ -265,22 +252,22 @@ def _duty_rows(session: Session, unit_id: int | None = None) -> list[tuple[FeedD
     return [(FeedDuty(*row[:8], _utc(row[8]) or row[8]), bool(row[9]), row[10]) for row in session.execute(query)]
 
 
-def _own_deadline(task: FeedTask, own: Assignee) -> FeedTask:
+def _own_deadline(task: FeedTask, own: UnitStatus) -> FeedTask:
     """The task as a unit's feed shows it: on the unit's deadline, moved by an approved extension
     (the plan's own kept beside it). Each approved extension moves the event again: its SEQUENCE
     goes one up for every one of them (RFC 5545: a changed event's SEQUENCE grows, or calendars
     keep the old date), on top of the task's own changes, and LAST-MODIFIED is the approval's."""
-    if own.extensions == 0 and own.extended_due_on is None:
+    if not own.extensions and own.extended_due_on is None:
         return task
     changed_at = max(task.changed_at, own.extended_at) if own.extended_at else task.changed_at
     moved = own.extended_due_on is not None and own.extended_due_on != task.due_on
     return replace(task, due_on=own.extended_due_on if moved else task.due_on,
-                   extended_from=task.due_on if moved else None, sequence=task.sequence + own.extensions,
+                   extended_from=task.due_on if moved else None, sequence=task.sequence + (own.extensions or 0),
                    changed_at=changed_at)
 
 
 def _plan_feed(plan: Plan, jurisdiction: str, coordinator: str | None, tasks: list[FeedTask],
-               assignees: dict[int, list[Assignee]]) -> PlanFeed:
+               assignees: dict[int, list[UnitStatus]]) -> PlanFeed:
     return PlanFeed(plan.key, plan.title, plan.document_number, jurisdiction, coordinator,
                     [PlanEntry(t, tuple(assignees.get(t.id, ()))) for t in tasks])
 

@@ -157,7 +157,12 @@ def ledger(session: Session, plan_key: str, unit: UnitRef | None = None, today: 
 @dataclass(frozen=True)
 class ProgressState:
     """What the database holds for one task as a ledger row shows it: the status of one unit's
-    assignment. A returned row is compared with it, so only changed rows become updates."""
+    assignment. A returned row is compared with it, so only changed rows become updates.
+
+    A task's row, not a UnitStatus: there is one for every task of the plan, also for a task the
+    unit has no part in and for a removed one (so a returned row naming it is told why it is
+    refused), and such a row compares as 未启动 with no percent or note. It also keeps the
+    latest update's author, which the refusal of a stale row names."""
 
     task_key: str
     archived: bool

@@ -9,6 +9,7 @@ import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -23,6 +24,9 @@ from ..store.models import (
     Assignment, FeedToken, Jurisdiction, Liaison, Plan, StatusUpdate, SupervisionDecision, SupervisionRequest, Task,
     Unit,
 )
+
+if TYPE_CHECKING:  # imported when asked (below): only `doctor` compares schemas
+    from ..store.schema_check import Difference
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -140,7 +144,7 @@ def broken_supervision(session: Session) -> tuple[int, list[BrokenSupervision]]:
     return checked, out
 
 
-def schema_differences(db, path, revision: str):
+def schema_differences(db, path, revision: str) -> list[Difference]:
     """How the database's schema (tables, indexes, triggers, views; on PostgreSQL also policies and
     functions) differs from the one the migrations define at `revision` (store/schema.py)."""
     from ..store import schema_check as schema

@@ -22,8 +22,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .. import clock
-from ..errors import Conflict, NotFound, PermissionDenied, TrackerError
-from ..i18n import _
+from ..errors import N_, Conflict, NotFound, PermissionDenied, TrackerError
 from ..store.history import DECISION_CHAINED, REQUEST_CHAINED, chain_hash
 from ..store.models import (
     Assignment, Plan, StatusUpdate, SupervisionDecision, SupervisionRequest, Task, Unit,
@@ -105,7 +104,7 @@ def _record(row) -> Request:
 def request_by_id(session: Session, request_id: int) -> Request:
     row = session.execute(_query().where(SupervisionRequest.id == request_id)).first()
     if row is None:
-        raise NotFound(_("there is no request #{id}").format(id=request_id))
+        raise NotFound(N_("there is no request #{id}"), id=request_id)
     return _record(row)
 
 
@@ -122,7 +121,7 @@ def deciding_unit(session: Session, acting_unit_id: int | None) -> int:
     """The unit whose requests to decide are listed: the one given, or the connected liaison's."""
     acting_id, _by = acting_identity(session, acting_unit_id, None)
     if acting_id is None:
-        raise TrackerError(_("say which unit decides (-u): only the plan's coordinating unit may"))
+        raise TrackerError(N_("say which unit decides (-u): only the plan's coordinating unit may"))
     return acting_id
 
 
@@ -196,8 +195,8 @@ def refuse_while_pending(session: Session, assignment: Assignment) -> None:
     """No status change while a closing request waits: the coordinator approves or returns it."""
     if assignment.status == PENDING:
         waiting = waiting_request(session, assignment.id, "closing")
-        raise PendingReview(_("task {task} awaits the coordinating unit's decision on its closing request #{id}: "
-                              "approve or return it first (tracker review)").format(task=_where(assignment), id=waiting))
+        raise PendingReview(N_("task {task} awaits the coordinating unit's decision on its closing request #{id}: "
+                               "approve or return it first (tracker review)"), task=_where(assignment), id=waiting)
 
 
 def _asker(session: Session, assignment: Assignment, acting_unit_id: int | None,
@@ -206,17 +205,17 @@ def _asker(session: Session, assignment: Assignment, acting_unit_id: int | None,
     acting_id = assignment.unit_id if acting_id is None else acting_id
     if acting_id != assignment.unit_id:
         acting = session.scalar(select(Unit.name).where(Unit.id == acting_id))
-        raise PermissionDenied(_("{acting} may not ask on behalf of {owner}: a unit asks only for its own "
-                                 "assignments").format(acting=acting, owner=assignment.unit.name))
+        raise PermissionDenied(N_("{acting} may not ask on behalf of {owner}: a unit asks only for its own "
+                                 "assignments"), acting=acting, owner=assignment.unit.name)
     return acting_id, by
 
 
 def _live_assignment(session: Session, assignment_id: int) -> Assignment:
     assignment = session.get(Assignment, assignment_id)
     if assignment is None:
-        raise NotFound(_("no assignment {id}").format(id=assignment_id))
+        raise NotFound(N_("no assignment {id}"), id=assignment_id)
     if assignment.task.archived or assignment.archived:
-        raise TrackerError(_("task {task} was removed from the plan (archived)").format(task=_where(assignment)))
+        raise TrackerError(N_("task {task} was removed from the plan (archived)"), task=_where(assignment))
     return assignment
 
 
@@ -277,12 +276,12 @@ def request_closing(session: Session, *, assignment_id: int, acting_unit_id: int
     acting_id, by = _asker(session, assignment, acting_unit_id, by)
     plan = assignment.task.plan
     if assignment.role != "lead":
-        raise TrackerError(_("{task}: only the lead unit asks to close a task; a supporting unit's 已完成 needs no "
-                             "approval").format(task=_where(assignment)))
+        raise TrackerError(N_("{task}: only the lead unit asks to close a task; a supporting unit's 已完成 needs no "
+                             "approval"), task=_where(assignment))
     if not needs_approval(assignment, acting_id):
-        raise TrackerError(_("{task}: plan {plan} does not ask for approval of a closing (no coordinating unit, or "
-                             "approval = \"none\"): record 已完成 with `tracker status set`").format(
-            task=_where(assignment), plan=plan.key))
+        raise TrackerError(N_("{task}: plan {plan} does not ask for approval of a closing (no coordinating unit, or "
+                             "approval = \"none\"): record 已完成 with `tracker status set`"),
+                           task=_where(assignment), plan=plan.key)
     return _file_closing(session, assignment, acting_id, note=note, percent=percent, by=by,
                          expected_version=expected_version)
 
@@ -293,7 +292,7 @@ def _file_closing(session: Session, assignment: Assignment, acting_unit_id: int,
 
     refuse_while_pending(session, assignment)
     if assignment.status == "done":
-        raise TrackerError(_("{task} is closed already (已完成)").format(task=_where(assignment)))
+        raise TrackerError(N_("{task} is closed already (已完成)"), task=_where(assignment))
     validate_update("done", percent, note)
     _append(session, assignment, acting_unit_id, status="done", percent=100 if percent is None else percent,
             note=note, by=by, expected_version=expected_version, shown=PENDING)
@@ -310,26 +309,26 @@ def request_extension(session: Session, *, assignment_id: int, acting_unit_id: i
     task = assignment.task
     where = _where(assignment)
     if task.plan.coordinator_id is None:
-        raise TrackerError(_("{task}: plan {plan} has no coordinating unit to approve an extension").format(
-            task=where, plan=task.plan.key))
+        raise TrackerError(N_("{task}: plan {plan} has no coordinating unit to approve an extension"),
+                           task=where, plan=task.plan.key)
     if assignment.status in ("done", PENDING):
-        raise TrackerError(_("{task} is closed or awaiting closing (已完成 / 待审核): there is no deadline to "
-                             "extend").format(task=where))
+        raise TrackerError(N_("{task} is closed or awaiting closing (已完成 / 待审核): there is no deadline to "
+                             "extend"), task=where)
     if task.deadline_kind not in ("date", "plan_end") or task.due_on is None:
-        raise TrackerError(_("{task}: only a deadline on a date can be extended, not an ongoing or recurring "
-                             "one").format(task=where))
+        raise TrackerError(N_("{task}: only a deadline on a date can be extended, not an ongoing or recurring "
+                             "one"), task=where)
     if says_nothing(reason):
-        raise TrackerError(_("an extension needs a reason (--reason): why the deadline cannot be met"))
+        raise TrackerError(N_("an extension needs a reason (--reason): why the deadline cannot be met"))
     _clean(reason)  # bounded like a note
     current = effective_due(assignment)
     if due_on < today:
-        raise TrackerError(_("the new deadline {date} is before today ({today})").format(date=due_on, today=today))
+        raise TrackerError(N_("the new deadline {date} is before today ({today})"), date=due_on, today=today)
     if current is not None and due_on <= current:
-        raise TrackerError(_("the new deadline {date} is not later than the one in force ({current})").format(
-            date=due_on, current=current))
+        raise TrackerError(N_("the new deadline {date} is not later than the one in force ({current})"),
+                           date=due_on, current=current)
     waiting = waiting_request(session, assignment.id, "extension")
     if waiting is not None:
-        raise TrackerError(_("{task} has an extension request waiting already (#{id})").format(task=where, id=waiting))
+        raise TrackerError(N_("{task} has an extension request waiting already (#{id})"), task=where, id=waiting)
     row = _add_request(session, assignment, acting_id, kind="extension", due_on=due_on, note=reason, by=by)
     return request_by_id(session, row.id)
 
@@ -341,7 +340,7 @@ def may_decide(session: Session, request_id: int, acting_unit_id: int | None) ->
     """Raise PermissionDenied unless the acting unit coordinates the request's plan."""
     asked = session.get(SupervisionRequest, request_id)
     if asked is None:
-        raise NotFound(_("there is no request #{id}").format(id=request_id))
+        raise NotFound(N_("there is no request #{id}"), id=request_id)
     _decider(session, session.get(Assignment, asked.assignment_id), acting_unit_id, None)
 
 
@@ -350,14 +349,13 @@ def _decider(session: Session, assignment: Assignment, acting_unit_id: int | Non
     acting_id, by = acting_identity(session, acting_unit_id, by)
     plan = assignment.task.plan
     if acting_id is None:
-        raise TrackerError(_("say which unit decides (-u): only the plan's coordinating unit may"))
+        raise TrackerError(N_("say which unit decides (-u): only the plan's coordinating unit may"))
     if acting_id != plan.coordinator_id:
         acting = session.scalar(select(Unit.name).where(Unit.id == acting_id))
         coordinator = session.scalar(select(Unit.name).where(Unit.id == plan.coordinator_id)) \
             if plan.coordinator_id else None
-        raise PermissionDenied(_("{acting} may not decide requests on plan {plan}: only its coordinating unit "
-                                 "({coordinator}) may").format(acting=acting, plan=plan.key,
-                                                               coordinator=coordinator or "-"))
+        raise PermissionDenied(N_("{acting} may not decide requests on plan {plan}: only its coordinating unit "
+                                 "({coordinator}) may"), acting=acting, plan=plan.key, coordinator=coordinator or "-")
     return acting_id, by
 
 
@@ -369,16 +367,16 @@ def decide(session: Session, *, request_id: int, acting_unit_id: int | None, dec
 
     asked = session.get(SupervisionRequest, request_id)
     if asked is None:
-        raise NotFound(_("there is no request #{id}").format(id=request_id))
+        raise NotFound(N_("there is no request #{id}"), id=request_id)
     assignment = _live_assignment(session, asked.assignment_id)
     acting_id, by = _decider(session, assignment, acting_unit_id, by)
     if decision not in DECISIONS[asked.kind]:
-        raise TrackerError(_("a closing request is approved or returned, not rejected") if asked.kind == "closing"
-                           else _("an extension request is approved or rejected, not returned"))
+        raise TrackerError(N_("a closing request is approved or returned, not rejected") if asked.kind == "closing"
+                           else N_("an extension request is approved or rejected, not returned"))
     if session.scalar(select(SupervisionDecision.id).where(SupervisionDecision.request_id == asked.id)) is not None:
-        raise Conflict(_("request #{id} was decided already").format(id=asked.id))
+        raise Conflict(N_("request #{id} was decided already"), id=asked.id)
     if decision != "approved" and says_nothing(reason):
-        raise TrackerError(_("returning or rejecting a request needs a reason (--reason)"))
+        raise TrackerError(N_("returning or rejecting a request needs a reason (--reason)"))
     _clean(reason)  # bounded like a note, before anything is written
     if asked.kind == "closing":
         if decision == "approved":  # 销号: the lead's 已完成 stands
@@ -386,7 +384,7 @@ def decide(session: Session, *, request_id: int, acting_unit_id: int | None, dec
                 update(Assignment).where(Assignment.id == assignment.id, Assignment.status == PENDING)
                 .values(status="done", version=Assignment.version + 1).execution_options(synchronize_session=False))
             if closed.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
-                raise Conflict(_("task {task} is no longer awaiting approval").format(task=_where(assignment)))
+                raise Conflict(N_("task {task} is no longer awaiting approval"), task=_where(assignment))
         else:  # 退回: back to 推进中, at the percent before the 已完成
             before = session.scalars(select(StatusUpdate.percent).where(
                 StatusUpdate.assignment_id == assignment.id, StatusUpdate.status != "done")

@@ -32,9 +32,9 @@ from .text import localise_bindings, plain, state, tr
 class TrackerApp(App):
     CSS_PATH = "tracker.tcss"
     BINDINGS = [
-        Binding("q", "quit", "退出", id="app.quit"),
-        Binding("question_mark,f1", "help", "帮助", id="app.help"),
-        Binding("ctrl+p", "command_palette", "命令面板", show=False, priority=True, id="app.commands"),
+        Binding("q", "quit", "quit", id="app.quit"),
+        Binding("question_mark,f1", "help", "help", id="app.help"),
+        Binding("ctrl+p", "command_palette", "command palette", show=False, priority=True, id="app.commands"),
     ]
 
     def __init__(self, db: Database, *, lang: str = "zh", start: Identity | Ask | None = None) -> None:

@@ -1,7 +1,8 @@
-"""Every word the app shows, Chinese first and English for --lang en.
+"""Every word the app shows, from the one catalogue (tracker/locale): Chinese first, English
+with --lang en.
 
-Key bindings are declared with their Chinese descriptions (what the footer shows by default);
-`localise_bindings` swaps in the English ones for --lang en.
+Key bindings are declared with their English descriptions (the catalogue's ids, as in BINDINGS);
+`localise_bindings` words them in the interface's language.
 """
 
 from __future__ import annotations
@@ -14,168 +15,176 @@ from textual.content import Content
 
 from .. import clock
 from ..textwidth import printable
-from ..i18n import gettext_in, status_label
+from ..i18n import C_, N_, gettext_in, npgettext_in, status_label
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "title": ("tracker · 任务进展", "tracker · task progress"),
+# Every word the app shows, by name: the name is what screens ask for (some names are made at
+# run time: tab_{pane}, sort_{order}, role_{role}, empty_{pane}), the message is the catalogue's
+# English id, worded in the interface's language by `tr`.
+_TEXT: dict[str, str | tuple[str, str]] = {
+    "title": N_("tracker · task progress"),
     # tabs and columns
-    "tab_lead": ("牵头", "I lead"),
-    "tab_responsible": ("配合", "I support"),
-    "tab_all": ("全部", "All"),
-    "tab_plans": ("计划", "Plans"),
-    "col_key": ("编号", "key"),
-    "col_task": ("任务", "task"),
-    "col_plan": ("计划", "plan"),
-    "col_deadline": ("截止", "deadline"),
-    "col_days": ("剩余", "left"),
-    "col_status": ("我的状态", "my status"),
-    "col_updated": ("更新于", "updated"),
+    "tab_lead": N_("I lead"),
+    "tab_responsible": N_("I support"),
+    "tab_all": N_("All"),
+    "tab_plans": N_("Plans"),
+    "col_key": N_("key"),
+    "col_task": N_("task"),
+    "col_plan": N_("plan"),
+    "col_deadline": N_("deadline"),
+    "col_days": N_("left"),
+    "col_status": N_("my status"),
+    "col_updated": N_("updated"),
     # the list
-    "whoami": ("{unit}({jurisdiction})· {liaison} · 今天 {today}", "{unit} ({jurisdiction}) · {liaison} · today {today}"),
-    "liaison": ("联络员 {name}", "liaison {name}"),
-    "no_liaison": ("未填联络员", "no liaison name"),
-    "filter_placeholder": ("/ 筛选:编号、任务内容、计划、章节", "/ filter: key, text, plan, section"),
-    "sort_deadline": ("按截止日期", "by deadline"),
-    "sort_status": ("按状态", "by status"),
-    "capped": ("仅显示前 {n} 项,用 / 缩小范围", "showing the first {n}; narrow with /"),
-    "loading": ("加载中…", "loading…"),
-    "due_today": ("今天到期", "due today"),
-    "days_left": ("剩{n}天", "{n}d left"),
-    "days_overdue": ("超期{n}天", "{n}d late"),
-    "role_lead": ("牵头", "lead"),
-    "role_responsible": ("配合", "support"),
-    "col_role_short": ("角色", "role"),
-    "no_rows": ("没有符合条件的任务。", "No matching tasks."),
-    "empty_lead": ("{unit} 没有牵头的任务。", "{unit} leads no task."),
-    "empty_responsible": ("{unit} 没有配合的任务。", "{unit} supports no task."),
-    "empty_all": ("{unit} 没有承担任何任务。", "{unit} has no task."),
+    "whoami": N_("{unit} ({jurisdiction}) · {liaison} · today {today}"),
+    "liaison": N_("liaison {name}"),
+    "no_liaison": N_("no liaison name"),
+    "filter_placeholder": N_("/ filter: key, text, plan, section"),
+    "sort_deadline": N_("by deadline"),
+    "sort_status": N_("by status"),
+    "capped": N_("showing the first {n}; narrow with /"),
+    "loading": N_("loading…"),
+    "due_today": N_("due today"),
+    "days_left": N_("{n}d left"),
+    "days_overdue": N_("{n}d late"),
+    "role_lead": N_("lead"),
+    "role_responsible": N_("support"),
+    "col_role_short": C_("task list", "role"),
+    "no_rows": N_("No matching tasks."),
+    "empty_lead": N_("{unit} leads no task."),
+    "empty_responsible": N_("{unit} supports no task."),
+    "empty_all": N_("{unit} has no task."),
     # choosing who you are
-    "choose_unit": ("你是哪个单位的联络员?", "Which unit are you the liaison for?"),
-    "unit_placeholder": ("输入单位名称、简称或别名", "type a unit's name, short name or alias"),
-    "ambiguous": ("{name} 在 {places} 都有,请选择一个。", "{name} exists in {places}; choose one."),
-    "no_unit_match": ("没有名称含“{query}”的单位。", "No unit's name contains “{query}”."),
-    "choose_liaison": ("{unit}({jurisdiction})的联络员姓名(可留空,回车继续)",
-                       "Liaison name for {unit} ({jurisdiction}) (may be empty; Enter to go on)"),
-    "liaison_placeholder": ("联络员姓名", "liaison name"),
-    "known_liaisons": ("已登记的联络员:", "Registered liaisons:"),
-    "remembered_at": ("已记住,下次直接打开:{path}", "Remembered for next time: {path}"),
+    "choose_unit": N_("Which unit are you the liaison for?"),
+    "unit_placeholder": N_("type a unit's name, short name or alias"),
+    "ambiguous": N_("{name} exists in {places}; choose one."),
+    "no_unit_match": N_("No unit's name contains “{query}”."),
+    "choose_liaison": N_("Liaison name for {unit} ({jurisdiction}) (may be empty; Enter to go on)"),
+    "liaison_placeholder": N_("liaison name"),
+    "known_liaisons": N_("Registered liaisons:"),
+    "remembered_at": N_("Remembered for next time: {path}"),
     # task detail
-    "plan": ("计划", "plan"),
-    "section": ("章节", "section"),
-    "deadline": ("截止", "deadline"),
-    "phrase": ("原文“{phrase}”", "source: “{phrase}”"),
-    "rule": ("周期:{rule}", "recurs: {rule}"),
-    "archived": ("(已从计划中移除)", "(removed from the plan)"),
-    "units_heading": ("各单位进展", "Units and their status"),
-    "targets_heading": ("目标", "Targets"),
-    "history_heading": ("进展记录", "History"),
-    "no_history": ("尚无进展记录。", "No updates yet."),
-    "col_role": ("角色", "role"),
-    "col_unit": ("单位", "unit"),
-    "col_percent": ("进度", "%"),
-    "col_note": ("最新说明", "latest note"),
-    "col_time": ("时间", "time"),
-    "col_by": ("记录人", "by"),
-    "col_hnote": ("说明", "note"),
-    "source_inherited": ("承接", "inherited"),
-    "source_expanded": ("{group}", "{group}"),
-    "undo_note": ("撤销 #{id}", "undoes #{id}"),
+    "plan": N_("plan"),
+    "section": N_("section"),
+    "deadline": N_("deadline"),
+    "label": N_("{label}: "),
+    "numbered": N_("{title} ({number})"),
+    "via_group": N_("{unit} ({group})"),
+    "phrase": N_("source: “{phrase}”"),
+    "rule": N_("recurs: {rule}"),
+    "archived": N_("(removed from the plan)"),
+    "units_heading": N_("Units and their status"),
+    "targets_heading": N_("Targets"),
+    "history_heading": N_("History"),
+    "no_history": N_("No updates yet."),
+    "col_role": C_("task list", "role"),
+    "col_unit": N_("unit"),
+    "col_note": N_("latest note"),
+    "col_time": N_("time"),
+    "col_by": N_("by"),
+    "col_hnote": N_("note"),
+    "source_inherited": N_("inherited"),
+    "undo_note": N_("undoes #{id}"),
     # the update form
-    "update_title": ("更新进展:{key} {title}", "Record progress: {key} {title}"),
-    "update_for": ("为 {unit} 记录 · 当前 {current}", "for {unit} · now {current}"),
-    "status": ("状态", "status"),
-    "percent": ("进度 %", "percent"),
-    "percent_placeholder": ("0–100,可空", "0–100, may be empty"),
-    "note": ("说明", "note"),
-    "note_placeholder": ("进展情况;滞后须写明原因和下一步", "what happened; when behind, why and what next"),
-    "save": ("保存", "save"),
-    "cancel": ("取消", "cancel"),
-    "bad_percent": ("进度须为 0 到 100 的整数。", "Percent must be a whole number from 0 to 100."),
-    "note_required": ("状态为“滞后”时须填写说明:原因和下一步。", "A note is required when behind: why, and what comes next."),
-    "conflict": ("{who} 已于 {when} 更新了此任务:{state}。你的内容尚未保存;核对后再按保存,将在其基础上记录。",
-                 "{who} updated this task at {when}: {state}. Yours was not saved; check it, then save again to record yours on top."),
-    "denied": ("无权更新:{unit} 的进展只能由 {unit} 本单位或该计划的统筹协调单位记录。",
-               "Not allowed: only {unit} itself or the plan's coordinating unit may record {unit}'s status."),
-    "not_assigned": ("{unit} 未承担此任务,没有可记录的进展。", "{unit} has no part in this task; there is nothing to record."),
-    "saved": ("已保存:{key} {state}", "Saved: {key} {state}"),
-    "undone": ("已撤销 #{id}:{key} 恢复为 {state}", "Undid #{id}: {key} is back to {state}"),
-    "nothing_to_undo": ("{key} 没有可撤销的进展。", "There is no update to undo on {key}."),
-    "undo_not_yours": ("{key} 最新一条由 {who} 记录,不是你的,未撤销。", "The latest update on {key} is {who}'s, not yours; nothing was undone."),
-    "already_undone": ("{key} 最新一条已是撤销记录;请直接记录新的进展。", "The latest entry on {key} is already an undo; record a new update instead."),
-    "failed": ("出错:{error}", "Error: {error}"),
-    "database_failed": ("数据库出错\uff1a{reason}", "database: {reason}"),
-    "pick_row": ("先选中一项任务。", "Select a task first."),
+    "update_title": N_("Record progress: {key} {title}"),
+    "update_for": N_("for {unit} · now {current}"),
+    "quoted_note": N_(" “{note}”"),
+    "status": N_("status"),
+    "percent": N_("percent"),
+    "percent_placeholder": N_("0–100, may be empty"),
+    "note": N_("note"),
+    "note_placeholder": N_("what happened; when behind, why and what next"),
+    "save": N_("save"),
+    "cancel": N_("cancel"),
+    "bad_percent": N_("Percent must be a whole number from 0 to 100."),
+    "note_required": N_("A note is required when behind: why, and what comes next."),
+    "conflict": N_("{who} updated this task at {when}: {state}. Yours was not saved; check it, then save again "
+                   "to record yours on top."),
+    "denied": N_("Not allowed: only {unit} itself or the plan's coordinating unit may record {unit}'s status."),
+    "not_assigned": N_("{unit} has no part in this task; there is nothing to record."),
+    "saved": N_("Saved: {key} {state}"),
+    "undone": N_("Undid #{id}: {key} is back to {state}"),
+    "nothing_to_undo": N_("There is no update to undo on {key}."),
+    "undo_not_yours": N_("The latest update on {key} is {who}'s, not yours; nothing was undone."),
+    "already_undone": N_("The latest entry on {key} is already an undo; record a new update instead."),
+    "failed": N_("Error: {error}"),
+    "database_failed": N_("database: {reason}"),
+    "pick_row": N_("Select a task first."),
     # plan tree
-    "tree_tasks": ("{n} 项", "{n} tasks"),
-    "tree_task": ("{n} 项", "{n} task"),
-    "tree_lead": ("牵头 {names}", "lead {names}"),
-    "tree_mine": ("本单位{role}", "us: {role}"),
+    "tree_lead": N_("lead {names}"),
+    "tree_mine": N_("us: {role}"),
     # help
-    "help_title": ("按键", "Keys"),
-    "help_close": ("按 Esc 或 ? 关闭。改键\uff1a在 {path} 的 [keymap] 中写 编号 = \"键\"",
-                   "Esc or ? closes this. Remap a key: id = \"key\" under [keymap] in {path}"),
-    "no_unit_chosen": ("未选择单位\uff0c已退出。下次运行 tracker tui 再选择\uff0c或用 tracker tui --as 单位名称。",
-                       "No unit chosen; tracker closed. Run tracker tui again to choose, or tracker tui --as UNIT."),
-    "no_terminal": ("tracker tui 需要在终端中运行\uff08标准输入和输出都须是终端\uff09。在脚本中请用 tracker tasks、tracker status set。",
-                    "tracker tui needs a terminal (standard input and output must both be one). "
-                    "In scripts use tracker tasks and tracker status set."),
+    "help_title": N_("Keys"),
+    "help_close": N_("Esc or ? closes this. Remap a key: id = \"key\" under [keymap] in {path}"),
+    "no_unit_chosen": N_("No unit chosen; tracker closed. Run tracker tui again to choose, or tracker tui --as UNIT."),
+    "no_terminal": N_("tracker tui needs a terminal (standard input and output must both be one). "
+                      "In scripts use tracker tasks and tracker status set."),
     # command palette
-    "connected_as": ("你以 {unit} 联络员 {liaison} 的身份连接数据库\uff0c不能更换单位",
-                     "You are connected as {liaison} of {unit}; the unit cannot be changed"),
-    "cmd_change_unit": ("更换单位或联络员", "Change unit or liaison"),
-    "cmd_change_unit_help": ("重新选择你代表的单位", "Choose again which unit you act for"),
-    "cmd_tab": ("查看:{tab}", "Show: {tab}"),
-    "cmd_tab_help": ("切换到该页", "Switch to that tab"),
-    "cmd_sort": ("排序:{order}", "Sort: {order}"),
-    "cmd_sort_help": ("任务列表的排序方式", "How the task list is ordered"),
-    "cmd_help": ("帮助:按键一览", "Help: the keys"),
-    "cmd_help_help": ("列出所有按键", "List every key"),
-    "cmd_refresh": ("刷新", "Refresh"),
-    "cmd_refresh_help": ("重新读取数据库", "Read the database again"),
-    "cmd_quit": ("退出", "Quit"),
-    "cmd_quit_help": ("关闭 tracker", "Close tracker"),
+    "connected_as": N_("You are connected as {liaison} of {unit}; the unit cannot be changed"),
+    "cmd_change_unit": N_("Change unit or liaison"),
+    "cmd_change_unit_help": N_("Choose again which unit you act for"),
+    "cmd_tab": N_("Show: {tab}"),
+    "cmd_tab_help": N_("Switch to that tab"),
+    "cmd_sort": N_("Sort: {order}"),
+    "cmd_sort_help": N_("How the task list is ordered"),
+    "cmd_help": N_("Help: the keys"),
+    "cmd_help_help": N_("List every key"),
+    "cmd_refresh": N_("Refresh"),
+    "cmd_refresh_help": N_("Read the database again"),
+    "cmd_quit": N_("Quit"),
+    "cmd_quit_help": N_("Close tracker"),
 }
 
 # Every key binding's description, by binding id (the id a user names in tui.toml's [keymap]).
 # The footer shows the short one; the help screen lists every live binding with it.
-BINDINGS: dict[str, tuple[str, str]] = {
-    "app.quit": ("退出", "quit"),
-    "app.help": ("帮助", "help"),
-    "app.commands": ("命令面板", "command palette"),
-    "tasks.filter": ("筛选", "filter"),
-    "tasks.clear_filter": ("清除筛选", "clear filter"),
-    "tasks.update": ("更新", "update"),
-    "tasks.detail": ("详情", "detail"),
-    "tasks.undo": ("撤销", "undo"),
-    "tasks.sort": ("排序", "sort"),
-    "tasks.refresh": ("刷新", "refresh"),
-    "tasks.tab_lead": ("牵头", "I lead"),
-    "tasks.tab_responsible": ("配合", "I support"),
-    "tasks.tab_all": ("全部", "all"),
-    "tasks.tab_plans": ("计划", "plans"),
-    "tasks.tab_review": ("待审批", "awaiting decision"),
-    "tasks.approve": ("批准", "approve"),
-    "tasks.turn_down": ("退回", "return / reject"),
-    "detail.request_close": ("申请办结", "ask to close"),
-    "detail.request_extend": ("申请延期", "ask for more time"),
-    "form.cancel": ("取消", "cancel"),
-    "form.send": ("提交", "send"),
-    "detail.back": ("返回", "back"),
-    "detail.update": ("更新", "update"),
-    "detail.undo": ("撤销", "undo"),
-    "detail.refresh": ("刷新", "refresh"),
-    "update.cancel": ("取消", "cancel"),
-    "update.save": ("保存", "save"),
-    "choose.back": ("返回", "back"),
-    "choose.down": ("下一个", "next"),
-    "choose.up": ("上一个", "previous"),
-    "help.close": ("关闭", "close"),
+BINDINGS: dict[str, str] = {
+    "app.quit": N_("quit"),
+    "app.help": N_("help"),
+    "app.commands": N_("command palette"),
+    "tasks.filter": N_("filter"),
+    "tasks.clear_filter": N_("clear filter"),
+    "tasks.update": N_("update"),
+    "tasks.detail": N_("detail"),
+    "tasks.undo": N_("undo"),
+    "tasks.sort": N_("sort"),
+    "tasks.refresh": N_("refresh"),
+    "tasks.tab_lead": N_("I lead"),
+    "tasks.tab_responsible": N_("I support"),
+    "tasks.tab_all": N_("all"),
+    "tasks.tab_plans": N_("plans"),
+    "tasks.tab_review": N_("awaiting decision"),
+    "tasks.approve": N_("approve"),
+    "tasks.turn_down": N_("return / reject"),
+    "detail.request_close": N_("ask to close"),
+    "detail.request_extend": N_("ask for more time"),
+    "form.cancel": N_("cancel"),
+    "form.send": N_("send"),
+    "detail.back": N_("back"),
+    "detail.update": N_("update"),
+    "detail.undo": N_("undo"),
+    "detail.refresh": N_("refresh"),
+    "update.cancel": N_("cancel"),
+    "update.save": N_("save"),
+    "choose.back": N_("back"),
+    "choose.down": N_("next"),
+    "choose.up": N_("previous"),
+    "help.close": N_("close"),
 }
 
 
 def tr(name: str, lang: str = "zh", /, **kwargs) -> str:
-    zh, en = _TEXT[name]
-    return (en if lang == "en" else zh).format(**kwargs)
+    """The app's word `name` in `lang`, from the catalogue, filled in with `kwargs`."""
+    text = gettext_in(lang, _TEXT[name])
+    return text.format(**kwargs) if kwargs else text
+
+
+def tasks_count(n: int, lang: str) -> str:
+    """12项 / 12 tasks: a plan's or a section's count in the plan tree."""
+    return npgettext_in(lang, "plan tree", "{n} task", "{n} tasks", n).format(n=n)
+
+
+def names(items, lang: str) -> str:
+    """Names joined as the language joins them: 市商务局、市财政局 / 市商务局, 市财政局."""
+    return gettext_in(lang, N_(", ")).join(items)
 
 
 def local_time(moment: datetime | None, tz: str | None = None) -> str:
@@ -206,10 +215,8 @@ def saved_message(saved, key: str, lang: str) -> str:
 
 
 def binding_description(binding_id: str | None, lang: str, fallback: str = "") -> str:
-    zh_en = BINDINGS.get(binding_id or "")
-    if zh_en is None:
-        return fallback
-    return zh_en[1] if lang == "en" else zh_en[0]
+    message = BINDINGS.get(binding_id or "")
+    return fallback if message is None else gettext_in(lang, message)
 
 
 def localise_bindings(node, lang: str) -> None:

@@ -19,7 +19,7 @@ from ...service import UnitSummary
 from ...registry import normalise_name
 from ..identity import Ask, Identity, remember
 from ...textwidth import printable
-from ..text import localise_bindings, plain, tr
+from ..text import localise_bindings, names, plain, tr
 
 
 class ChooseUnitScreen(Screen):
@@ -28,9 +28,9 @@ class ChooseUnitScreen(Screen):
     # Up and Down move through the list while typing goes on in the box above it; Enter takes
     # the highlighted one. Focus never has to move, so fast typists lose no keys.
     BINDINGS = [
-        Binding("escape", "back", "返回", id="choose.back"),
-        Binding("down", "move(1)", "下一个", show=False, id="choose.down"),
-        Binding("up", "move(-1)", "上一个", show=False, id="choose.up"),
+        Binding("escape", "back", "back", id="choose.back"),
+        Binding("down", "move(1)", "next", show=False, id="choose.down"),
+        Binding("up", "move(-1)", "previous", show=False, id="choose.up"),
     ]
 
     def __init__(self, ask: Ask) -> None:
@@ -86,7 +86,7 @@ class ChooseUnitScreen(Screen):
         if folded and not self.matches:
             note.update(plain(tr("no_unit_match", lang, query=query)))
         elif len({u.jurisdiction for u in self.matches}) > 1 and len({u.name for u in self.matches}) == 1:
-            places = "、".join(u.jurisdiction for u in self.matches)
+            places = names((u.jurisdiction for u in self.matches), lang)
             note.update(plain(tr("ambiguous", lang, name=self.matches[0].name, places=places)))
         else:
             note.update(plain(self.ask.notice or ""))

@@ -22,8 +22,8 @@ from ...errors import PermissionDenied
 from ...textwidth import fit, printable, width
 from datetime import date
 
-from ...i18n import decision_label, gettext_in, request_kind_label, t
-from ...service import AssignmentView, TaskDetail
+from ...i18n import decision_label, gettext_in, ngettext_in, request_kind_label
+from ...service import TaskDetail, UnitStatus
 from ..text import local_time, localise_bindings, plain, saved_message, state, tr
 from .form import Field, FormScreen
 from .update import UpdateScreen, UpdateTarget
@@ -31,12 +31,12 @@ from .update import UpdateScreen, UpdateTarget
 
 class TaskDetailScreen(Screen):
     BINDINGS = [
-        Binding("escape", "back", "返回", id="detail.back"),
-        Binding("e", "update", "更新", id="detail.update"),
-        Binding("u", "undo", "撤销", id="detail.undo"),
-        Binding("r", "refresh", "刷新", id="detail.refresh"),
-        Binding("c", "request_close", "申请办结", id="detail.request_close"),
-        Binding("x", "request_extend", "申请延期", id="detail.request_extend"),
+        Binding("escape", "back", "back", id="detail.back"),
+        Binding("e", "update", "update", id="detail.update"),
+        Binding("u", "undo", "undo", id="detail.undo"),
+        Binding("r", "refresh", "refresh", id="detail.refresh"),
+        Binding("c", "request_close", "ask to close", id="detail.request_close"),
+        Binding("x", "request_extend", "ask for more time", id="detail.request_extend"),
     ]
 
     def __init__(self, plan_key: str, task_key: str) -> None:
@@ -101,15 +101,16 @@ class TaskDetailScreen(Screen):
 
     def _meta(self, detail: TaskDetail, lang: str) -> Text:
         meta = Text()
-        meta.append(f"{tr('plan', lang)}: ", style="dim")
+        meta.append(tr("label", lang, label=tr("plan", lang)), style="dim")
         meta.append(f"{detail.plan_key}  ", style="bold")
-        meta.append(printable(detail.plan_title + (f"({detail.document_number})" if detail.document_number else "")))
+        meta.append(printable(tr("numbered", lang, title=detail.plan_title, number=detail.document_number)
+                              if detail.document_number else detail.plan_title))
         if detail.section:
-            meta.append(f"\n{tr('section', lang)}: ", style="dim")
+            meta.append("\n" + tr("label", lang, label=tr("section", lang)), style="dim")
             meta.append(printable(detail.section))
-        meta.append(f"\n{tr('deadline', lang)}: ", style="dim")
+        meta.append("\n" + tr("label", lang, label=tr("deadline", lang)), style="dim")
         if detail.deadline_kind == "ongoing":
-            meta.append(t("ongoing_deadline", lang))
+            meta.append(gettext_in(lang, "ongoing"))
         elif detail.due_on:
             meta.append(detail.due_on.isoformat())
             due, final = detail.due_on, detail.final_due_on
@@ -122,10 +123,12 @@ class TaskDetailScreen(Screen):
             days = (due - clock.today()).days
             open_work = any(a.status not in FINISHED for a in detail.assignments)
             if open_work and final and final < clock.today():
-                meta.append("  " + t("days_overdue", lang, n=(clock.today() - final).days),
+                late = (clock.today() - final).days
+                meta.append("  " + ngettext_in(lang, "{n} day overdue", "{n} days overdue", late).format(n=late),
                             style="bold #ff6b6b")
             elif open_work and days >= 0:
-                meta.append("  " + (tr("due_today", lang) if days == 0 else t("days_left", lang, n=days)))
+                meta.append("  " + (tr("due_today", lang) if days == 0 else
+                                     ngettext_in(lang, "{n} day left", "{n} days left", days).format(n=days)))
         if detail.deadline_phrase:
             meta.append(printable("  " + tr("phrase", lang, phrase=detail.deadline_phrase)), style="dim")
         if detail.deadline_rule:
@@ -135,7 +138,7 @@ class TaskDetailScreen(Screen):
     def _fill_units(self, detail: TaskDetail, lang: str, keep: int | None) -> None:
         table = self.query_one("#units", DataTable)
         table.clear(columns=True)
-        unit_w = self._unit_width([a.unit + (f"({a.via_group})" if a.via_group else "") for a in detail.assignments])
+        unit_w = self._unit_width([_via(a, lang) for a in detail.assignments])
         # what the other columns, the cells' padding and the margins leave goes to the note
         room = max(10, self.size.width - (8 + 15 + 16 + unit_w + 10 + 4))
         for key, label, w in (("role", tr("col_role", lang), 8), ("unit", tr("col_unit", lang), unit_w),
@@ -149,9 +152,9 @@ class TaskDetailScreen(Screen):
             if a.source == "inherited":
                 role += "·" + tr("source_inherited", lang)
             style = "bold" if a.unit_id == mine else ""
-            unit = a.unit + (f"({a.via_group})" if a.via_group else "")
+            unit = _via(a, lang)
             cells = [role, unit, state(a.status, a.percent, lang), local_time(a.status_at, detail.timezone),
-                     a.last_note or ""]
+                     a.note or ""]
             widths = [8, unit_w, 15, 16, room]
             table.add_row(*[Text(fit(c, w), style=style, no_wrap=True) for c, w in zip(cells, widths)],
                           key=str(a.unit_id))
@@ -203,7 +206,7 @@ class TaskDetailScreen(Screen):
         row = min(max(table.cursor_row, 0), len(self.detail.assignments) - 1)
         return self.detail.assignments[row].unit_id
 
-    def selected_assignment(self) -> AssignmentView | None:
+    def selected_assignment(self) -> UnitStatus | None:
         unit_id = self.selected_unit_id()
         if unit_id is None:
             return None
@@ -255,7 +258,7 @@ class TaskDetailScreen(Screen):
 
     # ------------------------------------------------------------------ asking the coordinator (督办)
 
-    def _own_assignment(self) -> AssignmentView | None:
+    def _own_assignment(self) -> UnitStatus | None:
         """The selected row, if it is the liaison's own unit's: a unit asks only for its own."""
         assignment = self.selected_assignment()
         lang = self.app.lang
@@ -334,3 +337,10 @@ def _request_rows(detail: TaskDetail, lang: str) -> list[tuple]:
                                                   decision_label(r.kind, r.decision, lang), r.decided_by or "",
                                                   r.reason or ""]))
     return rows
+
+
+def _via(assignment, lang: str) -> str:
+    """市南区政府（各区、市政府）: a unit and the group it was expanded from."""
+    if not assignment.via_group:
+        return assignment.unit
+    return tr("via_group", lang, unit=assignment.unit, group=assignment.via_group)

@@ -41,8 +41,8 @@ Send = Callable[["FormScreen", dict[str, str]], str | None]
 
 class FormScreen(ModalScreen):
     BINDINGS = [
-        Binding("escape", "cancel", "取消", id="form.cancel"),
-        Binding("ctrl+s", "send", "提交", priority=True, id="form.send"),
+        Binding("escape", "cancel", "cancel", id="form.cancel"),
+        Binding("ctrl+s", "send", "send", priority=True, id="form.send"),
     ]
 
     def __init__(self, title: str, about: str, fields: list[Field], send: Send, lang: str) -> None:

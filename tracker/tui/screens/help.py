@@ -39,7 +39,7 @@ def live_keys(screen: Screen, lang: str) -> list[tuple[str, str, str]]:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape,question_mark,f1,q,enter", "close", "关闭", id="help.close"),
+        Binding("escape,question_mark,f1,q,enter", "close", "close", id="help.close"),
     ]
 
     def __init__(self, lang: str, underneath: Screen) -> None:

@@ -43,20 +43,20 @@ ORDERS = ("deadline", "status")
 
 class TasksScreen(Screen):
     BINDINGS = [
-        Binding("slash", "focus_filter", "筛选", id="tasks.filter"),
-        Binding("escape", "clear_filter", "清除筛选", show=False, id="tasks.clear_filter"),
-        Binding("e", "update", "更新", id="tasks.update"),
-        Binding("d,space", "detail", "详情", id="tasks.detail"),
-        Binding("u", "undo", "撤销", id="tasks.undo"),
-        Binding("s", "sort", "排序", id="tasks.sort"),
-        Binding("r", "refresh", "刷新", show=False, id="tasks.refresh"),
-        Binding("1", "tab('lead')", "牵头", show=False, id="tasks.tab_lead"),
-        Binding("2", "tab('responsible')", "配合", show=False, id="tasks.tab_responsible"),
-        Binding("3", "tab('all')", "全部", show=False, id="tasks.tab_all"),
-        Binding("4", "tab('plans')", "计划", show=False, id="tasks.tab_plans"),
-        Binding("5", "tab('review')", "待审批", show=False, id="tasks.tab_review"),
-        Binding("a", "approve", "批准", id="tasks.approve"),
-        Binding("t", "turn_down", "退回", id="tasks.turn_down"),
+        Binding("slash", "focus_filter", "filter", id="tasks.filter"),
+        Binding("escape", "clear_filter", "clear filter", show=False, id="tasks.clear_filter"),
+        Binding("e", "update", "update", id="tasks.update"),
+        Binding("d,space", "detail", "detail", id="tasks.detail"),
+        Binding("u", "undo", "undo", id="tasks.undo"),
+        Binding("s", "sort", "sort", id="tasks.sort"),
+        Binding("r", "refresh", "refresh", show=False, id="tasks.refresh"),
+        Binding("1", "tab('lead')", "I lead", show=False, id="tasks.tab_lead"),
+        Binding("2", "tab('responsible')", "I support", show=False, id="tasks.tab_responsible"),
+        Binding("3", "tab('all')", "all", show=False, id="tasks.tab_all"),
+        Binding("4", "tab('plans')", "plans", show=False, id="tasks.tab_plans"),
+        Binding("5", "tab('review')", "awaiting decision", show=False, id="tasks.tab_review"),
+        Binding("a", "approve", "approve", id="tasks.approve"),
+        Binding("t", "turn_down", "return / reject", id="tasks.turn_down"),
     ]
 
     def __init__(self) -> None:

@@ -41,11 +41,11 @@ class UpdateTarget:
 
 
 class UpdateScreen(ModalScreen):
-    """Dismissed with the saved HistoryEntry, or None when cancelled."""
+    """Dismissed with the saved StatusUpdate, or None when cancelled."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "取消", id="update.cancel"),
-        Binding("ctrl+s", "save", "保存", priority=True, id="update.save"),
+        Binding("escape", "cancel", "cancel", id="update.cancel"),
+        Binding("ctrl+s", "save", "save", priority=True, id="update.save"),
     ]
 
     def __init__(self, target: UpdateTarget, lang: str) -> None:
@@ -153,7 +153,7 @@ class UpdateScreen(ModalScreen):
         if newer is not None:
             who = newer.author or newer.unit
             moment = local_time(newer.recorded_at, self.target.timezone)
-            latest = state(newer.status, newer.percent, lang) + (f"「{newer.note}」" if newer.note else "")
+            latest = state(newer.status, newer.percent, lang) + (tr("quoted_note", lang, note=newer.note) if newer.note else "")
         else:
             who, moment, latest = "?", local_time(now.status_at, self.target.timezone), state(now.status, now.percent, lang)
         self.say(tr("conflict", lang, who=who, when=moment, state=latest), error=False)

@@ -15,7 +15,7 @@ from textual.widgets.tree import TreeNode
 
 from ...textwidth import fit, printable
 from ...i18n import status_label
-from ..text import tr
+from ..text import names, tasks_count, tr
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class PlanTree(Tree[Place]):
         room = max(20, self.size.width - 16)
         for plan in plans:
             label = Text(fit(plan.title, room))
-            label.append(f"  {tr('tree_task' if plan.tasks == 1 else 'tree_tasks', lang, n=plan.tasks)}", style="dim")
+            label.append(f"  {tasks_count(plan.tasks, lang)}", style="dim")
             self.root.add(label, data=Place("plan", plan.key), allow_expand=True)
         self.root.expand()
         if plans:
@@ -84,13 +84,13 @@ class PlanTree(Tree[Place]):
         for section in sections:
             label = Text(printable(f"{section.key} "))
             label.append(fit(section.title, room))
-            label.append(f"  {tr('tree_task' if section.tasks == 1 else 'tree_tasks', lang, n=section.tasks)}", style="dim")
+            label.append(f"  {tasks_count(section.tasks, lang)}", style="dim")
             node.add(label, data=Place("section", place.plan_key, section.key), allow_expand=True)
         for task in tasks:
             label = Text(printable(f"{task.key} "), style="bold" if task.my_role else "")
             label.append(fit(task.title, room), style="bold" if task.my_role else "")
             if task.lead:
-                label.append("  " + fit(tr("tree_lead", lang, names="、".join(task.lead)), 24), style="dim")
+                label.append("  " + fit(tr("tree_lead", lang, names=names(task.lead, lang)), 24), style="dim")
             if task.my_role:
                 mine = tr("tree_mine", lang, role=tr(f"role_{task.my_role}", lang))
                 label.append(f"  ● {mine} {status_label(task.my_status, lang)}", style="bold")

@@ -18,7 +18,7 @@ from textual.widgets import DataTable
 from ... import clock
 from ...deadlines import FINISHED, traffic_light
 from ...textwidth import fit, width
-from ...i18n import STATUSES, t
+from ...i18n import STATUSES, gettext_in
 from ...service import TaskRow
 from ..text import state, tr
 
@@ -52,7 +52,7 @@ def days_text(row: TaskRow, lang: str) -> str:
 
 def deadline_text(row: TaskRow, lang: str) -> str:
     if row.deadline_kind == "ongoing":
-        return t("ongoing_deadline", lang)
+        return gettext_in(lang, "ongoing")
     return row.due_on.isoformat() if row.due_on else ""
 
 
