@@ -4,6 +4,7 @@ here), and the returned progress coming back in, or being refused with its sheet
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from datetime import date
 
@@ -385,11 +386,18 @@ def test_the_plan_is_taken_from_the_file_or_given(cli, tmp_path):
 def test_english_messages(cli, tmp_path):
     sheet = commerce_ledger(cli, tmp_path)
     sheet.set("3.2.1", "完成进度", 300)
+    sheet.set("3.5.1", "状态", "完成了")
+    sheet.set("3.7.1", "状态", None)
     sheet.save()
     result = cli("--lang", "en", "ledger", "import-progress", str(sheet.path), "--unit", "市商务局")
     assert result.exit_code != 0
-    assert f'ledger.xlsx sheet "台账" row {sheet.row_of("3.2.1")} column "完成进度": 300 is outside 0–100' \
-        in str(result.exception)
+    text = str(result.exception)
+    assert text.startswith("3 problems in the ledger; nothing was written:")
+    assert f'ledger.xlsx sheet "台账" row {sheet.row_of("3.2.1")} column "完成进度": 300 is outside 0–100' in text
+    assert "'完成了' is not a status; choose one of not started, in progress, done, behind, ongoing" in text
+    # the ledger's own names (its sheet, its headers, what was typed) are quoted data; no sentence is Chinese
+    words = re.sub(r'"[^"]*"|\'[^\']*\'', "", text)
+    assert not re.search("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", words), words
 
 
 # ---------------------------------------------------------------------- the exported file

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..errors import N_, Phrase, Plural, TrackerError
-from ..i18n import STATUSES, status_code, status_label
+from ..i18n import STATUSES, gettext_in, status_code, status_label
 from ..planfile import KEY_PATTERN
 from ..service import find_plan, find_unit, may_update, note_problem, record_status, unit_liaisons, validate_update
 from ..service.access import connected_liaison
@@ -128,7 +128,8 @@ def _which_plan(title: _Title, given: str | None, name: str) -> str:
                            plan=title.plan, given=given)
     if not (given or title.plan):
         raise TrackerError(N_("the file does not say which plan it is for (no {line} line above the header); "
-                              "name it with --plan"), where=name, line=C.PLAN_KEY + "\uff1a")
+                              "name it with --plan"), where=name,
+                           line=lambda lang: gettext_in(lang, "{label}: ").format(label=C.PLAN_KEY).strip())
     return given or title.plan
 
 
