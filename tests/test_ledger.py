@@ -4,6 +4,7 @@ here), and the returned progress coming back in, or being refused with its sheet
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from datetime import date
 
@@ -194,7 +195,7 @@ def test_the_coordinator_may_not_pass_off_another_units_ledger(cli, tmp_path):
     before = snapshot(cli.url)
     result = import_progress(cli, sheet.path, unit="市科技局")
     assert result.exit_code != 0
-    assert "这份台账是为 市商务局 导出的" in str(result.exception)
+    assert "这份台账是为市商务局导出的" in str(result.exception)
     assert snapshot(cli.url) == before
 
 
@@ -206,7 +207,7 @@ def test_a_unit_with_several_liaisons_must_say_who_reports(cli, tmp_path):
     before = snapshot(cli.url)
     result = import_progress(cli, sheet.path, unit="市发改委")
     assert result.exit_code != 0
-    assert "有多名联络员(张立新、刘慧),请用 --by 指明填报人" in str(result.exception)
+    assert "有多名联络员（张立新、刘慧），请用 --by 指明填报人" in str(result.exception)
     assert snapshot(cli.url) == before
     assert import_progress(cli, sheet.path, "--by", "刘慧", unit="市发改委").exit_code == 0
     assert json.loads(cli("history", key, "--plan", JILIN, "--json").output)[-1]["author"] == "刘慧"
@@ -237,7 +238,7 @@ def test_a_lead_may_fill_in_only_its_own_rows_of_a_whole_plan_ledger(cli, tmp_pa
     sheet.set("3.1.1", "状态", "推进中")  # 市自然资源和规划局's
     sheet.save()
     text = refused(cli, sheet.path, "--by", "李青")
-    assert (f"第{sheet.row_of('3.1.1')}行「状态」列: 此行是 市自然资源和规划局 的进展,市商务局 不能代为填报"
+    assert (f"第{sheet.row_of('3.1.1')}行「状态」列：此行是市自然资源和规划局的进展，市商务局不能代为填报"
             in text)
 
 
@@ -254,14 +255,14 @@ def refused(cli, path, *args, unit="市商务局"):
 
 
 @pytest.mark.parametrize("column, value, message", [
-    ("任务编号", "9.9.9", "「任务编号」列: 计划中没有任务编号「9.9.9」"),
-    ("任务编号", "3.1.1", "「任务编号」列: 市商务局 不是任务 3.1.1 的牵头或责任单位"),
-    ("状态", "完成了", "「状态」列: 「完成了」不是可用的状态;请从下拉列表中选择:未启动、推进中、已完成、滞后、长期坚持"),
-    ("状态", None, "「状态」列: 状态为空"),
-    ("完成进度", 120, "「完成进度」列: 120 超出范围;完成进度应在 0 到 100 之间"),
-    ("完成进度", -5, "「完成进度」列: -5 超出范围"),
-    ("完成进度", "八成", "「完成进度」列: 「八成」不是数字"),
-    ("状态", "=IF(TRUE,\"推进中\")", "「状态」列: 单元格是公式"),
+    ("任务编号", "9.9.9", "「任务编号」列：计划中没有任务编号「9.9.9」"),
+    ("任务编号", "3.1.1", "「任务编号」列：市商务局不是任务 3.1.1 的牵头或责任单位"),
+    ("状态", "完成了", "「状态」列：「完成了」不是可用的状态；请从下拉列表中选择：未启动、推进中、已完成、滞后、长期坚持"),
+    ("状态", None, "「状态」列：状态为空"),
+    ("完成进度", 120, "「完成进度」列：120超出范围；完成进度应在0到100之间"),
+    ("完成进度", -5, "「完成进度」列：-5超出范围"),
+    ("完成进度", "八成", "「完成进度」列：「八成」不是数字"),
+    ("状态", "=IF(TRUE,\"推进中\")", "「状态」列：单元格是公式"),
 ])
 def test_each_bad_cell_is_named_by_sheet_row_and_column(cli, tmp_path, column, value, message):
     sheet = commerce_ledger(cli, tmp_path)
@@ -280,7 +281,7 @@ def test_behind_without_a_note_names_the_progress_column(cli, tmp_path):
     sheet.set("3.7.1", "状态", "滞后")
     sheet.save()
     text = refused(cli, sheet.path)
-    assert f"第{sheet.row_of('3.7.1')}行「进展情况」列: 状态为「滞后」时,须在进展情况中写明原因" in text
+    assert f"第{sheet.row_of('3.7.1')}行「进展情况」列：状态为「滞后」时，须在进展情况中写明原因" in text
 
 
 def test_a_task_key_twice_is_refused(cli, tmp_path):
@@ -289,7 +290,7 @@ def test_a_task_key_twice_is_refused(cli, tmp_path):
     sheet.set("3.5.1", "任务编号", "3.2.1")
     sheet.save()
     text = refused(cli, sheet.path)
-    assert f"第{second}行「任务编号」列: 任务编号 3.2.1 重复(已见于 ledger.xlsx 工作表「台账」第{first}行)" in text
+    assert f"第{second}行「任务编号」列：任务编号 3.2.1 重复（已见于 ledger.xlsx 工作表「台账」第{first}行）" in text
 
 
 def test_an_update_made_after_the_export_is_not_overwritten(cli, tmp_path):
@@ -300,9 +301,9 @@ def test_an_update_made_after_the_export_is_not_overwritten(cli, tmp_path):
     sheet.set("4.1.1", "状态", "已完成")
     sheet.save()
     text = refused(cli, sheet.path)
-    assert f"第{sheet.row_of('4.1.1')}行「状态」列: 导出这份台账之后,邹全发 已于" in text
+    assert f"第{sheet.row_of('4.1.1')}行「状态」列：导出这份台账之后，邹全发已于" in text
     assert "已于 2021-06-01 12:" in text  # the pinned day's noon, in the plan's zone (04:xx in UTC)
-    assert "(现为 推进中 50%)" in text
+    assert "（现为推进中 50%）" in text
 
 
 def test_every_problem_is_listed_at_once(cli, tmp_path):
@@ -312,7 +313,7 @@ def test_every_problem_is_listed_at_once(cli, tmp_path):
     sheet.set("3.6.1", "任务编号", "8.8")
     sheet.save()
     text = refused(cli, sheet.path)
-    assert "台账有 3 处问题,未写入任何数据" in text
+    assert "台账有3处问题，未写入任何数据" in text
     for key, column in (("3.2.1", "状态"), ("3.5.1", "完成进度")):
         assert f"第{sheet.row_of(key)}行「{column}」列" in text
 
@@ -327,7 +328,7 @@ def test_partial_writes_the_good_rows_and_lists_the_rest(cli, tmp_path):
     result = import_progress(cli, sheet.path, "--partial")
     assert result.exit_code != 0  # something was left out: a script must notice
     assert "已记录2条进展" in result.output
-    assert f"第{sheet.row_of('3.5.1')}行「完成进度」列: 250 超出范围" in str(result.exception)
+    assert f"第{sheet.row_of('3.5.1')}行「完成进度」列：250超出范围" in str(result.exception)
     after = all_history(cli, JILIN, COMMERCE_TASKS)
     assert [k for k in COMMERCE_TASKS if after[k] != before[k]] == ["3.2.1", "3.6.1"]
 
@@ -337,14 +338,14 @@ def test_a_missing_status_column_is_refused(cli, tmp_path):
     sheet.ws.delete_cols(sheet.columns["状态"])
     sheet.save()
     text = refused(cli, sheet.path)
-    assert f"ledger.xlsx 工作表「台账」第{sheet.header_row}行: 缺少「状态」列" in text
+    assert f"ledger.xlsx 工作表「台账」第{sheet.header_row}行：缺少「状态」列" in text
 
 
 def test_a_sheet_without_task_keys_is_refused(cli, tmp_path):
     sheet = commerce_ledger(cli, tmp_path)
     sheet.ws.delete_cols(sheet.columns["任务编号"])
     sheet.save()
-    assert "没有找到「任务编号」列(「台账」)" in refused(cli, sheet.path)
+    assert "没有找到「任务编号」列（「台账」）" in refused(cli, sheet.path)
 
 
 def test_files_that_are_not_spreadsheets_are_refused(cli, tmp_path):
@@ -363,7 +364,7 @@ def test_files_that_are_not_spreadsheets_are_refused(cli, tmp_path):
     assert "broken.xlsx\uff1a工作簿已损坏" in refused(cli, broken)
     old = tmp_path / "old.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
-    assert "old.xls\uff1a这是旧版 Excel 文件(.xls)" in refused(cli, old)
+    assert "old.xls\uff1a这是旧版 Excel 文件（.xls）" in refused(cli, old)
     empty = tmp_path / "empty.xlsx"
     empty.write_bytes(b"")
     assert "empty.xlsx\uff1a文件是空的" in refused(cli, empty)
@@ -385,11 +386,18 @@ def test_the_plan_is_taken_from_the_file_or_given(cli, tmp_path):
 def test_english_messages(cli, tmp_path):
     sheet = commerce_ledger(cli, tmp_path)
     sheet.set("3.2.1", "完成进度", 300)
+    sheet.set("3.5.1", "状态", "完成了")
+    sheet.set("3.7.1", "状态", None)
     sheet.save()
     result = cli("--lang", "en", "ledger", "import-progress", str(sheet.path), "--unit", "市商务局")
     assert result.exit_code != 0
-    assert f'ledger.xlsx sheet "台账" row {sheet.row_of("3.2.1")} column "完成进度": 300 is outside 0–100' \
-        in str(result.exception)
+    text = str(result.exception)
+    assert text.startswith("3 problems in the ledger; nothing was written:")
+    assert f'ledger.xlsx sheet "台账" row {sheet.row_of("3.2.1")} column "完成进度": 300 is outside 0–100' in text
+    assert "'完成了' is not a status; choose one of not started, in progress, done, behind, ongoing" in text
+    # the ledger's own names (its sheet, its headers, what was typed) are quoted data; no sentence is Chinese
+    words = re.sub(r'"[^"]*"|\'[^\']*\'', "", text)
+    assert not re.search("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", words), words
 
 
 # ---------------------------------------------------------------------- the exported file
@@ -399,8 +407,8 @@ def test_export_layout_prints_on_a4_landscape_with_a_frozen_header(cli, tmp_path
     path = export(cli, tmp_path / "all.xlsx", "--plan", QINGDAO, today="2022-12-20")
     ws = openpyxl.load_workbook(path)["台账"]
     assert ws["A1"].value == "青岛市加快现代服务业集聚区发展行动计划(2020—2022年)重点任务推进台账"
-    assert "青政字〔2020〕30号" in ws["A2"].value and "计划编号:qingdao-2020-service-clusters" in ws["A2"].value
-    assert "截至:2022-12-20" in ws["A2"].value
+    assert "青政字〔2020〕30号" in ws["A2"].value and "计划编号：qingdao-2020-service-clusters" in ws["A2"].value
+    assert "截至：2022-12-20" in ws["A2"].value
     header = [ws.cell(3, c).value for c in range(1, 13)]
     assert header == ["序号", "任务编号", "重点任务", "牵头单位", "责任单位", "完成时限", "状态", "完成进度", "进展情况",
                       "最近更新", "填报人", "数据版本"]
@@ -415,7 +423,7 @@ def test_export_layout_prints_on_a4_landscape_with_a_frozen_header(cli, tmp_path
     assert printed_mm <= 297 - margins_mm
     assert ws["C6"].alignment.wrap_text
     # section rows above their tasks, numbered as the plan numbers them
-    assert [ws.cell(r, 1).value for r in (4, 5)] == ["三、重点任务", "(一)实施规划引领行动"]
+    assert [ws.cell(r, 1).value for r in (4, 5)] == ["三、重点任务", "（一）实施规划引领行动"]
     assert ws["B6"].value == "3.1.1" and ws["D6"].value == "市自然资源和规划局"
     keys = [ws.cell(r, 2).value for r in range(4, ws.max_row + 1) if ws.cell(r, 2).value]
     assert len(keys) == 24 and keys[:3] == ["3.1.1", "3.1.2", "3.2.1"]

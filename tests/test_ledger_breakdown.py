@@ -146,12 +146,12 @@ def test_unknown_units_are_named_with_their_place_and_closest_names(tracker_cli,
     message = str(result.exception)
     assert "2个单位名称未能识别\uff08草稿已写出\uff0c修正后才能加载\uff09" in message
     # the merged lead is reported once, at the cell where it is written
-    assert "t.xlsx 工作表「分解表」第3行「牵头单位」列: 未知单位「市发展改革局」(青岛市);最接近的已知名称: 市发展改革委" in message
+    assert "t.xlsx 工作表「分解表」第3行「牵头单位」列：未知单位「市发展改革局」（青岛市）；最接近的已知名称：市发展改革委" in message
     assert message.count("市发展改革局") == 1
-    assert "第3行「责任单位」列: 未知单位「市招商局」(青岛市);最接近的已知名称: 市商务局" in message
+    assert "第3行「责任单位」列：未知单位「市招商局」（青岛市）；最接近的已知名称：市商务局" in message
     draft = read_plan(out)  # written for review, the unknown names as written
     assert [t.lead for t in draft.tasks] == [["市发展改革局"], ["市发展改革局"]]
-    assert "To check:" in out.read_text(encoding="utf-8")
+    assert "请核对：" in out.read_text(encoding="utf-8")
     assert [t.deadline.to_json() for t in draft.tasks] == ["2022-12-31", "2022-06-30"]
 
 
@@ -194,13 +194,13 @@ def test_an_unreadable_deadline_is_kept_for_the_reviewer(tracker_cli, tmp_path):
     path = write_table(tmp_path / "t.xlsx", [HEADER, [1, None, "开展培训", "市商务局", None, "视情况而定"]])
     result = import_plan(tracker_cli, path, "--key", "k")
     assert result.exit_code == 0, result.output
-    assert "t.xlsx 工作表「分解表」第3行「完成时限」列: 读不出完成时限「视情况而定」" in result.output
+    assert "t.xlsx 工作表「分解表」第3行「完成时限」列：读不出完成时限「视情况而定」" in result.output
     assert 'deadline_phrase = "视情况而定"' in result.output
 
 
 @pytest.mark.parametrize("rows, message", [
     ([["名称", "地址"], ["甲", "乙"]], "没有找到任务分解表的表头"),
-    ([["序号", "重点任务", "完成时限"], [1, "任务", "2022年"]], "第2行: 缺少「牵头单位」或「责任单位」列"),
+    ([["序号", "重点任务", "完成时限"], [1, "任务", "2022年"]], "第2行：缺少「牵头单位」或「责任单位」列"),
     ([HEADER], "分解表中没有任务行"),
 ])
 def test_tables_that_cannot_be_read_are_refused(tracker_cli, tmp_path, rows, message):

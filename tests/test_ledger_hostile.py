@@ -22,7 +22,7 @@ def test_a_note_past_the_bound_is_refused_at_its_cell(cli, tmp_path):
     sheet.set("3.5.1", "进展情况", "长" * (NOTE_LIMIT + 1))
     sheet.save()
     text = refused(cli, sheet.path)
-    assert (f"ledger.xlsx 工作表「台账」第{sheet.row_of('3.5.1')}行「进展情况」列: 进展说明最多2,000个字"
+    assert (f"ledger.xlsx 工作表「台账」第{sheet.row_of('3.5.1')}行「进展情况」列：进展说明最多2,000个字"
             "\uff0c这条有2,001个字") in text
     sheet.set("3.5.1", "进展情况", "长" * NOTE_LIMIT)
     sheet.save()
@@ -35,7 +35,7 @@ def test_behind_with_only_zero_width_spaces_is_refused(cli, tmp_path):
     sheet.set("3.7.1", "进展情况", "\u200b\u200b\u2060")
     sheet.save()
     text = refused(cli, sheet.path)
-    assert f"第{sheet.row_of('3.7.1')}行「进展情况」列: 状态为「滞后」时,须在进展情况中写明原因" in text
+    assert f"第{sheet.row_of('3.7.1')}行「进展情况」列：状态为「滞后」时，须在进展情况中写明原因" in text
 
 
 # ---------------------------------------------------------------------- zip bombs
@@ -143,7 +143,7 @@ def test_a_cell_longer_than_a_spreadsheet_holds_is_refused_on_import(cli, tmp_pa
             data = src.read(item)
             dst.writestr(item, data.replace(b"PLACEHOLDER", "长".encode() * 40_000))
     text = refused(cli, crafted)
-    assert f"crafted.xlsx 工作表「台账」第{row}行「{column}」列: 单元格有40,000个字\uff0c超过电子表格单元格的上限32,767个字" \
+    assert f"crafted.xlsx 工作表「台账」第{row}行「{column}」列：单元格有40,000个字\uff0c超过电子表格单元格的上限32,767个字" \
         in text
 
 
@@ -157,7 +157,7 @@ def test_a_csv_cell_longer_than_a_spreadsheet_holds_is_refused(cli, tmp_path):
     returned = tmp_path / "returned.csv"
     returned.write_text("\n".join(lines), encoding="utf-8-sig")
     text = refused(cli, returned)
-    assert f"returned.csv 第{index + 1}行「9」列: 单元格有40,000个字" in text
+    assert f"returned.csv 第{index + 1}行「9」列：单元格有40,000个字" in text
 
 
 def test_export_refuses_a_cell_longer_than_a_spreadsheet_holds(cli, tmp_path):
@@ -190,10 +190,10 @@ def test_a_row_without_a_readable_version_is_refused_unless_forced(cli, tmp_path
     sheet.set("3.6.1", "数据版本", None)  # unchanged rows need no version
     sheet.save()
     text = refused(cli, sheet.path)
-    assert "台账有 2 处问题,未写入任何数据" in text
-    assert (f"第{sheet.row_of('3.2.1')}行「数据版本」列: 隐藏的「数据版本」单元格是空的\uff0c"
+    assert "台账有2处问题，未写入任何数据" in text
+    assert (f"第{sheet.row_of('3.2.1')}行「数据版本」列：隐藏的「数据版本」单元格是空的\uff0c"
             "无法判断导出这份台账之后是否有人在系统中更新过此任务") in text
-    assert f"第{sheet.row_of('3.5.1')}行「数据版本」列: 隐藏的「数据版本」单元格中是「新」\uff0c不是数字" in text
+    assert f"第{sheet.row_of('3.5.1')}行「数据版本」列：隐藏的「数据版本」单元格中是「新」\uff0c不是数字" in text
     assert "如确认以本文件为准\uff0c请加 --force" in text
     before = all_history(cli, JILIN, KEYS)
     result = import_progress(cli, sheet.path, "--force")
@@ -223,4 +223,4 @@ def test_force_does_not_overwrite_a_newer_update_the_file_can_see(cli, tmp_path)
     assert result.exit_code == 0, result.output
     sheet.set("4.1.1", "状态", "已完成")
     sheet.save()
-    assert "导出这份台账之后,邹全发 已于" in refused(cli, sheet.path, "--force")
+    assert "导出这份台账之后，邹全发已于" in refused(cli, sheet.path, "--force")

@@ -196,8 +196,7 @@ class Refusals(TrackerError):
         lang = lang or language()
         fields = {k: shown(v, lang) for k, v in self.fields.items() if k != "problems"}
         heading = gettext_in(lang, self.template).format(**fields)
-        return "\n  ".join([heading, *(p.words(lang) if isinstance(p, TrackerError) else str(p)
-                                       for p in self.fields["problems"])])
+        return "\n  ".join([heading, *(str(shown(p, lang)) for p in self.fields["problems"])])
 
 
 class Archived(TrackerError):

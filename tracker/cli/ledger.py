@@ -66,7 +66,7 @@ def ledger_import_progress(app: App, file: Path, unit_name: str, jurisdiction: s
     from ..ledger.progress import import_progress
 
     result = import_progress(app.db, file, unit_name=unit_name, jurisdiction=jurisdiction, plan_key=plan_key,
-                             by=liaison, dry_run=dry_run, partial=partial, force=force, lang=app.lang,
+                             by=liaison, dry_run=dry_run, partial=partial, force=force,
                              progress=lambda changes: track(changes, _("Recording progress"), quiet=quiet))
     if dry_run:
         echo(_("(dry run: nothing written)"))
@@ -132,7 +132,7 @@ def ledger_import_plan(app: App, file: Path, jurisdiction: str, output: Path | N
     draft = read_breakdown(file, jurisdiction=jurisdiction, key=plan_key, registry=Registry.load(registry),
                            title=title, document_number=document_number, coordinator=coordinator,
                            period_start=period_start.date() if period_start else None,
-                           period_end=period_end.date() if period_end else None, lang=app.lang)
+                           period_end=period_end.date() if period_end else None)
     text = dump_plan(draft.plan, header=draft_header(draft, file.name))
     for note in draft.notes:
         echo(_("note: {note}").format(note=note), err=True)

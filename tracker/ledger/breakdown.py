@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from ..errors import TrackerError
+from ..errors import N_, TrackerError, UnknownJurisdiction
+from ..i18n import _
 from ..ingest.deadline_phrases import cn_number, read_deadline
 from ..ingest.normalise import fold
 from ..ingest.unit_lists import split_units
@@ -37,7 +38,7 @@ from ..planfile import KEY_PATTERN, Deadline, PlanFile, Section, Task
 from ..registry import Registry
 from . import columns as C
 from .columns import field_of, header_key
-from .reading import Header, Problems, Sheet, cell_text, find_header, open_sheets, tr
+from .reading import Header, Problems, Sheet, cell_text, find_header, open_sheets
 
 DITTO = ("同上", "同左", "〃")
 _DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]+\s*[〔\[(][12]\d{3}[〕\])]\s*\d+\s*号")
@@ -55,8 +56,9 @@ SHEET_LEVEL, GROUP_LEVEL = 0, 99  # a sheet of its own is above every heading; a
 @dataclass
 class Draft:
     plan: PlanFile
-    unknown_units: list[str] = field(default_factory=list)  # located, with the closest known names
-    notes: list[str] = field(default_factory=list)  # located: deadlines not read, groups to choose from
+    # placed refusals, worded when shown (str(), or .words(lang))
+    unknown_units: list[TrackerError] = field(default_factory=list)  # with the closest known names
+    notes: list[TrackerError] = field(default_factory=list)  # deadlines not read, rows skipped, keys renumbered
 
 
 @dataclass
@@ -121,16 +123,14 @@ def heading(text: str) -> tuple[int, int | None, str]:
 
 def read_breakdown(path: str | Path, *, jurisdiction: str, key: str, registry: Registry, title: str | None = None,
                    document_number: str | None = None, coordinator: str | None = None,
-                   period_start: date | None = None, period_end: date | None = None, lang: str = "zh") -> Draft:
+                   period_start: date | None = None, period_end: date | None = None) -> Draft:
     path = Path(path)
     if jurisdiction not in registry.jurisdictions:
-        known = "、".join(registry.jurisdictions)
-        raise TrackerError(tr(lang, f"未知地区「{jurisdiction}」;已知: {known}",
-                              f"unknown jurisdiction {jurisdiction!r}; known: {known}"))
+        raise UnknownJurisdiction(jurisdiction, registry.jurisdictions)
     if not KEY_PATTERN.match(key):
-        raise TrackerError(tr(lang, f"计划编号「{key}」只能由字母、数字和 . - _ 组成(如 qingdao-2020-service-clusters)",
-                              f"plan key {key!r} may hold only letters, digits, '.', '-' and '_'"))
-    tables = _tables(open_sheets(path, lang), path.name, lang)
+        raise TrackerError(N_("plan key {key!r} may hold only letters, digits, '.', '-' and '_' (such as "
+                              "qingdao-2020-service-clusters)"), key=key)
+    tables = _tables(open_sheets(path), path.name)
     block = _title_block(tables[0])
     plan = PlanFile(
         key=key, title=title or _title_from(block) or path.stem, jurisdiction=jurisdiction,
@@ -140,19 +140,19 @@ def read_breakdown(path: str | Path, *, jurisdiction: str, key: str, registry: R
         source=path.name, source_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
     )
     draft = Draft(plan)
-    reader = _Reader(draft, registry, jurisdiction, lang)
+    reader = _Reader(draft, registry, jurisdiction)
     for table in tables:
         if len(tables) > 1:
             reader.sections.open(SHEET_LEVEL, table.sheet.name or path.stem)
         reader.read(table)
     plan.sections = reader.sections.sections
     if not plan.tasks:
-        raise TrackerError(tr(lang, "分解表中没有任务行", "the breakdown table holds no task rows"), where=path.name)
+        raise TrackerError(N_("the breakdown table holds no task rows"), where=path.name)
     return draft
 
 
-def _tables(sheets: list[Sheet], name: str, lang: str) -> list[_Table]:
-    tables, problems = [], Problems(lang)
+def _tables(sheets: list[Sheet], name: str) -> list[_Table]:
+    tables, problems = [], Problems()
     for sheet in sheets:
         header = find_header(sheet, C.MEASURE) or find_header(sheet, C.TASK)
         if header is None:
@@ -165,7 +165,8 @@ def _tables(sheets: list[Sheet], name: str, lang: str) -> list[_Table]:
             lead_cols = [c for c in responsible_cols if c not in supporting]
             responsible_cols = supporting
         if not lead_cols and not responsible_cols:
-            problems.add(sheet, header.row, None, tr(lang, "缺少「牵头单位」或「责任单位」列", "no 牵头单位 or 责任单位 column"))
+            problems.add(sheet, header.row, None, N_('no "{lead}" or "{responsible}" column'),
+                         lead=C.LEAD, responsible=C.RESPONSIBLE)
             continue
         # a cell merged down holds its value for every row it spans; merged across, the value
         # belongs to its first column (a heading over the whole row is not a unit or a deadline)
@@ -173,11 +174,11 @@ def _tables(sheets: list[Sheet], name: str, lang: str) -> list[_Table]:
                    for r in range(min_row + 1, max_row + 1)}
         tables.append(_Table(sheet, header, lead_cols, responsible_cols, inherit))
     if problems:
-        raise problems.error(tr(lang, "分解表的表头有问题:", "the breakdown table's header has problems:"))
+        raise problems.error(N_("the breakdown table's header has problems:"))
     if not tables:
-        raise TrackerError(tr(lang, "没有找到任务分解表的表头:需要「重点任务」或「具体措施」列,以及「牵头单位」或「责任单位」列",
-                              "no breakdown table header: it needs a 重点任务 or 具体措施 column and a 牵头单位 or "
-                              "责任单位 column"), where=name)
+        raise TrackerError(N_('no breakdown table header: it needs a "{task}" or "{measure}" column and a "{lead}" or '
+                              '"{responsible}" column'), where=name,
+                           task=C.TASK, measure=C.MEASURE, lead=C.LEAD, responsible=C.RESPONSIBLE)
     return tables
 
 
@@ -208,8 +209,8 @@ def _first(found: list[str]) -> str | None:
 class _Reader:
     """Reads the rows of each table into the draft's sections and tasks."""
 
-    def __init__(self, draft: Draft, registry: Registry, jurisdiction: str, lang: str):
-        self.draft, self.registry, self.jurisdiction, self.lang = draft, registry, jurisdiction, lang
+    def __init__(self, draft: Draft, registry: Registry, jurisdiction: str):
+        self.draft, self.registry, self.jurisdiction = draft, registry, jurisdiction
         self.sections = _Sections()
         self.keys: set[str] = set()
         self.reported: set[tuple] = set()
@@ -239,7 +240,7 @@ class _Reader:
             text = measure or cell_text(values.get(task_col))
             if not text:
                 self._note(sheet, row, header.title(C.MEASURE if measure_col else C.TASK),
-                           "这一行有单位或时限,却没有任务内容,已跳过", "this row has units or a deadline but no task text; skipped")
+                           N_("this row has units or a deadline but no task text; skipped"))
                 continue
             if measure and task_col:
                 key_task = cell_text(values.get(task_col))
@@ -277,8 +278,8 @@ class _Reader:
     def _task_key(self, sheet: Sheet, row: int, written: str | None, header: Header) -> str:
         key = written if written and KEY_PATTERN.match(written) and written not in self.keys else None
         if written and key is None:
-            self._note(sheet, row, header.title(C.TASK_KEY), f"任务编号「{written}」无效或重复,已另行编号",
-                       f"task key {written!r} is not valid or repeats; numbered anew")
+            self._note(sheet, row, header.title(C.TASK_KEY), N_("task key {key!r} is not valid or repeats; numbered anew"),
+                       key=written)
         key = key or self.sections.next_task_key()
         while key in self.keys:
             key = self.sections.next_task_key()
@@ -306,12 +307,14 @@ class _Reader:
             return
         self.reported.add((table.sheet.name, place, written))
         closest = self.registry.suggest(self.jurisdiction, written)
-        hint = tr(self.lang, f";最接近的已知名称: {'、'.join(closest)}" if closest else ";单位名录中没有相近的名称",
-                  f"; closest known names: {'、'.join(closest)}" if closest else "; nothing close in the unit registry")
-        where = table.sheet.where(self.lang, place[0], table.header.titles.get(col))
-        self.draft.unknown_units.append(
-            f"{where}: " + tr(self.lang, f"未知单位「{written}」({self.jurisdiction})", f"unknown unit {written!r} in "
-                              f"{self.jurisdiction}") + hint)
+        where = table.sheet.where(place[0], table.header.titles.get(col))
+        if closest:
+            found = TrackerError(N_("unknown unit {name!r} in {jurisdiction}; closest known names: {names}"),
+                                 where=where, name=written, jurisdiction=self.jurisdiction, names=tuple(closest))
+        else:
+            found = TrackerError(N_("unknown unit {name!r} in {jurisdiction}; nothing close in the unit registry"),
+                                 where=where, name=written, jurisdiction=self.jurisdiction)
+        self.draft.unknown_units.append(found)
 
     def _deadline(self, sheet: Sheet, row: int, header: Header, value) -> Deadline:
         if isinstance(value, datetime):
@@ -332,15 +335,15 @@ class _Reader:
         # text would not commit to, means "by" then.
         found = read(text) or read("到" + text)
         if found is None:
-            self._note(sheet, row, header.title(C.DEADLINE), f"读不出完成时限「{text}」,暂按计划期末处理,请核对",
-                       f"cannot read the deadline {text!r}; taken as the plan's end for now, please check")
+            self._note(sheet, row, header.title(C.DEADLINE),
+                       N_("cannot read the deadline {text!r}; taken as the plan's end for now, please check"), text=text)
             return Deadline("plan_end", phrase=text)
         if found.phrase and found.phrase.startswith("到") and not text.startswith("到"):
             found.phrase = found.phrase[1:]
         return found
 
-    def _note(self, sheet: Sheet, row: int, column: str | None, zh: str, en: str) -> None:
-        self.draft.notes.append(f"{sheet.where(self.lang, row, column)}: {tr(self.lang, zh, en)}")
+    def _note(self, sheet: Sheet, row: int, column: str | None, message: str, **fields) -> None:
+        self.draft.notes.append(TrackerError(message, where=sheet.where(row, column), **fields))
 
 
 def _is_number(value) -> bool:
@@ -348,12 +351,15 @@ def _is_number(value) -> bool:
     return bool(text) and re.fullmatch(r"\d+[.、]?", text) is not None
 
 
-def draft_header(draft: Draft, source: str, lang: str = "zh") -> str:
-    """The comment at the top of the written plan file: where it came from, what to check."""
-    lines = [f"{draft.plan.title}", f"Drafted from {source} by `tracker ledger import-plan`: review before loading."]
+def draft_header(draft: Draft, source: str) -> str:
+    """The comment at the top of the written plan file: where it came from, what to check (in
+    the language of the command)."""
+    lines = [f"{draft.plan.title}", _("Drafted from {source} by {command}: review before loading.").format(
+        source=source, command="`tracker ledger import-plan`")]
     if draft.plan.period_end is None:
-        lines.append("Tasks without a deadline of their own are due at the plan's end: set period_end.")
+        lines.append(_("Tasks without a deadline of their own are due at the plan's end: set {field}.").format(
+            field="period_end"))
     if draft.unknown_units or draft.notes:
-        lines.append("To check:")
+        lines.append(_("To check:"))
         lines += [f"  {line}" for line in draft.unknown_units + draft.notes]
     return "\n".join(lines)

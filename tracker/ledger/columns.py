@@ -21,7 +21,9 @@ MEASURE = "具体措施"
 VERSION = "数据版本"
 
 # the title block above the header says what the file is, so it can come back on its own
-PLAN_KEY, FOR_UNIT, WHOLE_PLAN = "计划编号", "填报单位", "范围:全部任务"
+# (each label followed by a colon, full-width or not: 计划编号：qingdao-2020-service-clusters)
+PLAN_KEY, FOR_UNIT, WHOLE_PLAN = "计划编号", "填报单位", "范围：全部任务"
+WHOLE_PLAN_READ = (WHOLE_PLAN, "范围:全部任务")  # as ledgers exported before the colon was full-width say it
 
 EXPORT_COLUMNS = (SEQ, TASK_KEY, TASK, LEAD, RESPONSIBLE, DEADLINE, STATUS, PERCENT, PROGRESS, UPDATED, AUTHOR)
 

@@ -10,6 +10,10 @@ are tall enough for their text, the header repeats on every page. The 状态 col
 by the rule used everywhere (overdue red, due within 14 days yellow, done green) and offers the
 statuses as a drop-down. The CSV holds the same rows, in UTF-8 with a BOM so Excel reads the
 Chinese, and with formula-like text guarded (see cells.py).
+
+The sheet's words are the catalogue's, in the ledger's language (Chinese, whatever --lang: the
+file goes from office to office); its headers and title-block labels are the ledger's format
+(columns.py), matched by name when the file comes back.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from .. import clock
 
 from ..deadlines import traffic_light
 from ..textwidth import width as display_width
-from ..errors import N_, TrackerError
-from ..i18n import STATUSES, _, status_label
+from ..errors import N_, Phrase, Refusals, TrackerError
+from ..i18n import STATUSES, C_, gettext_in, pgettext_in, status_label
 from ..service.ledger import Ledger, LedgerRow
 from . import columns as C
 from .cells import CELL_LIMIT, csv_text, looks_like_formula
@@ -42,7 +46,15 @@ COLUMNS = (*C.EXPORT_COLUMNS, C.VERSION)  # the version column is hidden
 
 # Excel's own Bad / Neutral / Good cell styles, which office users already read as red/yellow/green
 FILLS = {"overdue": ("FFC7CE", "9C0006"), "due_soon": ("FFEB9C", "9C5700"), "done": ("C6EFCE", "006100")}
+# the fonts of Chinese official documents, by the names Excel knows them
 BODY_FONT, HEAD_FONT = "宋体", "黑体"
+LEDGER_LANGUAGE = "zh"  # the language of the sheet's own words
+
+
+def sheet_words(message: str | tuple[str, str], **fields) -> str:
+    """A catalogue message in the ledger's language."""
+    text = gettext_in(LEDGER_LANGUAGE, message)
+    return text.format(**fields) if fields else text
 LINE_HEIGHT = 13.5  # points per line of 10-point text
 
 
@@ -61,7 +73,9 @@ class Line:
     row: LedgerRow | None = None
 
 
-_DIGITS = "零一二三四五六七八九"
+# the numbering of a plan's headings: 三、 then （一） then 1. then （1）, and the numerals of the first two
+SECTION_NUMBERING = ("{cn}、", "（{cn}）", "{n}.", "（{n}）")
+_DIGITS, _TEN = "零一二三四五六七八九", "十"
 
 
 def chinese_number(n: int) -> str:
@@ -69,28 +83,30 @@ def chinese_number(n: int) -> str:
     if n < 10:
         return _DIGITS[n]
     tens, ones = divmod(n, 10)
-    return (_DIGITS[tens] if tens > 1 else "") + "十" + (_DIGITS[ones] if ones else "")
+    return (_DIGITS[tens] if tens > 1 else "") + _TEN + (_DIGITS[ones] if ones else "")
 
 
 def section_label(key: str, title: str) -> str:
-    """A heading numbered as the plan numbers it: 三、 then (一) then 1. then (1)."""
+    """A heading numbered as the plan numbers it (SECTION_NUMBERING)."""
     depth = key.count(".")
     last = key.rsplit(".", 1)[-1]
     if not last.isdigit() or depth > 3:
         return f"{key} {title}"
     n = int(last)
-    return (f"{chinese_number(n)}、", f"({chinese_number(n)})", f"{n}.", f"({n})")[depth] + title
+    return SECTION_NUMBERING[depth].format(cn=chinese_number(n), n=n) + title
 
 
 def deadline_value(row: LedgerRow):
     """A date when the task has one; words for ongoing work and recurring deadlines."""
     if row.deadline_kind == "ongoing":
-        return row.deadline_phrase or status_label("ongoing", "zh")
+        return row.deadline_phrase or status_label("ongoing", LEDGER_LANGUAGE)
     if row.deadline_kind == "rule":
-        nxt = f"下次 {row.due_on:%Y-%m-%d}" if row.due_on else ""
-        return ",".join(p for p in (row.deadline_phrase or "定期", nxt) if p)
+        phrase = row.deadline_phrase or sheet_words(N_("recurring"))
+        return sheet_words(N_("{phrase}, next {date}"), phrase=phrase, date=f"{row.due_on:%Y-%m-%d}") \
+            if row.due_on else phrase
     if row.extended_from is not None:  # the original kept and shown beside the approved one
-        return f"{row.extended_from:%Y-%m-%d} \u2192 {row.final_due_on:%Y-%m-%d}\uff08已批准延期\uff09"
+        return sheet_words(N_("{before} → {after} (extension approved)"), before=f"{row.extended_from:%Y-%m-%d}",
+                           after=f"{row.final_due_on:%Y-%m-%d}")
     return row.final_due_on
 
 
@@ -102,10 +118,13 @@ def local_time(moment: datetime | None, timezone: str) -> datetime | None:
 
 
 def lines(ledger: Ledger) -> list[Line]:
-    title = f"{ledger.title}重点任务推进台账"
-    scope = f"{C.FOR_UNIT}:{ledger.unit}" if ledger.unit else f"{C.WHOLE_PLAN}(状态为牵头单位填报)"
-    subtitle = "    ".join(p for p in (ledger.document_number, f"{C.PLAN_KEY}:{ledger.plan_key}", scope,
-                                       f"截至:{ledger.today:%Y-%m-%d}") if p)
+    title = sheet_words(N_("{title}: progress ledger of the key tasks"), title=ledger.title)
+    label = gettext_in(LEDGER_LANGUAGE, "{label}: ")
+    scope = (label.format(label=C.FOR_UNIT) + ledger.unit if ledger.unit else
+             sheet_words(N_("{scope} (each status as the lead unit reports it)"), scope=C.WHOLE_PLAN))
+    subtitle = "    ".join(p for p in (ledger.document_number, label.format(label=C.PLAN_KEY) + ledger.plan_key, scope,
+                                       sheet_words(C_("ledger title", "as of {date}"), date=f"{ledger.today:%Y-%m-%d}")) if p)
+    units = gettext_in(LEDGER_LANGUAGE, ", ")
     out = [Line("title", [title]), Line("subtitle", [subtitle]), Line("header", list(COLUMNS))]
     shown: list[str] = []  # the section chain of the previous task
     for seq, row in enumerate(ledger.rows, start=1):
@@ -115,8 +134,8 @@ def lines(ledger: Ledger) -> list[Line]:
                 out.append(Line("section", [section_label(key, ledger.sections[key].title)]))
         shown = chain
         out.append(Line("task", [
-            seq, row.task_key, row.text, "、".join(row.lead), "、".join(row.responsible), deadline_value(row),
-            status_label(row.status, "zh"), row.percent, row.note, local_time(row.status_at, ledger.timezone),
+            seq, row.task_key, row.text, units.join(row.lead), units.join(row.responsible), deadline_value(row),
+            status_label(row.status, LEDGER_LANGUAGE), row.percent, row.note, local_time(row.status_at, ledger.timezone),
             row.author, row.version,
         ], row))
     return out
@@ -152,13 +171,12 @@ def _check_cells(ledger: Ledger) -> None:
     for line in lines(ledger):
         for name, value in zip(COLUMNS, line.values):
             if isinstance(value, str) and len(_ILLEGAL.sub("", value)) > CELL_LIMIT:
-                where = (_("task {key}, column {column}").format(key=line.row.task_key, column=name) if line.row
-                         else _("the title rows"))
-                found.append(_("{where}: {n} characters, more than the {limit} a spreadsheet cell holds").format(
-                    where=where, n=f"{len(value):,}", limit=f"{CELL_LIMIT:,}"))
+                where = (Phrase(N_("task {key}, column {column}"), key=line.row.task_key, column=name) if line.row
+                         else Phrase(N_("the title rows")))
+                found.append(TrackerError(N_("{n} characters, more than the {limit} a spreadsheet cell holds"),
+                                          where=where, n=f"{len(value):,}", limit=f"{CELL_LIMIT:,}"))
     if found:
-        raise TrackerError(_("the ledger was not exported: a spreadsheet would cut these cells short") + "\n  "
-                           + "\n  ".join(found))
+        raise Refusals(N_("the ledger was not exported: a spreadsheet would cut these cells short"), found)
 
 
 def write_csv(ledger: Ledger, path: Path) -> None:
@@ -219,7 +237,7 @@ def write_xlsx(ledger: Ledger, path: Path) -> None:
 
     book = Workbook()
     ws = book.active
-    ws.title = "台账"
+    ws.title = pgettext_in(LEDGER_LANGUAGE, "sheet name", "ledger")
     table = lines(ledger)
     styles = _Styles()
     header_row = first = last = 0
@@ -312,20 +330,25 @@ def _status_rules(ws, first: int, last: int) -> None:
         letter = get_column_letter(COLUMNS.index(name) + 1)
         return f"{letter}{first}:{letter}{last}"
 
-    choices = ",".join(status_label(s, "zh") for s in STATUSES)
+    labels = [status_label(s, LEDGER_LANGUAGE) for s in STATUSES]
+    choices = ",".join(labels)  # Excel's list: comma-separated, whatever the language
     statuses = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=False, showDropDown=False,
-                              showErrorMessage=True, errorTitle="状态", error=f"请从列表中选择:{choices}",
-                              promptTitle="状态", prompt="从下拉列表中选择", showInputMessage=True)
+                              showErrorMessage=True, errorTitle=C.STATUS,
+                              error=sheet_words(N_("choose one from the list: {choices}"),
+                                                choices=gettext_in(LEDGER_LANGUAGE, ", ").join(labels)),
+                              promptTitle=C.STATUS, prompt=sheet_words(N_("choose one from the drop-down list")),
+                              showInputMessage=True)
     statuses.add(cells(C.STATUS))
     percent = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
-                             showErrorMessage=True, errorTitle="完成进度", error="请填写 0 到 100 之间的数字")
+                             showErrorMessage=True, errorTitle=C.PERCENT,
+                             error=sheet_words(N_("type a number from 0 to 100")))
     percent.add(cells(C.PERCENT))
     ws.add_data_validation(statuses)
     ws.add_data_validation(percent)
     # a status changed to 已完成 in Excel turns green at once, over the fill it was exported with
     fill, font = FILLS["done"]
     ws.conditional_formatting.add(cells(C.STATUS), CellIsRule(
-        operator="equal", formula=[f'"{status_label("done", "zh")}"'],
+        operator="equal", formula=[f'"{status_label("done", LEDGER_LANGUAGE)}"'],
         fill=PatternFill("solid", fgColor=fill, bgColor=fill), font=Font(color=font)))
 
 
@@ -345,4 +368,4 @@ def _page_setup(ws) -> None:
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.print_options.horizontalCentered = True
-    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
+    ws.oddFooter.center.text = sheet_words(N_("page &P of &N"))  # Excel's codes: this page, the pages

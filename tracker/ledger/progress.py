@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..errors import TrackerError
+from ..errors import N_, Phrase, Plural, TrackerError
 from ..i18n import STATUSES, gettext_in, status_code, status_label
 from ..planfile import KEY_PATTERN
 from ..service import find_plan, find_unit, may_update, note_problem, record_status, unit_liaisons, validate_update
@@ -36,10 +36,10 @@ from ..service.reporting import record_ledger_return
 from ..service.database import Database
 from ..textwidth import says_nothing
 from . import columns as C
-from .reading import Header, Problems, Sheet, cell_text, find_header, open_sheets, tr
+from .reading import Header, Place, Problems, Sheet, cell_text, find_header, open_sheets
 
-_PLAN_KEY = re.compile(C.PLAN_KEY + r"\s*[::]\s*([0-9A-Za-z][0-9A-Za-z._-]*)")
-_FOR_UNIT = re.compile(C.FOR_UNIT + r"\s*[::]\s*(\S+)")
+_PLAN_KEY = re.compile(C.PLAN_KEY + r"\s*[:\uff1a]\s*([0-9A-Za-z][0-9A-Za-z._-]*)")
+_FOR_UNIT = re.compile(C.FOR_UNIT + r"\s*[:\uff1a]\s*(\S+)")
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Change:
     """One row that differs from what the unit last recorded: one status update."""
 
     task_key: str
-    place: str  # sheet and row, for the report
+    place: Place  # sheet and row, for the report
     before: ProgressState
     status: str
     percent: int | None
@@ -61,7 +61,7 @@ class ImportResult:
     author: str | None
     changes: list[Change] = field(default_factory=list)
     unchanged: int = 0
-    refused: list[str] = field(default_factory=list)  # problems of rows left out by a partial import
+    refused: list[TrackerError] = field(default_factory=list)  # problems of rows left out by a partial import
 
 
 @dataclass
@@ -74,7 +74,7 @@ class _Source:
 
 def import_progress(db: Database, path: str | Path, *, unit_name: str, jurisdiction: str | None = None,
                     plan_key: str | None = None, by: str | None = None, dry_run: bool = False,
-                    partial: bool = False, force: bool = False, lang: str = "zh",
+                    partial: bool = False, force: bool = False,
                     progress: Callable[[list[Change]], Iterable[Change]] = iter) -> ImportResult:
     """Record a returned ledger's changed rows as `unit_name`'s liaison (of `jurisdiction`,
     by default the plan's). `progress` wraps the changes as they are recorded (a bar).
@@ -86,34 +86,33 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, jurisdict
     A changed row must carry the hidden 数据版本 it was exported with, so an update made in the
     tracker since then is not overwritten; `force` records changed rows whose version is empty,
     not a number or whose column is gone (a row whose version is stale is refused all the same)."""
-    sources, title = _read(path, lang)
+    sources, title = _read(path)
     name = Path(path).name
-    plan_key = _which_plan(title, plan_key, name, lang)
+    plan_key = _which_plan(title, plan_key, name)
     with (db.reading() if dry_run else db.transaction()) as session:
         plan = find_plan(session, plan_key)
         acting = find_unit(session, unit_name, jurisdiction or plan.jurisdiction)
         if title.unit:
             exported_for = find_unit(session, title.unit, plan.jurisdiction)
             if exported_for.id != acting.id:
-                raise TrackerError(tr(lang, f"这份台账是为 {exported_for.name} 导出的,不能作为 {acting.name} 的进展导入",
-                                      f"this ledger was exported for {exported_for.name}, "
-                                      f"not for {acting.name}"), where=name)
-        problems = Problems(lang)
+                raise TrackerError(N_("this ledger was exported for {unit}, not for {acting}"), where=name,
+                                   unit=exported_for.name, acting=acting.name)
+        problems = Problems()
         states = progress_states(session, plan, None if title.whole_plan else acting)
         result = ImportResult(plan.key, acting.name, None)
-        rows = _Rows(states, acting, plan.coordinator_id, title.whole_plan, problems, result, lang, force)
+        rows = _Rows(states, acting, plan.coordinator_id, title.whole_plan, problems, result, force)
         rows.timezone = plan.timezone
         for source in sources:
             rows.compare(source)
         if problems and not partial:
-            raise problems.error(tr(lang, f"台账有 {len(problems)} 处问题,未写入任何数据:",
-                                    f"{len(problems)} problem(s) in the ledger; nothing was written:"))
-        result.refused = problems.lines
+            raise problems.error(N_("{count} in the ledger; nothing was written:"),
+                                 count=Plural("{n} problem", "{n} problems", n=len(problems)))
+        result.refused = problems.found
         if not dry_run:  # a ledger returned, changed or not, is a report in its window (报送)
             record_ledger_return(session, plan_id=plan.id, unit_id=acting.id, changed=len(result.changes))
         if not result.changes:
             return result
-        result.author = _author(session, acting, by, lang)
+        result.author = _author(session, acting, by)
         if dry_run:
             return result
         for change in progress(result.changes):
@@ -123,18 +122,18 @@ def import_progress(db: Database, path: str | Path, *, unit_name: str, jurisdict
     return result
 
 
-def _which_plan(title: _Title, given: str | None, name: str, lang: str) -> str:
+def _which_plan(title: _Title, given: str | None, name: str) -> str:
     if given and title.plan and given != title.plan:
-        raise TrackerError(tr(lang, f"这是计划 {title.plan} 的台账,不是 {given} 的",
-                              f"this is the ledger of plan {title.plan}, not of {given}"), where=name)
+        raise TrackerError(N_("this is the ledger of plan {plan}, not of {given}"), where=name,
+                           plan=title.plan, given=given)
     if not (given or title.plan):
-        raise TrackerError(tr(lang, "文件中找不到计划编号(标题下方的“计划编号:…”);请用 --plan 指明计划",
-                              "the file does not say which plan it is for (no 计划编号: line above the header); "
-                              "name it with --plan"), where=name)
+        raise TrackerError(N_("the file does not say which plan it is for (no {line} line above the header); "
+                              "name it with --plan"), where=name,
+                           line=lambda lang: gettext_in(lang, "{label}: ").format(label=C.PLAN_KEY).strip())
     return given or title.plan
 
 
-def _author(session: Session, unit, by: str | None, lang: str) -> str:
+def _author(session: Session, unit, by: str | None) -> str:
     """Who the updates are recorded as: --by, or (on the shared database) the connected liaison,
     or the unit's one liaison. record_status refuses a --by that is not the connection's."""
     if by and by.strip():
@@ -146,11 +145,9 @@ def _author(session: Session, unit, by: str | None, lang: str) -> str:
     if len(liaisons) == 1:
         return liaisons[0]
     if liaisons:
-        names = "、".join(liaisons)
-        raise TrackerError(tr(lang, f"{unit.name} 有多名联络员({names}),请用 --by 指明填报人",
-                              f"{unit.name} has several liaisons ({names}); say who reports with --by"))
-    raise TrackerError(tr(lang, f"{unit.name} 没有登记联络员,请用 --by 指明填报人",
-                          f"{unit.name} has no liaison on record; say who reports with --by"))
+        raise TrackerError(N_("{unit} has several liaisons ({names}); say who reports with --by"),
+                           unit=unit.name, names=tuple(liaisons))
+    raise TrackerError(N_("{unit} has no liaison on record; say who reports with --by"), unit=unit.name)
 
 
 # ---------------------------------------------------------------------- reading the file
@@ -165,10 +162,10 @@ class _Title:
     whole_plan: bool  # every task, with its lead's status
 
 
-def _read(path: str | Path, lang: str) -> tuple[list[_Source], _Title]:
+def _read(path: str | Path) -> tuple[list[_Source], _Title]:
     """The sheets that hold ledger rows, and what their title block says."""
-    sheets = open_sheets(path, lang)
-    sources, problems = [], Problems(lang)
+    sheets = open_sheets(path)
+    sources, problems = [], Problems()
     plans, units, whole_plan = set(), set(), False
     for sheet in sheets:
         header = find_header(sheet, C.TASK_KEY)
@@ -176,33 +173,30 @@ def _read(path: str | Path, lang: str) -> tuple[list[_Source], _Title]:
             continue  # a sheet of notes or instructions beside the ledger
         for name in (C.TASK_KEY, C.STATUS, C.PERCENT, C.PROGRESS, C.VERSION):
             if len(header.columns.get(name, [])) > 1:
-                titles = "、".join(f"「{header.titles[c]}」" for c in header.columns[name])
-                problems.add(sheet, header.row, None, tr(lang, f"有多个列都表示「{name}」:{titles},请只保留一列",
-                                                         f"several columns mean {name}: {titles}; keep one"))
+                problems.add(sheet, header.row, None, N_('several columns mean "{name}": {titles}; keep one'),
+                             name=name, titles=tuple(Phrase(N_('"{title}"'), title=header.titles[c])
+                                                     for c in header.columns[name]))
         if C.STATUS not in header.columns:
-            problems.add(sheet, header.row, None, tr(lang, "缺少「状态」列(也可写作 完成状态、推进状态)",
-                                                     "no 状态 (status) column"))
+            problems.add(sheet, header.row, None, N_('no "{name}" (status) column (also written {synonyms})'),
+                         name=C.STATUS, synonyms=C.SYNONYMS[C.STATUS][1:3])
         for values in sheet.rows[:header.row - 1]:
             for value in values:
                 if isinstance(value, str):
                     plans.update(_PLAN_KEY.findall(value))
                     units.update(_FOR_UNIT.findall(value))
-                    whole_plan = whole_plan or C.WHOLE_PLAN in value
+                    whole_plan = whole_plan or any(words in value for words in C.WHOLE_PLAN_READ)
         sources.append(_Source(sheet, header))
     if not sources:
-        sheet_names = "、".join(f"「{s.name}」" for s in sheets if s.name) or Path(path).name
-        raise TrackerError(tr(lang, f"没有找到「任务编号」列({sheet_names}):台账需要任务编号才能对应到任务,"
-                                    "请用 tracker ledger export 导出的台账填报",
-                              f"no 任务编号 (task key) column in {sheet_names}: rows are matched by task key; "
-                              "fill in a ledger exported by `tracker ledger export`"), where=Path(path).name)
+        sheet_names = tuple(Phrase(N_('"{title}"'), title=s.name) for s in sheets if s.name) or (Path(path).name,)
+        raise TrackerError(N_('no "{name}" (task key) column in {sheets}: rows are matched by task key; fill in a '
+                              "ledger exported by `tracker ledger export`"), where=Path(path).name,
+                           name=C.TASK_KEY, sheets=sheet_names)
     if problems:
-        raise problems.error(tr(lang, "台账的表头有问题,未写入任何数据:", "the ledger's header has problems; nothing was written:"))
+        raise problems.error(N_("the ledger's header has problems; nothing was written:"))
     if len(plans) > 1 or len(units) > 1:
-        raise TrackerError(tr(lang, "文件的标题中写了不止一个计划编号或填报单位", "the file names more than one plan or unit"),
-                           where=Path(path).name)
+        raise TrackerError(N_("the file names more than one plan or unit"), where=Path(path).name)
     if units and whole_plan:
-        raise TrackerError(tr(lang, "文件的标题既写了填报单位又写了全部任务", "the file says both one unit and the whole plan"),
-                           where=Path(path).name)
+        raise TrackerError(N_("the file says both one unit and the whole plan"), where=Path(path).name)
     return sources, _Title(next(iter(plans), None), next(iter(units), None), whole_plan)
 
 
@@ -210,11 +204,11 @@ class _Rows:
     """Compares a file's rows with what the database holds, collecting changes and problems."""
 
     def __init__(self, states: dict[str, ProgressState], acting, coordinator_id: int | None, whole_plan: bool,
-                 problems: Problems, result: ImportResult, lang: str, force: bool = False):
+                 problems: Problems, result: ImportResult, force: bool = False):
         self.force = force  # rows without a readable 数据版本 are recorded: the file's values win
         self.states, self.acting, self.coordinator_id = states, acting, coordinator_id
-        self.whole_plan, self.problems, self.result, self.lang = whole_plan, problems, result, lang
-        self.seen: dict[str, str] = {}  # task key → where it first appeared, across sheets
+        self.whole_plan, self.problems, self.result = whole_plan, problems, result
+        self.seen: dict[str, Place] = {}  # task key → where it first appeared, across sheets
         self.timezone = clock.DEFAULT_TIMEZONE  # the plan's: times in refusals are read in it
 
     def compare(self, source: _Source) -> None:
@@ -225,30 +219,31 @@ class _Rows:
                 self._row(sheet, header, row, key)
 
     def _row(self, sheet: Sheet, header: Header, row: int, key: str) -> None:
-        lang, acting, problems = self.lang, self.acting.name, self.problems
+        acting, problems = self.acting.name, self.problems
         found = len(problems)
 
-        def problem(column: str | None, zh: str, en: str) -> None:
-            problems.add(sheet, row, header.title(column) if column else None, tr(lang, zh, en))
+        def problem(column: str | None, message: str | TrackerError, **fields) -> None:
+            problems.add(sheet, row, header.title(column) if column else None, message, **fields)
 
         percent_col, note_col, version_col = header.column(C.PERCENT), header.column(C.PROGRESS), header.column(C.VERSION)
         for column in (C.STATUS, C.PERCENT, C.PROGRESS):
             col = header.column(column)
             if col and (row, col) in sheet.formulas:
-                problem(column, "单元格是公式,请直接填写内容", "the cell holds a formula; type the value itself")
+                problem(column, N_("the cell holds a formula; type the value itself"))
         state = self.states.get(key)
         if key in self.seen:
-            problem(C.TASK_KEY, f"任务编号 {key} 重复(已见于 {self.seen[key]})",
-                    f"task {key} appears twice (also at {self.seen[key]})")
+            problem(C.TASK_KEY, N_("task {key} appears twice (also at {place})"), key=key, place=self.seen[key])
         elif state is None:
-            hint = "" if KEY_PATTERN.match(key) else tr(lang, ",任务编号应形如 3.1.2", "; task keys look like 3.1.2")
-            problem(C.TASK_KEY, f"计划中没有任务编号「{key}」{hint}", f"the plan has no task {key!r}{hint}")
+            if KEY_PATTERN.match(key):
+                problem(C.TASK_KEY, N_("the plan has no task {key!r}"), key=key)
+            else:
+                problem(C.TASK_KEY, N_("the plan has no task {key!r}; task keys look like 3.1.2"), key=key)
         elif state.archived:
-            problem(C.TASK_KEY, f"任务 {key} 已从计划中移除", f"task {key} was removed from the plan")
+            problem(C.TASK_KEY, N_("task {key} was removed from the plan"), key=key)
         elif not state.assigned and not self.whole_plan:
-            problem(C.TASK_KEY, f"{acting} 不是任务 {key} 的牵头或责任单位,不能填报其进展",
-                    f"{acting} is not assigned to task {key}, so it cannot report on it")
-        self.seen.setdefault(key, sheet.where(lang, row))
+            problem(C.TASK_KEY, N_("{unit} is not assigned to task {key}, so it cannot report on it"),
+                    unit=acting, key=key)
+        self.seen.setdefault(key, sheet.where(row))
         status = _status(sheet.value(row, header.column(C.STATUS)), problem)
         percent = _percent(sheet, row, percent_col, problem) if percent_col else None
         note = _note(sheet.value(row, note_col)) if note_col else None
@@ -266,61 +261,60 @@ class _Rows:
             self.result.unchanged += 1
             return
         if not state.assigned:
-            problem(C.TASK_KEY, f"任务 {key} 没有牵头或责任单位,无从填报", f"task {key} has no unit to report for it")
+            problem(C.TASK_KEY, N_("task {key} has no unit to report for it"), key=key)
             return
         if not may_update(self.acting.id, state.unit_id, self.coordinator_id):
-            problem(C.STATUS, f"此行是 {state.unit} 的进展,{acting} 不能代为填报(只有 {state.unit} 或计划的统筹单位可以)",
-                    f"this row is {state.unit}'s progress: {acting} may not report it "
-                    f"(only {state.unit} itself or the plan's coordinating unit may)")
+            problem(C.STATUS, N_("this row is {owner}'s progress: {unit} may not report it (only {owner} itself or "
+                                 "the plan's coordinating unit may)"), owner=state.unit, unit=acting)
             return
         too_long = note_problem(note)
-        if too_long:
-            problem(C.PROGRESS, too_long, too_long)
+        if too_long:  # the service's words, already in the user's language
+            problem(C.PROGRESS, TrackerError(too_long))
             return
         try:
             validate_update(status, percent, note)
         except TrackerError as exc:
             if status == "behind":
-                problem(C.PROGRESS, "状态为「滞后」时,须在进展情况中写明原因和下一步安排", str(exc))
+                problem(C.PROGRESS, N_('a "{status}" status needs its reason and next steps written in the "{notes}" '
+                                       "column"), status=lambda lang: status_label("behind", lang), notes=C.PROGRESS)
             else:
-                problem(C.STATUS, str(exc), str(exc))
+                problem(C.STATUS, exc)
             return
         version = cell_text(sheet.value(row, version_col)) if version_col else None
         if not (version and version.isdigit()) and not self.force:
             # without the version the file was exported with, a newer update cannot be told from
             # an old file: refused, unless the user says the file's values win
-            why = (gettext_in(lang, "the hidden {column} column is missing") if not version_col else
-                   gettext_in(lang, "the hidden {column} cell is empty") if version is None else
-                   gettext_in(lang, "the hidden {column} cell holds \u201c{value}\u201d, not a number"))
-            text = gettext_in(lang, "{why}, so an update made in the tracker after this ledger was exported cannot "
-                                    "be told apart and would be overwritten; export a fresh ledger, or add --force "
-                                    "if this file's values should win").format(
-                why=why.format(column=C.VERSION, value=version))
-            problem(C.VERSION if version_col else None, text, text)
+            why = (Phrase(N_("the hidden {column} column is missing"), column=C.VERSION) if not version_col else
+                   Phrase(N_("the hidden {column} cell is empty"), column=C.VERSION) if version is None else
+                   Phrase(N_("the hidden {column} cell holds \u201c{value}\u201d, not a number"), column=C.VERSION,
+                          value=version))
+            problem(C.VERSION if version_col else None, N_(
+                "{why}, so an update made in the tracker after this ledger was exported cannot be told apart and "
+                "would be overwritten; export a fresh ledger, or add --force if this file's values should win"), why=why)
             return
         if version and version.isdigit() and int(version) != state.version:
-            when = clock.shown(state.status_at, self.timezone)
-            now = status_label(state.status, lang) + (f" {state.percent}%" if state.percent is not None else "")
-            who = state.author or state.unit
-            problem(C.STATUS, f"导出这份台账之后,{who} 已于 {when} 更新了此任务(现为 {now}),"
-                              "为免覆盖,请重新导出台账后再填报",
-                    f"{who} updated this task at {when} after this ledger was exported (now {now}); "
-                    "export a fresh ledger and fill that in, so the newer update is not overwritten")
+            percent_now = f" {state.percent}%" if state.percent is not None else ""
+            problem(C.STATUS, N_("{who} updated this task at {when} after this ledger was exported (now {now}); export "
+                                 "a fresh ledger and fill that in, so the newer update is not overwritten"),
+                    who=state.author or state.unit, when=clock.shown(state.status_at, self.timezone),
+                    now=lambda lang, status=state.status: status_label(status, lang) + percent_now)
             return
-        self.result.changes.append(Change(key, sheet.where(lang, row), state, status, percent, note))
+        self.result.changes.append(Change(key, sheet.where(row), state, status, percent, note))
+
+
+def _choices(lang: str) -> list[str]:
+    return [status_label(s, lang) for s in STATUSES]
 
 
 def _status(value, problem) -> str | None:
     text = cell_text(value)
-    choices = "、".join(status_label(s, "zh") for s in STATUSES)
     if text is None:
-        problem(C.STATUS, f"状态为空;请从下拉列表中选择:{choices}", f"no status; choose one of {choices}")
+        problem(C.STATUS, N_("no status; choose one of {choices}"), choices=_choices)
         return None
     code = status_code(text)
     if code is not None:
         return code
-    problem(C.STATUS, f"「{text}」不是可用的状态;请从下拉列表中选择:{choices}",
-            f"{text!r} is not a status; choose one of {choices}")
+    problem(C.STATUS, N_("{text!r} is not a status; choose one of {choices}"), text=text, choices=_choices)
     return None
 
 
@@ -343,11 +337,10 @@ def _percent(sheet: Sheet, row: int, col: int, problem) -> int | None:
         except ValueError:
             number = None
     if number is None or not math.isfinite(number):
-        problem(C.PERCENT, f"「{value}」不是数字;请填写 0 到 100 之间的数", f"{value!r} is not a number from 0 to 100")
+        problem(C.PERCENT, N_("{value!r} is not a number from 0 to 100"), value=value)
         return None
     if not 0 <= number <= 100:
-        shown = f"{number:g}"
-        problem(C.PERCENT, f"{shown} 超出范围;完成进度应在 0 到 100 之间", f"{shown} is outside 0–100")
+        problem(C.PERCENT, N_("{number} is outside 0\u2013100"), number=f"{number:g}")
         return None
     return int(Decimal(str(number)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 

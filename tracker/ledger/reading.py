@@ -10,6 +10,10 @@ zip bomb) or name a cell a million rows down. So the zip's directory is checked 
 is parsed (the parts that would be parsed, unpacked together, and each one's packing ratio), and
 the sheets are then read as a stream with rows, columns and each cell's length bounded, so what
 is held in memory is at most what a ledger can hold.
+
+Nothing here is worded when it is found: a refusal is a TrackerError with its data, a place is a
+`Place` (catalogue phrases: 工作表「台账」, 第7行, 「完成进度」列), and every problem of a file is one
+line of a `Refusals`, all worded in the language of the moment they are shown.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..archive import NotAZip, megabytes, unpacking_problems
-from ..errors import N_, TrackerError
-from ..i18n import gettext_in
+from ..errors import N_, Phrase, Refusals, TrackerError
+from ..i18n import gettext_in, language, pgettext_in
 from .cells import CELL_LIMIT, from_csv_text
 from .columns import field_of
 
@@ -34,10 +38,6 @@ MAX_BYTES = 50 * 2**20  # a CSV file, or the parts of a workbook that are parsed
 MAX_FILE_BYTES = 200 * 2**20  # a workbook's file, pictures and all (pictures are never opened)
 MAX_ROWS = 20_000  # the last row that holds a value
 MAX_COLUMNS = 200
-
-
-def tr(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 @dataclass
@@ -62,115 +62,150 @@ class Sheet:
             return self.formats[row - 1][column - 1] or "General"
         return "General"
 
-    def where(self, lang: str, row: int | None = None, column: str | None = None) -> str:
-        if lang == "en":
-            parts = [self.file] + ([f'sheet "{self.name}"'] if self.name else [])
-            parts += [f"row {row}"] if row else []
-            parts += [f'column "{column}"'] if column else []
-            return " ".join(parts)
-        out = self.file + (f" 工作表「{self.name}」" if self.name else " ")
-        out += f"第{row}行" if row else ""
-        out += f"「{column}」列" if column else ""
-        return out.rstrip()
+    def where(self, row: int | None = None, column: str | None = None) -> Place:
+        return Place(self.file, self.name, row, column)
+
+
+class Place(Phrase):
+    """Where in a file a problem is, worded when shown: `ledger.xlsx 工作表「台账」第7行「完成进度」列`,
+    `ledger.xlsx sheet "台账" row 7 column "完成进度"`. Each part is a catalogue phrase, and so is
+    the way two parts go together (side by side in Chinese, a space apart in English)."""
+
+    def __init__(self, file: str, sheet: str | None = None, row: int | None = None, column: str | None = None):
+        super().__init__(N_("{file} {place}"), file=file, sheet=sheet, row=row, column=column)
+
+    def words(self, lang: str | None = None) -> str:
+        lang = lang or language()
+        f = self.fields
+        parts = [Phrase(N_('sheet "{sheet}"'), sheet=f["sheet"]) if f["sheet"] else None,
+                 Phrase(N_("row {row}"), row=f["row"]) if f["row"] else None,
+                 Phrase(N_('column "{column}"'), column=f["column"]) if f["column"] else None]
+        place = None
+        for part in filter(None, parts):
+            text = part.words(lang)
+            place = text if place is None else pgettext_in(lang, "place", "{place} {part}").format(place=place, part=text)
+        return f["file"] if place is None else gettext_in(lang, self.message).format(file=f["file"], place=place)
+
+    def __repr__(self) -> str:
+        return f"Place({self.fields!r})"
 
 
 class Problems:
-    """Every problem found in a file, each naming its place, reported together."""
+    """Every problem found in a file, each a refusal placed in it, reported together."""
 
-    def __init__(self, lang: str):
-        self.lang = lang
-        self.lines: list[str] = []
+    def __init__(self):
+        self.found: list[TrackerError] = []
 
-    def add(self, sheet: Sheet, row: int | None, column: str | None, message: str) -> None:
-        self.lines.append(f"{sheet.where(self.lang, row, column)}: {message}")
+    def add(self, sheet: Sheet, row: int | None, column: str | None, problem: str | TrackerError, **fields) -> None:
+        """`problem` is a message id (N_) with its `fields`, or a refusal raised elsewhere (the
+        service's rules), placed here."""
+        refusal = problem if isinstance(problem, TrackerError) else TrackerError(problem, **fields)
+        refusal.where = sheet.where(row, column)
+        self.found.append(refusal)
 
     def __bool__(self) -> bool:
-        return bool(self.lines)
+        return bool(self.found)
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return len(self.found)
 
-    def error(self, summary: str) -> TrackerError:
-        return TrackerError(summary + "\n  " + "\n  ".join(self.lines))
+    def error(self, heading: str, **fields) -> Refusals:
+        """The heading (N_) and one line per problem."""
+        return Refusals(heading, self.found, **fields)
 
 
 # ---------------------------------------------------------------------- opening
 
 
-def open_sheets(path: str | Path, lang: str = "zh") -> list[Sheet]:
+def open_sheets(path: str | Path) -> list[Sheet]:
     """Every sheet of a workbook, or the one table of a CSV file."""
     path = Path(path)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise _too_big(size, MAX_FILE_BYTES, path.name, lang)
+            raise _too_big(size, MAX_FILE_BYTES, path.name)
         data = path.read_bytes()
     except OSError as exc:
-        raise TrackerError(tr(lang, f"无法读取文件: {exc.strerror}", f"cannot read the file: {exc.strerror}"),
-                           where=str(path)) from None
+        raise TrackerError(N_("cannot read the file: {reason}"), where=str(path), reason=exc.strerror) from None
     if not data:
-        raise TrackerError(tr(lang, "文件是空的", "the file is empty"), where=path.name)
+        raise TrackerError(N_("the file is empty"), where=path.name)
     if data.startswith(b"PK\x03\x04"):
-        return _workbook_sheets(data, path.name, lang)
+        return _workbook_sheets(data, path.name)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise TrackerError(tr(lang, "这是旧版 Excel 文件(.xls)或加了密码的工作簿,无法读取;"
-                                    "请在 Excel 中“另存为”.xlsx 格式(不设密码)后再导入",
-                              "this is an old Excel file (.xls) or a password-protected workbook; "
-                              "save it as .xlsx (without a password) in Excel and import that"), where=path.name)
+        raise TrackerError(N_("this is an old Excel file (.xls) or a password-protected workbook; save it as .xlsx "
+                              "(without a password) in Excel and import that"), where=path.name)
     if path.suffix.lower() in (".csv", ".txt"):
         if len(data) > MAX_BYTES:  # every byte of a CSV file is read
-            raise _too_big(len(data), MAX_BYTES, path.name, lang)
-        return [_csv_sheet(data, path.name, lang)]
-    raise TrackerError(tr(lang, "不是电子表格文件:请提供 .xlsx 工作簿或 .csv 文件",
-                          "not a spreadsheet: give an .xlsx workbook or a .csv file"), where=path.name)
+            raise _too_big(len(data), MAX_BYTES, path.name)
+        return [_csv_sheet(data, path.name)]
+    raise TrackerError(N_("not a spreadsheet: give an .xlsx workbook or a .csv file"), where=path.name)
 
 
-def _too_big(size: int, limit: int, name: str, lang: str) -> TrackerError:
-    return TrackerError(gettext_in(lang, "the file is {size} MB, more than the {limit} MB a ledger may be; "
-                                         "it was not read").format(size=megabytes(size), limit=megabytes(limit)), where=name)
+def _too_big(size: int, limit: int, name: str) -> TrackerError:
+    return TrackerError(N_("the file is {size} MB, more than the {limit} MB a ledger may be; it was not read"),
+                        where=name, size=megabytes(size), limit=megabytes(limit))
 
 
-def check_archive(data: bytes, name: str, lang: str = "zh") -> None:
+def check_archive(data: bytes, name: str) -> None:
     """Refuse a workbook whose parts would unpack past the bounds, from the zip's directory
     alone (tracker/archive.py): nothing is unpacked or parsed. Each bound passed is named."""
     try:
         reasons = unpacking_problems(data, limit=MAX_BYTES, too_big=N_(
             "its parts unpack to {size} MB, more than the {limit} MB a ledger may hold"))
     except NotAZip as exc:
-        raise TrackerError(tr(lang, f"工作簿已损坏或不是 Excel 文件,无法打开({exc.detail})",
-                              f"the workbook is damaged or not an Excel file ({exc.detail})"), where=name) from None
+        raise _damaged(exc.detail, name) from None
     if reasons:
-        raise TrackerError(gettext_in(lang, "the workbook was not opened: {reasons} (a zip bomb, or not a "
-                                            "ledger)").format(reasons=gettext_in(lang, "; ").join(
-                                                r.words(lang) for r in reasons)), where=name)
+        raise TrackerError(N_("the workbook was not opened: {reasons} (a zip bomb, or not a ledger)"), where=name,
+                           reasons=lambda lang: gettext_in(lang, "; ").join(r.words(lang) for r in reasons))
 
 
-def _workbook_sheets(data: bytes, name: str, lang: str) -> list[Sheet]:
-    check_archive(data, name, lang)
+def _damaged(detail: str, name: str) -> TrackerError:
+    return TrackerError(N_("the workbook is damaged or not an Excel file ({detail})"), where=name, detail=detail)
+
+
+def _too_long(problems: Problems, sheet: Sheet, row: int, column: str, n: int) -> None:
+    problems.add(sheet, row, column, N_("the cell holds {n} characters, more than the {limit} a spreadsheet cell holds"),
+                 n=f"{n:,}", limit=f"{CELL_LIMIT:,}")
+
+
+def _too_many_rows(row: int, where) -> TrackerError:
+    return TrackerError(N_("the sheet has values down to row {row}, past the {limit:,} rows a ledger may have; "
+                           "nothing was read"), where=where, row=f"{row:,}", limit=MAX_ROWS)
+
+
+def _too_many_columns(column, where) -> TrackerError:
+    return TrackerError(N_("the sheet has values out to column {column}, past the {limit} columns a ledger may "
+                           "have; nothing was read"), where=where, column=column, limit=MAX_COLUMNS)
+
+
+_CUT = N_("cells longer than a spreadsheet cell holds; nothing was read:")
+
+
+def _workbook_sheets(data: bytes, name: str) -> list[Sheet]:
+    check_archive(data, name)
     import openpyxl  # defusedxml, when installed, guards openpyxl's XML parsing
 
-    problems = Problems(lang)
+    problems = Problems()
     try:
         # from bytes, so the file's extension does not matter; formulas are kept as written
         # (data_only=False) so a formula cell can be named rather than read as empty; read-only,
         # so the sheets are streamed (and bounded) rather than built whole
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         try:
-            sheets = [_read_sheet(book, ws, name, lang, problems) for ws in book.worksheets]
+            sheets = [_read_sheet(book, ws, name, problems) for ws in book.worksheets]
         finally:
             book.close()
     except TrackerError:
         raise
     except Exception as exc:  # a damaged zip, missing parts, malformed XML: all the same to the user
         detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-        raise TrackerError(tr(lang, f"工作簿已损坏或不是 Excel 文件,无法打开({detail})",
-                              f"the workbook is damaged or not an Excel file ({detail})"), where=name) from None
+        raise _damaged(detail, name) from None
     if problems:
-        raise problems.error(gettext_in(lang, "cells longer than a spreadsheet cell holds; nothing was read:"))
+        raise problems.error(_CUT)
     return sheets
 
 
-def _read_sheet(book, ws, name: str, lang: str, problems: Problems) -> Sheet:
+def _read_sheet(book, ws, name: str, problems: Problems) -> Sheet:
     """One worksheet as values, read row by row with openpyxl's own streaming reader (the one its
     read-only mode uses, used directly for the merged cells it also reads), every bound checked
     before a row is kept: only cells holding a value are kept, so an empty region costs nothing."""
@@ -188,21 +223,14 @@ def _read_sheet(book, ws, name: str, lang: str, problems: Problems) -> Sheet:
             if not cells:
                 continue
             if index > MAX_ROWS:
-                raise TrackerError(gettext_in(lang, "the sheet has values down to row {row}, past the {limit:,} rows "
-                                                    "a ledger may have; nothing was read")
-                                   .format(row=f"{index:,}", limit=MAX_ROWS), where=sheet.where(lang))
+                raise _too_many_rows(index, sheet.where())
             row = kept.setdefault(index, {})
             for c in cells:
                 if c["column"] > MAX_COLUMNS:
-                    raise TrackerError(gettext_in(lang, "the sheet has values out to column {column}, past the {limit} "
-                                                        "columns a ledger may have; nothing was read")
-                                       .format(column=get_column_letter(min(c["column"], 18278)), limit=MAX_COLUMNS),
-                                       where=sheet.where(lang, index))
+                    raise _too_many_columns(get_column_letter(min(c["column"], 18278)), sheet.where(index))
                 cell = ReadOnlyCell(ws, **c)
                 if isinstance(cell.value, str) and len(cell.value) > CELL_LIMIT:
-                    problems.add(sheet, index, get_column_letter(c["column"]), gettext_in(
-                        lang, "the cell holds {n} characters, more than the {limit} a spreadsheet cell holds")
-                        .format(n=f"{len(cell.value):,}", limit=f"{CELL_LIMIT:,}"))
+                    _too_long(problems, sheet, index, get_column_letter(c["column"]), len(cell.value))
                     continue
                 row[c["column"]] = cell
         merged = parser.merged_cells.mergeCell if parser.merged_cells else []
@@ -220,7 +248,7 @@ def _read_sheet(book, ws, name: str, lang: str, problems: Problems) -> Sheet:
     return sheet
 
 
-def _csv_sheet(data: bytes, name: str, lang: str) -> Sheet:
+def _csv_sheet(data: bytes, name: str) -> Sheet:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -228,36 +256,28 @@ def _csv_sheet(data: bytes, name: str, lang: str) -> Sheet:
         except UnicodeDecodeError:
             continue
     else:
-        raise TrackerError(tr(lang, "CSV 文件编码无法识别(应为 UTF-8 或 GBK)",
-                              "cannot tell the CSV file's encoding (UTF-8 or GBK expected)"), where=name)
+        raise TrackerError(N_("cannot tell the CSV file's encoding (UTF-8 or GBK expected)"), where=name)
     if "\x00" in text:
-        raise TrackerError(tr(lang, "不是文本 CSV 文件(含有二进制内容)", "not a text CSV file (binary content)"),
-                           where=name)
-    sheet, problems = Sheet(name, None), Problems(lang)
+        raise TrackerError(N_("not a text CSV file (binary content)"), where=name)
+    sheet, problems = Sheet(name, None), Problems()
     try:
         for index, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
             values = [from_csv_text(v) if v.strip() else None for v in record]
             while values and values[-1] is None:
                 values.pop()
             if values and index > MAX_ROWS:
-                raise TrackerError(gettext_in(lang, "the sheet has values down to row {row}, past the {limit:,} rows "
-                                                    "a ledger may have; nothing was read")
-                                   .format(row=f"{index:,}", limit=MAX_ROWS), where=name)
+                raise _too_many_rows(index, name)
             if len(values) > MAX_COLUMNS:
-                raise TrackerError(gettext_in(lang, "the sheet has values out to column {column}, past the {limit} "
-                                                    "columns a ledger may have; nothing was read")
-                                   .format(column=len(values), limit=MAX_COLUMNS), where=sheet.where(lang, index))
+                raise _too_many_columns(len(values), sheet.where(index))
             for column, value in enumerate(values, start=1):
                 if value is not None and len(value) > CELL_LIMIT:
-                    problems.add(sheet, index, str(column), gettext_in(
-                        lang, "the cell holds {n} characters, more than the {limit} a spreadsheet cell holds")
-                        .format(n=f"{len(value):,}", limit=f"{CELL_LIMIT:,}"))
+                    _too_long(problems, sheet, index, str(column), len(value))
                     values[column - 1] = None
             sheet.rows.append(values)
     except csv.Error as exc:
-        raise TrackerError(tr(lang, f"CSV 格式错误: {exc}", f"malformed CSV: {exc}"), where=name) from None
+        raise TrackerError(N_("malformed CSV: {reason}"), where=name, reason=str(exc)) from None
     if problems:
-        raise problems.error(gettext_in(lang, "cells longer than a spreadsheet cell holds; nothing was read:"))
+        raise problems.error(_CUT)
     while sheet.rows and not sheet.rows[-1]:
         sheet.rows.pop()
     return sheet
