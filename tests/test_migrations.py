@@ -113,3 +113,42 @@ def test_first_schema_with_data_upgrades_to_head(db_url):
             assert entry.id == 3
     finally:
         db.dispose()
+
+
+def test_the_closing_approval_guard_goes_down_and_up_again(db_url):
+    """Migration 0007 (closing approval held by PostgreSQL's triggers; nothing on SQLite, which has
+    no roles) downgrades to 0006 and back, leaving the schema doctor expects."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from tracker.store.db import alembic_config
+
+    engine = make_engine(db_url)
+    postgres = engine.dialect.name == "postgresql"
+
+    def guards() -> set[str]:
+        if not postgres:
+            with engine.connect() as conn:
+                return set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                             "AND name LIKE '%closing%'")).scalars())
+        with engine.connect() as conn:
+            return set(conn.execute(text(
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%closing%' AND NOT tgisinternal "
+                "UNION SELECT proname FROM pg_proc WHERE proname IN ('tracker_closing_guard', "
+                "'tracker_closing_request_check', 'tracker_needs_approval')")).scalars())
+
+    every = {"assignment_closing_guard", "assignment_closing_request", "status_update_closing_guard",
+             "tracker_closing_guard", "tracker_closing_request_check", "tracker_needs_approval"}
+    try:
+        upgrade(engine)
+        assert guards() == (every if postgres else set())
+        command.downgrade(alembic_config(engine), "0006_supervision_chain")
+        assert current_revision(engine) == "0006_supervision_chain" and guards() == set()
+        upgrade(engine)
+        assert current_revision(engine) == SCHEMA_HEAD and guards() == (every if postgres else set())
+        if postgres:
+            from tracker.store.schema_check import postgres_differences
+
+            assert postgres_differences(engine, SCHEMA_HEAD) == []
+    finally:
+        engine.dispose()

@@ -628,3 +628,113 @@ def test_each_approved_extension_moves_the_calendar_event_again(cli, tmp_path):
     assert cli("feed", "export", "--plan", QINGDAO, "-o", str(path), today="2022-12-28").exit_code == 0
     plan_event = next(e for e in Calendar.from_ical(path.read_bytes()).walk("VEVENT") if "时尚消费" in str(e["summary"]))
     assert (plan_event.decoded("dtstart"), plan_event["sequence"]) == (date(2022, 12, 31), 0)
+
+
+# ---------------------------------------------------------------------- closing approval, held by the database
+
+
+def _raw_refused(conn, statement: str, params=()):
+    """A liaison's own write in SQL, as psql would send it: the database says no, by name."""
+    import psycopg
+
+    with pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
+        conn.execute(statement, params)
+    assert refused.value.diag.constraint_name.startswith("tracker_closing_"), refused.value
+    return str(refused.value)
+
+
+def test_on_the_shared_database_a_lead_cannot_close_its_own_task_without_the_coordinator(shared):
+    lead = shared.grant("赵蕾", "市商务局", "青岛市")
+    supporting = shared.grant("钱进", "市科技局", "青岛市")
+    coordinator = shared.grant("王敏", "市发展改革委", "青岛市")
+    with shared.db.reading() as session:
+        commerce = service.find_unit(session, "市商务局", "青岛市")
+        science = service.find_unit(session, "市科技局", "青岛市")
+        mine = service.find_assignment(session, QINGDAO, "3.3.2", commerce.id)
+        theirs = service.find_assignment(session, QINGDAO, "3.3.3", science.id)
+    untouched = ("assignment", "status_update", "supervision_request", "supervision_decision")
+
+    def rows():
+        return {t: r for t, r in snapshot(shared.db.url)[1].items() if t in untouched}
+
+    before = rows()
+    done_row = ("INSERT INTO status_update (assignment_id, status, percent, recorded_at) "
+                "VALUES (%s, %s, 100, now())")
+    with shared.raw(lead.login) as conn:  # psql, as the lead: every way to write 已完成 itself
+        assert "销号" in _raw_refused(conn, "UPDATE assignment SET status = 'done', percent = 100 WHERE id = %s", (mine,))
+        _raw_refused(conn, done_row, (mine, "done"))
+        # nor 待审核 without a request (out of the overdue lists, with nothing to decide)
+        assert "没有待审核的办结申请" in _raw_refused(
+            conn, "UPDATE assignment SET status = 'pending_review' WHERE id = %s", (mine,))
+        # in one transaction, the insert of a request first does not open the other door
+        with conn.transaction():
+            conn.execute("INSERT INTO supervision_request (assignment_id, kind, recorded_at) "
+                         "VALUES (%s, 'closing', now())", (mine,))
+            conn.execute("UPDATE assignment SET status = 'pending_review' WHERE id = %s", (mine,))
+            _raw_refused(conn, "UPDATE assignment SET status = 'done' WHERE id = %s", (mine,))
+    assert rows() == before  # the refused transaction left nothing
+
+    # through the tracker: the lead files its request, and the database lets that through
+    database = shared.connect(lead.login)
+    try:
+        with database.transaction() as session:
+            entry = record(session, plan_key=QINGDAO, task_key="3.3.2", unit=commerce, status="done",
+                           note="平台已建成", by=None)
+        # an old client, or one that skips the rule: the database refuses, the store says it in our words
+        waiting = rows()
+        with pytest.raises(PermissionDenied) as refused:
+            with database.transaction() as session:
+                from tracker.service import _append
+                from tracker.store.models import Assignment
+
+                _append(session, session.get(Assignment, mine), commerce.id, status="in_progress", percent=50,
+                        note=None, by=None, expected_version=None)
+        assert refused.value.exit_code != 0
+        assert str(refused.value) == ("数据库拒绝了这项更改：该任务的办结申请正在等待协调单位审核，"
+                                      "由协调单位销号或退回（tracker review）")
+        assert rows() == waiting
+    finally:
+        database.dispose()
+    with shared.raw(lead.login) as conn:  # while it waits: nothing moves but the coordinator's decision
+        _raw_refused(conn, "UPDATE assignment SET status = 'done' WHERE id = %s", (mine,))
+        _raw_refused(conn, "UPDATE assignment SET status = 'in_progress', percent = 10 WHERE id = %s", (mine,))
+        _raw_refused(conn, done_row, (mine, "done"))  # the request's 已完成 is recorded once
+        _raw_refused(conn, done_row, (mine, "in_progress"))
+    assert rows() == waiting
+
+    # a supporting unit's own 已完成 needs no approval, in the tracker or in SQL
+    database = shared.connect(supporting.login)
+    try:
+        with database.transaction() as session:
+            assert record(session, plan_key=QINGDAO, task_key="3.3.3", unit=science, status="done",
+                          by=None).status == "done"
+    finally:
+        database.dispose()
+    with shared.raw(supporting.login) as conn:
+        conn.execute("UPDATE assignment SET percent = 100, status = 'done' WHERE id = %s", (theirs,))
+
+    # the coordinator's 销号 closes it
+    database = shared.connect(coordinator.login)
+    try:
+        with database.transaction() as session:
+            supervision.decide(session, request_id=entry.closing_request_id, acting_unit_id=None,
+                               decision="approved")
+    finally:
+        database.dispose()
+    with shared.db.reading() as session:
+        assert service.assignment_state(session, mine).status == "done"
+        assert service.assignment_state(session, theirs).status == "done"
+
+    # reopened by the lead, it is closed again only by a new request
+    database = shared.connect(lead.login)
+    try:
+        with database.transaction() as session:
+            record(session, plan_key=QINGDAO, task_key="3.3.2", unit=commerce, status="in_progress", percent=90,
+                   by=None)
+        with pytest.raises(TrackerError, match="申请办结"):  # the tracker says so before the database would
+            with database.transaction() as session:
+                service.undo(session, assignment_id=mine, acting_unit_id=None)
+    finally:
+        database.dispose()
+    with shared.raw(lead.login) as conn:
+        _raw_refused(conn, "UPDATE assignment SET status = 'done' WHERE id = %s", (mine,))

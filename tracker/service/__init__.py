@@ -625,5 +625,9 @@ def undo(session: Session, *, assignment_id: int, acting_unit_id: int | None,
         status, percent, note = updates[1].status, updates[1].percent, updates[1].note
     else:
         status, percent, note = "not_started", None, None
+    if status == "done" and supervision.needs_approval(assignment, acting_unit_id):
+        # the 已完成 it would bring back was approved once; a lead's task is closed again only by a new approval
+        raise TrackerError(N_("undoing this update would close task {task} without the coordinating unit's approval; "
+                              "record 已完成 again to ask for it (申请办结)"), task=task_key)
     return _append(session, assignment, acting_unit_id, status=status, percent=percent,
                    note=note, by=by, expected_version=None, undoes=last.id)

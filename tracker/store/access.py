@@ -2,7 +2,8 @@
 
 PostgreSQL does the authentication (passwords as SCRAM verifiers, or the server's certificate
 or peer rules in its own pg_hba.conf) and the enforcement: the policies and triggers of
-migrations 0002 and 0003 act on `session_user`; this module makes the roles and grants they need. Roles
+migrations 0002, 0004, 0005 and 0007 (closing approval: a lead's own login cannot write its task
+done) act on `session_user`; this module makes the roles and grants they need. Roles
 are the cluster's, not one database's, so every tracker database (or schema) has its own names:
 a group role `<scope>_liaisons` holds the grants, and each liaison's login is a member of it.
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import N_, DatabaseError, TrackerError
+from ..errors import N_, DatabaseError, PermissionDenied, TrackerError
 from . import schema
 
 # The newest migration, read from the migration files (store/schema.py), so a quick start-up
@@ -108,6 +108,26 @@ def database_error(exc: DBAPIError) -> DatabaseError:
     return DatabaseError(reason[0] if reason else type(exc.orig or exc).__name__)
 
 
+# what the closing-approval triggers of migration 0007 refuse, by the constraint name they raise
+CLOSING_REFUSALS = {
+    "tracker_closing_approval": N_("the database refuses this change: on a plan with closing approval, only the "
+                                   "coordinating unit's approval (销号) closes a lead unit's task; record 已完成 to "
+                                   "file a closing request (申请办结)"),
+    "tracker_closing_pending": N_("the database refuses this change: the task's closing request awaits the "
+                                  "coordinating unit, who approves or returns it (tracker review)"),
+    "tracker_closing_request": N_("the database refuses this change: a task reads 待审核 only while a closing request "
+                                  "of it awaits a decision"),
+}
+
+
+def refusal(exc: DBAPIError) -> TrackerError:
+    """The driver's error as the project's own: a refusal of the database's rules (migration
+    0007) in the catalogue's words, anything else as a DatabaseError."""
+    diagnosis = getattr(exc.orig, "diag", None)
+    message = CLOSING_REFUSALS.get(getattr(diagnosis, "constraint_name", None) or "")
+    return PermissionDenied(message) if message else database_error(exc)
+
+
 class Database:
     """One database: its engine and a way to run one transaction.
 
@@ -141,7 +161,7 @@ class Database:
             with session.begin():
                 yield session
         except DBAPIError as exc:
-            raise database_error(exc) from exc
+            raise refusal(exc) from exc
         finally:
             session.close()
 
@@ -152,7 +172,7 @@ class Database:
         try:
             yield session
         except DBAPIError as exc:
-            raise database_error(exc) from exc
+            raise refusal(exc) from exc
         finally:
             session.rollback()
             session.close()
