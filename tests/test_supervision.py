@@ -738,3 +738,26 @@ def test_on_the_shared_database_a_lead_cannot_close_its_own_task_without_the_coo
         database.dispose()
     with shared.raw(lead.login) as conn:
         _raw_refused(conn, "UPDATE assignment SET status = 'done' WHERE id = %s", (mine,))
+
+
+def test_undoing_a_reopening_does_not_close_the_task_again_without_approval(loaded_db):
+    """Both engines: the 已完成 an undo would bring back was the coordinator's to give; the lead asks
+    again instead (the shared database refuses it too, migration 0007)."""
+    with loaded_db.transaction() as session:
+        commerce = service.find_unit(session, "市商务局", "青岛市")
+        coordinator = service.find_unit(session, "市发展改革委", "青岛市")
+        mine = service.find_assignment(session, QINGDAO, "3.3.2", commerce.id)
+        entry = record(session, plan_key=QINGDAO, task_key="3.3.2", unit=commerce, status="done", note="平台已建成")
+        supervision.decide(session, request_id=entry.closing_request_id, acting_unit_id=coordinator.id,
+                           decision="approved")
+        record(session, plan_key=QINGDAO, task_key="3.3.2", unit=commerce, status="in_progress", percent=90)
+    before = snapshot(loaded_db.url)
+    with pytest.raises(TrackerError, match="撤销这条更新会使任务3.3.2未经协调单位销号即办结") as refused:
+        with loaded_db.transaction() as session:
+            service.undo(session, assignment_id=mine, acting_unit_id=commerce.id)
+    assert refused.value.exit_code != 0
+    assert snapshot(loaded_db.url) == before
+    with loaded_db.transaction() as session:  # asking again is the way back to 已完成
+        again = service.record_status(session, assignment_id=mine, acting_unit_id=commerce.id, status="done")
+        assert again.closing_request_id is not None
+        assert service.assignment_state(session, mine).status == supervision.PENDING
