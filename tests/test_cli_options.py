@@ -100,7 +100,11 @@ def test_json_is_format_json(cli, args):
     cli("status", "set", "5.3.1", "--plan", JILIN, "-u", "市统计局", "--status", "推进中", today="2021-06-01")
     by_alias, by_format = cli(*args, "--json"), cli(*args, "--format", "json")
     assert by_alias.exit_code == by_format.exit_code == 0, by_alias.output
-    assert json.loads(by_alias.stdout) == json.loads(by_format.stdout)
+    alias, format_ = json.loads(by_alias.stdout), json.loads(by_format.stdout)
+    if args == ("doctor",):  # its report says the file's and the WAL's sizes, which a checkpoint changes
+        for report in (alias, format_):
+            report.pop("size_bytes", None), report.pop("wal_bytes", None)
+    assert alias == format_
     text, plain = cli(*args, "--format", "text"), cli(*args)
     assert text.exit_code == 0
     if args != ("doctor",):  # doctor's text says the file's size, which the WAL changes between runs

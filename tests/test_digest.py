@@ -262,7 +262,7 @@ def test_text_digest_reads_as_a_page(digest_db):
                                       "■ 长期未更新\uff0830天以上\uff09\uff082\uff09", "■ 配合单位未报送\uff0830天以上\uff09\uff081\uff09",
                                       "■ 本周更新\uff1a本单位\uff081\uff09", "■ 本周更新\uff1a本单位牵头任务的其他单位\uff081\uff09")]
     assert order == sorted(order)
-    assert "截止 2026-10-31 · 超期 25天（已催办） · 牵头单位\uff1a市发展改革委 · 本单位状态\uff1a推进中 60%" in text
+    assert "截止\uff1a2026-10-31 · 超期\uff1a25天（已催办） · 牵头单位\uff1a市发展改革委 · 本单位状态\uff1a推进中 60%" in text
     assert "市科技局\uff08从未更新\uff09" in text
 
 

@@ -180,3 +180,28 @@ def test_lang_after_a_double_dash_is_an_argument():
 
     assert language_first(["status", "set", "--", "--lang", "en"]) == ("zh", ["status", "set", "--", "--lang", "en"])
     assert language_first(["tasks", "--lang", "en", "-u", "x"]) == ("en", ["--lang=en", "tasks", "-u", "x"])
+
+
+def test_refusals_of_every_layer_are_worded_when_shown(tmp_path):
+    """Raised in a Chinese process, a refusal of the service, the readers of published plans or
+    the plan file's reporting duties still says itself in English for a front end that asks
+    (the feed server's ?lang=en, a log): it carries a message id and its data, not words."""
+    from tracker.errors import TrackerError
+    from tracker.ingest.formats import read_document
+    from tracker.reporting import read_duties
+    from tracker.service import NOTE_LIMIT, note_problem
+
+    too_long = note_problem("字" * (NOTE_LIMIT + 1))
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(TrackerError) as unreadable:
+        read_document(empty)
+    with pytest.raises(TrackerError) as duties:
+        read_duties([{"rule": "FREQ=MONTHLY", "colour": "red"}], lambda index, key: f"plan.toml:{index + 7}")
+    refusals = [too_long, unreadable.value, duties.value]
+    said = zip(refusals, ["最多", "空", "colour"], ["at most 2,000 characters", "empty", "has no field colour"])
+    for refusal, chinese, english in said:
+        assert refusal is not None
+        assert chinese in str(refusal) and re.search("[\u4e00-\u9fff]", str(refusal)), str(refusal)
+        worded = refusal.words("en")
+        assert english in worded and not re.search("[\u4e00-\u9fff]", worded), worded

@@ -187,3 +187,24 @@ def test_lazy_commands_run_as_python_m_tracker_cli(loaded_db):
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "All well." in result.stdout
+
+
+def test_doctor_on_a_database_with_pending_migrations_says_so_and_reads_nothing_else(db_url, tracker_cli):
+    """An older database (here: at the revision before the newest) is examined as far as its own
+    schema allows: revision, pending migrations, size, the schema against its revision; the
+    contents and histories, which the newest models read, wait for the migration."""
+    from tracker.store.db import make_engine, upgrade
+    from tracker.store.schema import revisions as known_revisions
+
+    previous = known_revisions()[-2]
+    engine = make_engine(db_url)
+    upgrade(engine, previous)
+    engine.dispose()
+    result = tracker_cli("doctor", "--json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert report["schema"] == previous and report["pending_migrations"] == [known_revisions()[-1]]
+    assert report["schema_differences"] == [] and "counts" not in report
+    assert len(report["problems"]) == 1 and "有1个迁移待执行" in report["problems"][0]
+    english = tracker_cli("--lang", "en", "doctor")
+    assert english.exit_code == 1 and "1 migration pending" in english.output and "Traceback" not in english.output

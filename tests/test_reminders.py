@@ -328,7 +328,7 @@ def test_the_reports_lights_and_marks_follow_the_plans_ladder(tracker_cli, tmp_p
     assert (commerce.color, commerce.escalated, report.overdue_tasks[0].escalated) == ("red", 0, False)
     report, commerce = standing("2026-12-15")
     assert (commerce.color, commerce.escalated, report.overdue_tasks[0].escalated) == ("red", 1, True)
-    assert "超期 14天（已催办）" in render_report(report, "text")
+    assert "超期\uff1a14天（已催办）" in render_report(report, "text")
     with db.reading() as session:
         digest = unit_digest(session, service.find_unit(session, "市商务局", "青岛市"), Week.containing(date(2026, 12, 15)),
                              date(2026, 12, 15))

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from dateutil.rrule import rrulestr
 
 from .errors import TrackerError
-from .i18n import _
+from .i18n import N_
 
 ACTIVE = "active"
 FIELDS = ("rule", "what", "phrase", "units")
@@ -100,35 +100,35 @@ def period(rule: str) -> str:
 def read_duties(entries: object, where: Callable[[int, str | None], str]) -> list[Duty]:
     """The `[[reporting]]` entries of a plan file; `where(index, key)` names the file and line."""
     if not isinstance(entries, list):
-        raise TrackerError(_("reporting must be written as [[reporting]] tables"), where=where(0, None))
+        raise TrackerError(N_("reporting must be written as [[reporting]] tables"), where=where(0, None))
     duties = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
-            raise TrackerError(_("reporting must be written as [[reporting]] tables"), where=where(index, None))
+            raise TrackerError(N_("reporting must be written as [[reporting]] tables"), where=where(index, None))
         unknown = [key for key in entry if key not in FIELDS]
         if unknown:
-            raise TrackerError(_("[[reporting]] has no field {field}; the fields are {fields}").format(
-                field=unknown[0], fields=", ".join(FIELDS)), where=where(index, unknown[0]))
+            raise TrackerError(N_("[[reporting]] has no field {field}; the fields are {fields}"),
+                               where=where(index, unknown[0]), field=unknown[0], fields=FIELDS)
         rule = entry.get("rule")
         if not isinstance(rule, str) or not rule.strip():
-            raise TrackerError(_("[[reporting]] needs rule = \"FREQ=MONTHLY;BYMONTHDAY=5\" (when each report is due)"),
+            raise TrackerError(N_("[[reporting]] needs rule = \"FREQ=MONTHLY;BYMONTHDAY=5\" (when each report is due)"),
                                where=where(index, "rule" if "rule" in entry else None))
         rule = rule.strip()
         try:
             _series(rule, date(2000, 1, 1)).after(datetime(2000, 1, 1))
         except (ValueError, TypeError) as exc:
-            raise TrackerError(_("[[reporting]] rule {rule} is not a valid RRULE: {problem}").format(
-                rule=rule, problem=exc), where=where(index, "rule")) from None
+            raise TrackerError(N_("[[reporting]] rule {rule} is not a valid RRULE: {problem}"), where=where(index, "rule"),
+                               rule=rule, problem=str(exc)) from None
         for key in ("what", "phrase"):
             if key in entry and not isinstance(entry[key], str):
-                raise TrackerError(_("[[reporting]] {field} must be a text").format(field=key), where=where(index, key))
+                raise TrackerError(N_("[[reporting]] {field} must be a text"), where=where(index, key), field=key)
         units = entry.get("units", ACTIVE)
         if units == ACTIVE:
             named = None
         elif isinstance(units, list) and units and all(isinstance(u, str) and u.strip() for u in units):
             named = tuple(u.strip() for u in units)
         else:
-            raise TrackerError(_("[[reporting]] units must be \"active\" (every unit with unfinished tasks) "
-                                 "or a list of unit names"), where=where(index, "units"))
+            raise TrackerError(N_("[[reporting]] units must be \"active\" (every unit with unfinished tasks) "
+                                  "or a list of unit names"), where=where(index, "units"))
         duties.append(Duty(rule, entry.get("what"), entry.get("phrase"), named, 0))
     return duties

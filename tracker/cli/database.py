@@ -145,13 +145,16 @@ def _examine(url: str) -> dict:
                       "one?)").format(revision=revision))
             return report
         report["pending_migrations"] = known[known.index(revision) + 1:]
-        if report["pending_migrations"]:
-            count = len(report["pending_migrations"])
-            problem(ngettext("{n} migration pending: any command that opens the database runs it",
-                             "{n} migrations pending: any command that opens the database runs them",
-                             count).format(n=count))
         _size_and_health(db, path, report, problem)
         _schema(db, path, revision, report, problem)
+        if report["pending_migrations"]:
+            count = len(report["pending_migrations"])
+            problem(ngettext("{n} migration pending: any command that opens the database runs it; then run "
+                             "tracker doctor again for the contents and the histories",
+                             "{n} migrations pending: any command that opens the database runs them; then run "
+                             "tracker doctor again for the contents and the histories",
+                             count).format(n=count))
+            return report  # what follows reads the rows as the newest schema has them
         _contents(db, report)
         _history(db, report, problem)
         _access(db, report, problem)

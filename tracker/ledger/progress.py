@@ -268,8 +268,8 @@ class _Rows:
                                  "the plan's coordinating unit may)"), owner=state.unit, unit=acting)
             return
         too_long = note_problem(note)
-        if too_long:  # the service's words, already in the user's language
-            problem(C.PROGRESS, TrackerError(too_long))
+        if too_long:
+            problem(C.PROGRESS, too_long)
             return
         try:
             validate_update(status, percent, note)

@@ -23,7 +23,7 @@ from ..errors import (
     N_, AmbiguousUnit, Archived, Conflict, NotAssigned, NotFound, NothingToUndo, NotYours, PermissionDenied, TrackerError,
     UnknownJurisdiction, UnknownPlan, UnknownStatus, UnknownTask, UnknownUnit,
 )
-from ..i18n import STATUSES, _
+from ..i18n import STATUSES
 from ..store.history import CHAINED, chain_hash
 from ..store.tasklist import TaskRow, add_units, sort_by_due, sort_rows_by_due, task_rows
 from ..store.models import (
@@ -471,11 +471,11 @@ def latest_update(session: Session, assignment_id: int) -> StatusUpdate | None:
 NOTE_LIMIT = 2000
 
 
-def note_problem(note: str | None) -> str | None:
-    """Why a note cannot be recorded (in the user's language), or None when it can."""
+def note_problem(note: str | None) -> TrackerError | None:
+    """Why a note cannot be recorded (a refusal, worded when shown), or None when it can."""
     if note is not None and len(note.strip()) > NOTE_LIMIT:
-        return _("a note may hold at most {limit} characters; this one has {n}: shorten it, or put the "
-                 "details in a document and name it").format(limit=f"{NOTE_LIMIT:,}", n=f"{len(note.strip()):,}")
+        return TrackerError(N_("a note may hold at most {limit} characters; this one has {n}: shorten it, or put the "
+                               "details in a document and name it"), limit=f"{NOTE_LIMIT:,}", n=f"{len(note.strip()):,}")
     return None
 
 
@@ -483,7 +483,7 @@ def validate_update(status: str, percent: int | None, note: str | None) -> None:
     """The rules every update keeps, whichever front end it comes from."""
     problem = note_problem(note)
     if problem:
-        raise TrackerError(problem)
+        raise problem
     if status not in STATUSES:
         raise UnknownStatus(status)
     if percent is not None and not (0 <= percent <= 100):
@@ -578,8 +578,8 @@ def record_status(session: Session, *, assignment_id: int, acting_unit_id: int |
     if status == "done" and supervision.needs_approval(assignment, acting_unit_id):
         # a lead's 已完成 on a plan that wants approval is a closing request (申请办结)
         if acting_unit_id != assignment.unit_id:
-            raise PermissionDenied(_("only {unit} itself may report its task done and ask to close it").format(
-                unit=assignment.unit.name))
+            raise PermissionDenied(N_("only {unit} itself may report its task done and ask to close it"),
+                                   unit=assignment.unit.name)
         request = supervision._file_closing(session, assignment, acting_unit_id, note=note, percent=percent, by=by,
                                             expected_version=expected_version)
         entry = latest_update(session, assignment.id)

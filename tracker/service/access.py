@@ -18,8 +18,7 @@ from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..errors import NotFound, PermissionDenied, TrackerError
-from ..i18n import _
+from ..errors import N_, NotFound, PermissionDenied, TrackerError
 from ..store import access as roles
 from ..store.models import AccessLogin, Jurisdiction, Liaison, Unit
 
@@ -66,14 +65,14 @@ def acting_identity(session: Session, acting_unit_id: int | None, by: str | None
         return acting_unit_id, by
     if acting_unit_id is not None and acting_unit_id != me.unit_id:
         other = session.get(Unit, acting_unit_id)
-        raise PermissionDenied(_("you are connected as {liaison} of {unit} ({jurisdiction}, database role {login}): "
-                                 "you cannot act as {other}").format(
-            liaison=me.liaison, unit=me.unit, jurisdiction=me.jurisdiction, login=me.login,
-            other=other.name if other else acting_unit_id))
+        raise PermissionDenied(N_("you are connected as {liaison} of {unit} ({jurisdiction}, database role {login}): "
+                                  "you cannot act as {other}"), liaison=me.liaison, unit=me.unit,
+                               jurisdiction=me.jurisdiction, login=me.login,
+                               other=other.name if other else acting_unit_id)
     if by and by.strip() and by.strip() != me.liaison:
-        raise PermissionDenied(_("you are connected as {liaison} of {unit} ({jurisdiction}, database role {login}): "
-                                 "updates are recorded under that name, not {name}").format(
-            liaison=me.liaison, unit=me.unit, jurisdiction=me.jurisdiction, login=me.login, name=by.strip()))
+        raise PermissionDenied(N_("you are connected as {liaison} of {unit} ({jurisdiction}, database role {login}): "
+                                  "updates are recorded under that name, not {name}"), liaison=me.liaison,
+                               unit=me.unit, jurisdiction=me.jurisdiction, login=me.login, name=by.strip())
     return me.unit_id, me.liaison
 
 
@@ -82,8 +81,8 @@ def acting_identity(session: Session, acting_unit_id: int | None, by: str | None
 
 def _require_postgres(session: Session) -> None:
     if not _postgres(session):
-        raise TrackerError(_("access control is for the shared PostgreSQL deployment; the embedded SQLite file "
-                             "is protected only by who may read and write the file (see README)"))
+        raise TrackerError(N_("access control is for the shared PostgreSQL deployment; the embedded SQLite file "
+                              "is protected only by who may read and write the file (see README)"))
 
 
 def enable(session: Session) -> str:
@@ -107,7 +106,7 @@ def grant(session: Session, name: str, unit: UnitRef, *, login: str | None = Non
     _require_postgres(session)
     name = name.strip()
     if not name:
-        raise TrackerError(_("a liaison needs a name"))
+        raise TrackerError(N_("a liaison needs a name"))
     liaison = session.scalar(select(Liaison).where(Liaison.unit_id == unit.id, Liaison.name == name))
     if liaison is None:
         liaison = Liaison(unit_id=unit.id, name=name)
@@ -116,8 +115,8 @@ def grant(session: Session, name: str, unit: UnitRef, *, login: str | None = Non
     active = session.scalar(select(AccessLogin.role_name).where(AccessLogin.liaison_id == liaison.id,
                                                                 AccessLogin.revoked_at.is_(None)))
     if active:
-        raise TrackerError(_("{name} of {unit} has the login {login} already; revoke it first to make a new "
-                             "one").format(name=name, unit=unit.name, login=active))
+        raise TrackerError(N_("{name} of {unit} has the login {login} already; revoke it first to make a new "
+                              "one"), name=name, unit=unit.name, login=active)
     conn = session.connection()
     login = login or roles.default_login(conn, liaison.id)
     made = roles.create_login(conn, login, password=password)
@@ -138,7 +137,7 @@ def revoke(session: Session, name: str, unit: UnitRef) -> list[str]:
         select(AccessLogin).join(Liaison, Liaison.id == AccessLogin.liaison_id)
         .where(Liaison.unit_id == unit.id, Liaison.name == name.strip(), AccessLogin.revoked_at.is_(None))))
     if not logins:
-        raise NotFound(_("{name} of {unit} has no login to revoke").format(name=name, unit=unit.name))
+        raise NotFound(N_("{name} of {unit} has no login to revoke"), name=name, unit=unit.name)
     conn = session.connection()
     for record in logins:
         roles.drop_login(conn, record.role_name)

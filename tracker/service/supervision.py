@@ -228,7 +228,7 @@ def _clean(text: str | None) -> str | None:
         return None
     problem = note_problem(text)
     if problem:
-        raise TrackerError(problem)
+        raise problem
     assert text is not None
     return text.strip()
 

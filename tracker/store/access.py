@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..errors import TrackerError
-from ..i18n import _
+from ..i18n import N_
 
 # what a liaison's role may write: add history rows, and move its assignments' latest status
 # (the copy lists read); everything else it may only read
@@ -44,7 +44,7 @@ def scope(conn: Connection) -> tuple[str, str]:
     """(database, schema) the tracker's tables live in."""
     database, schema = conn.execute(text("SELECT current_database(), current_schema()")).one()
     if schema is None:
-        raise TrackerError(_("the connection has no current schema (search_path names no existing schema)"))
+        raise TrackerError(N_("the connection has no current schema (search_path names no existing schema)"))
     return database, schema
 
 
@@ -121,10 +121,9 @@ def create_login(conn: Connection, login: str, *, password: bool) -> Granted:
     """A login role in the liaisons' group, reading the tracker's schema by default. The password
     (if any) travels as a SCRAM verifier computed here by libpq, never as the password itself."""
     if not is_enabled(conn):
-        raise TrackerError(_("access control is not on for this database: run `tracker access enable` first"))
+        raise TrackerError(N_("access control is not on for this database: run `tracker access enable` first"))
     if _role_exists(conn, login):
-        raise TrackerError(_("a database role named {login} exists already; choose another with --login").format(
-            login=login))
+        raise TrackerError(N_("a database role named {login} exists already; choose another with --login"), login=login)
     schema = scope(conn)[1]
     q = lambda name: _identifier(conn, name)  # noqa: E731
     secret = verifier = None
@@ -133,7 +132,7 @@ def create_login(conn: Connection, login: str, *, password: bool) -> Granted:
         raw = conn.connection.driver_connection
         verifier = raw.pgconn.encrypt_password(secret.encode(), login.encode(), b"scram-sha-256").decode()
         if not re.fullmatch(r"SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+", verifier):
-            raise TrackerError(_("libpq gave an unexpected password verifier; no role was made"))
+            raise TrackerError(N_("libpq gave an unexpected password verifier; no role was made"))
     # a utility statement takes no bound parameters: the verifier (base64 and $ : only) is spelled in
     conn.exec_driver_sql(f"CREATE ROLE {q(login)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT "
                          f"IN ROLE {q(group_role(conn))}" + (f" PASSWORD '{verifier}'" if verifier else ""))

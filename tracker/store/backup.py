@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import N_, TrackerError
-from ..i18n import _
 from .schema import revisions
 from .schema_check import sqlite_differences
 
@@ -110,11 +109,10 @@ def check_backup(path: Path, *, compare_schema: bool = True) -> BackupInfo:
         with closing(_connect(path, readonly=True)) as connection:
             differences = sqlite_differences(connection, revision[0])
         if differences:
-            raise TrackerError(_("its schema is not the one tracker's migrations define at its revision "
-                                 "{revision} ({differences}): a tracker backup holds nothing else, so it is not "
-                                 "restored").format(revision=revision[0],
-                                                    differences="; ".join(d.describe() for d in differences)),
-                               where=where)
+            raise TrackerError(N_("its schema is not the one tracker's migrations define at its revision "
+                                  "{revision} ({differences}): a tracker backup holds nothing else, so it is not "
+                                  "restored"), where=where, revision=revision[0],
+                               differences="; ".join(d.describe() for d in differences))
     return BackupInfo(path, revision[0], counts, path.stat().st_size)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ... import archive
 from ...errors import TrackerError
-from ...i18n import N_, _
+from ...i18n import N_
 from . import sniff as S
 from .sniff import UnreadableFile
 
@@ -37,7 +37,7 @@ def decode_text(raw: bytes, *, where: str) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile(_("not a text file (neither UTF-8 nor GB18030)"), where=where)
+    raise UnreadableFile(N_("not a text file (neither UTF-8 nor GB18030)"), where=where)
 
 
 def read_document(path: Path) -> Document:
@@ -50,8 +50,7 @@ def read_document(path: Path) -> Document:
                                  limit=archive.megabytes(MAX_FILE_BYTES))
         raw = path.read_bytes()
     except OSError as exc:
-        raise TrackerError(_("cannot read the file: {reason}").format(reason=exc.strerror),
-                           where=where) from None
+        raise TrackerError(N_("cannot read the file: {reason}"), where=where, reason=exc.strerror) from None
     kind = S.sniff(raw, path.suffix, where=where)
     warnings: list[str] = []
     if kind == S.PDF:
@@ -78,10 +77,9 @@ def read_document(path: Path) -> Document:
     else:
         text = decode_text(raw, where=where)
         if "\x00" in text:
-            raise UnreadableFile(_("not a text file (binary content)"),
-                                 where=where)
+            raise UnreadableFile(N_("not a text file (binary content)"), where=where)
     if not text.strip():
         names = {S.DOCX: N_("the Word file holds no text"), S.XLSX: N_("the workbook holds no text"),
                  S.HTML: N_("the web page holds no text"), S.MHTML: N_("the web page holds no text")}
-        raise UnreadableFile(_(names.get(kind, N_("the file holds no text"))), where=where)
+        raise UnreadableFile(names.get(kind, N_("the file holds no text")), where=where)
     return Document(raw, text, kind, warnings)

@@ -9,7 +9,7 @@ import io
 import re
 
 from .layout import clean_line, join_pieces, lines_to_text, pipe_table
-from ...i18n import _
+from ...i18n import N_
 from .sniff import UnreadableFile
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -150,8 +150,8 @@ def read_docx(raw: bytes, *, where: str) -> str:
         document = docx.Document(io.BytesIO(raw))
     except Exception as exc:  # a damaged zip or missing parts: all the same to the user
         detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-        raise UnreadableFile(_("the Word file is damaged and cannot be opened ({detail})").format(detail=detail),
-                             where=where) from None
+        raise UnreadableFile(N_("the Word file is damaged and cannot be opened ({detail})"), where=where,
+                             detail=detail) from None
     numbering = Numbering(document)
     lines: list[str] = []
     for block in document.iter_inner_content():

@@ -18,7 +18,7 @@ import email.policy
 import re
 
 from .layout import clean_line, join_pieces, lines_to_text, pipe_table
-from ...i18n import _
+from ...i18n import N_
 from .sniff import UnreadableFile
 
 _GB_FAMILY = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "gb18030", "hz-gb-2312"}
@@ -62,7 +62,7 @@ def from_mhtml(raw: bytes, *, where: str) -> bytes:
             if charset and not re.search(rb"<meta[^>]+charset", payload[:4096], re.I):
                 payload = f'<meta charset="{charset}">'.encode("ascii") + payload
             return payload
-    raise UnreadableFile(_("this .mht file holds no HTML page"), where=where)
+    raise UnreadableFile(N_("this .mht file holds no HTML page"), where=where)
 
 
 def read_html(raw: bytes, *, where: str) -> str:
@@ -74,8 +74,7 @@ def read_html(raw: bytes, *, where: str) -> str:
     try:
         root = lxml.html.document_fromstring(source or "<html></html>")
     except (etree.ParserError, ValueError) as exc:
-        raise UnreadableFile(_("cannot parse the web page ({reason})").format(reason=exc),
-                             where=where) from None
+        raise UnreadableFile(N_("cannot parse the web page ({reason})"), where=where, reason=exc) from None
     body = root.find("body")
     if body is None:
         body = root

@@ -65,10 +65,9 @@ def read_pdf(raw: bytes, *, where: str) -> PdfText:
         locked = any(isinstance(e, (PDFPasswordIncorrect, PDFEncryptionError)) for e in (exc, *exc.args))
         if not locked:
             detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-            raise UnreadableFile(_("the PDF is damaged ({detail})").format(detail=detail),
-                                 where=where) from None
-        raise UnreadableFile(_("the PDF needs a password to open: get an unencrypted copy (or save one without "
-                               "the password)"), where=where) from None
+            raise UnreadableFile(N_("the PDF is damaged ({detail})"), where=where, detail=detail) from None
+        raise UnreadableFile(N_("the PDF needs a password to open: get an unencrypted copy (or save one without "
+                                "the password)"), where=where) from None
     with pdf:
         if len(pdf.pages) > MAX_PAGES:  # each page is laid out in full: a hostile one could take hours
             raise UnreadableFile(N_("the PDF has {n} pages, more than the {limit} a published plan may have; "
@@ -79,14 +78,14 @@ def read_pdf(raw: bytes, *, where: str) -> PdfText:
                 read = _read_page(page)
             except Exception as exc:  # a damaged content stream: say which page
                 detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-                raise UnreadableFile(_("page {page} is damaged ({detail})").format(page=page.page_number, detail=detail),
-                                     where=where) from None
+                raise UnreadableFile(N_("page {page} is damaged ({detail})"), where=where, page=page.page_number,
+                                     detail=detail) from None
             pages.append(read)
             if not read.items:
                 blank.append(page.page_number)
     if len(blank) == len(pages):
-        raise UnreadableFile(_("the PDF has no text layer (a scan or images): get the Word or web version, or run "
-                               "it through OCR first"), where=where)
+        raise UnreadableFile(N_("the PDF has no text layer (a scan or images): get the Word or web version, or run "
+                                "it through OCR first"), where=where)
     warnings = []
     if blank:
         shown = "、".join(str(n) for n in blank[:10])

@@ -15,7 +15,7 @@ import io
 from datetime import date, datetime
 
 from .layout import clean_line, pipe_table
-from ...i18n import _
+from ...i18n import N_
 from .sniff import UnreadableFile
 
 DITTO = ("同上", "同左", "〃")
@@ -59,8 +59,7 @@ def read_xlsx(raw: bytes, *, where: str) -> str:
         book = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
     except Exception as exc:  # a damaged zip, missing parts, malformed XML: all the same to the user
         detail = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-        raise UnreadableFile(_("the workbook is damaged ({detail})").format(detail=detail),
-                             where=where) from None
+        raise UnreadableFile(N_("the workbook is damaged ({detail})"), where=where, detail=detail) from None
     lines: list[str] = []
     for ws in book.worksheets:
         rows = [[_text(v) for v in values] for values in ws.iter_rows(values_only=True)]
@@ -79,6 +78,6 @@ def read_csv(text: str, *, where: str) -> str:
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise UnreadableFile(_("malformed CSV: {reason}").format(reason=exc), where=where) from None
+        raise UnreadableFile(N_("malformed CSV: {reason}"), where=where, reason=exc) from None
     lines = _sheet_lines([[_text(v) for v in record] for record in records])
     return "\n".join(lines) + "\n" if lines else ""

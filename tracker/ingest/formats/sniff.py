@@ -9,7 +9,7 @@ import zipfile
 
 from ... import archive
 from ...errors import TrackerError
-from ...i18n import N_, _, gettext_in
+from ...i18n import N_, gettext_in
 
 PDF, DOCX, XLSX, HTML, MHTML, CSV, TEXT = "pdf", "docx", "xlsx", "html", "mhtml", "csv", "text"
 
@@ -46,7 +46,7 @@ def sniff(raw: bytes, suffix: str, *, where: str) -> str:
     head = raw[:4096]
     suffix = suffix.lower()
     if not raw.strip():
-        raise UnreadableFile(_("the file is empty"), where=where)
+        raise UnreadableFile(N_("the file is empty"), where=where)
     if head.lstrip().startswith(b"%PDF-") or b"%PDF-" in raw[:1024]:
         return PDF
     if head.startswith(b"PK\x03\x04"):
@@ -65,8 +65,8 @@ def sniff(raw: bytes, suffix: str, *, where: str) -> str:
             return DOCX
         if "xl/workbook.xml" in names:
             return XLSX
-        raise UnreadableFile(_("a zip archive, but not a Word (.docx) or Excel (.xlsx) file; give a .docx, .pdf, "
-                               "web page (.html), .xlsx or text file"), where=where)
+        raise UnreadableFile(N_("a zip archive, but not a Word (.docx) or Excel (.xlsx) file; give a .docx, .pdf, "
+                                "web page (.html), .xlsx or text file"), where=where)
     if head.startswith(_OLE):
         kind = _ole_kind(raw)
         messages = {
@@ -74,17 +74,17 @@ def sniff(raw: bytes, suffix: str, *, where: str) -> str:
             "xls": N_("an old Excel file (.xls): save it as .xlsx in Excel or WPS and read that"),
         }
         legacy = N_("a legacy Word/WPS file (.doc/.wps): save it as .docx in Word or WPS and read that")
-        raise UnreadableFile(_(messages.get(kind, legacy)), where=where)
+        raise UnreadableFile(messages.get(kind, legacy), where=where)
     if head.lstrip().startswith(b"{\\rtf"):
-        raise UnreadableFile(_("an RTF file: save it as .docx in Word or WPS and read that"), where=where)
+        raise UnreadableFile(N_("an RTF file: save it as .docx in Word or WPS and read that"), where=where)
     body = head.removeprefix(b"\xef\xbb\xbf")
     if _MIME.match(body):
         return MHTML
     if _HTML_START.match(body) or (suffix in (".html", ".htm", ".shtml", ".xhtml") and _HTML_TAGS.search(head)):
         return HTML
     if _binary(head):
-        raise UnreadableFile(_("not a format the reader knows: it reads web pages (.html), Word (.docx), PDF, "
-                               "Excel (.xlsx), CSV and text files"), where=where)
+        raise UnreadableFile(N_("not a format the reader knows: it reads web pages (.html), Word (.docx), PDF, "
+                                "Excel (.xlsx), CSV and text files"), where=where)
     if suffix == ".csv":
         return CSV
     return TEXT

@@ -123,7 +123,7 @@ class UpdateScreen(ModalScreen):
             return
         too_long = note_problem(note)
         if too_long:  # said here, as the service would refuse it; what was typed stays to be cut
-            self.say(too_long)
+            self.say(too_long.words(self.lang))
             self.query_one("#note", Input).focus()
             return
         self.saving = True
