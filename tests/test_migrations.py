@@ -132,10 +132,12 @@ def test_the_closing_approval_guard_goes_down_and_up_again(db_url):
                 return set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
                                              "AND name LIKE '%closing%'")).scalars())
         with engine.connect() as conn:
-            return set(conn.execute(text(
-                "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%closing%' AND NOT tgisinternal "
-                "UNION SELECT proname FROM pg_proc WHERE proname IN ('tracker_closing_guard', "
-                "'tracker_closing_request_check', 'tracker_needs_approval')")).scalars())
+            return set(conn.execute(text(  # this test's schema only (other tests run beside it)
+                "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND t.tgname LIKE '%closing%' "
+                "AND NOT t.tgisinternal UNION SELECT proname FROM pg_proc "
+                "WHERE pronamespace = CAST(current_schema() AS regnamespace) AND proname IN "
+                "('tracker_closing_guard', 'tracker_closing_request_check', 'tracker_needs_approval')")).scalars())
 
     every = {"assignment_closing_guard", "assignment_closing_request", "status_update_closing_guard",
              "tracker_closing_guard", "tracker_closing_request_check", "tracker_needs_approval"}
