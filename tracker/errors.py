@@ -93,8 +93,9 @@ class Phrase:
 
 
 class Plural(Phrase):
-    """A Phrase that counts: Plural(N_("{n} task"), N_("{n} tasks"), n=3), in the language's
-    plural form when shown."""
+    """A Phrase that counts: Plural("{n} task", "{n} tasks", n=3), in the language's plural form
+    when shown. The two forms are plain literals: the catalogue's extraction reads them as
+    ngettext's (tracker/locale/extract.py)."""
 
     def __init__(self, singular: str, plural: str, n: int, **fields: Any):
         super().__init__(singular, n=n, **fields)
