@@ -5,7 +5,7 @@ directory says how large each part unpacks, so the check reads only that: the pa
 would parse (XML, relationships, VML), unpacked together, against a bound the caller gives, and
 each large part's packing ratio against what office programs produce. Nothing is unpacked.
 
-    reasons = unpacking_problems(data, limit=50 * 2**20, too_big=N_("... {size} MB ... {limit} MB ..."))
+    reasons = unpacking_problems(directory(data), limit=50 * 2**20, too_big=N_("... {size} MB ... {limit} MB ..."))
 
 The ledger's reader (tracker/ledger/reading.py) and the readers of published plans
 (tracker/ingest/formats) both ask here, each wording the refusal as its users need.
@@ -40,14 +40,19 @@ def _parsed(part: zipfile.ZipInfo) -> bool:
     return part.filename.lower().endswith((".xml", ".rels", ".vml"))
 
 
-def unpacking_problems(data: bytes, *, limit: int, too_big: str) -> list[Phrase]:
-    """Why the zip `data` is not to be unpacked (empty: it may be). `too_big` is the message id
-    said when the parsed parts together pass `limit` bytes ({size} and {limit} in MB).
-    Raises NotAZip when the directory cannot be read."""
+def directory(data: bytes) -> list[zipfile.ZipInfo]:
+    """The zip's directory (what each part is and unpacks to), or NotAZip."""
     try:
-        parts = [p for p in zipfile.ZipFile(io.BytesIO(data)).infolist() if _parsed(p)]
+        return zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
         raise NotAZip(f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]) from None
+
+
+def unpacking_problems(members: list[zipfile.ZipInfo], *, limit: int, too_big: str) -> list[Phrase]:
+    """Why a zip with these `members` (its directory) is not to be unpacked (empty: it may be).
+    `too_big` is the message id said when the parsed parts together pass `limit` bytes ({size}
+    and {limit} in MB)."""
+    parts = [p for p in members if _parsed(p)]
     reasons = []
     total = sum(p.file_size for p in parts)
     if total > limit:
@@ -60,3 +65,11 @@ def unpacking_problems(data: bytes, *, limit: int, too_big: str) -> list[Phrase]
                                   part=part.filename[:100], ratio=f"{ratio:,.0f}", limit=MAX_RATIO))
             break
     return reasons
+
+
+def said(reasons: list[Phrase]):
+    """The reasons as one field of a refusal, worded when it is shown and joined the language's
+    way (；)."""
+    from .i18n import gettext_in
+
+    return lambda lang: gettext_in(lang, "; ").join(reason.words(lang) for reason in reasons)

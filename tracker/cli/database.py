@@ -207,23 +207,34 @@ def _schema(db, path: Path | None, revision: str, report: dict, problem) -> None
             difference=difference.describe()))
 
 
+SHOWN_BROKEN = 10  # chains named one by one; the JSON report lists them all
+
+
+def _name_broken(broken: list, problem, say, more: str) -> None:
+    """A problem for each of the first broken chains (`say(where, chain)` words it), then the count
+    of the rest (`more`, with {n})."""
+    for b in broken[:SHOWN_BROKEN]:
+        problem(say(f"{b.plan} {b.task} {b.unit}", b))
+    if len(broken) > SHOWN_BROKEN:
+        problem(more.format(n=len(broken) - SHOWN_BROKEN))
+
+
 def _history(db, report: dict, problem) -> None:
     from ..service.operations import broken_histories
 
     with db.reading() as session:
         checked, broken = broken_histories(session)
     report["history"] = {"checked": checked, "broken": [b.__dict__ for b in broken]}
-    for b in broken[:10]:
-        where = f"{b.plan} {b.task} {b.unit}"
+
+    def say(where: str, b) -> str:
         if b.row_id is None:
-            problem(_("{where}: the latest status update was deleted or replaced (it is not the one recorded "
-                      "last)").format(where=where))
-        else:
-            problem(_("{where}: status history changed or deleted from row #{row} on (the hash chain "
-                      "breaks)").format(where=where, row=b.row_id))
-    if len(broken) > 10:
-        problem(_("{n} more assignments' histories were changed (tracker doctor --json lists all)").format(
-            n=len(broken) - 10))
+            return _("{where}: the latest status update was deleted or replaced (it is not the one recorded "
+                     "last)").format(where=where)
+        return _("{where}: status history changed or deleted from row #{row} on (the hash chain "
+                 "breaks)").format(where=where, row=b.row_id)
+
+    _name_broken(broken, problem, say, _("{n} more assignments' histories were changed (tracker doctor --json "
+                                         "lists all)"))
     _supervision_history(db, report, problem)
 
 
@@ -234,23 +245,22 @@ def _supervision_history(db, report: dict, problem) -> None:
     with db.reading() as session:
         checked, broken = broken_supervision(session)
     report["supervision"] = {"checked": checked, "broken": [b.__dict__ for b in broken]}
-    for b in broken[:10]:
-        where = f"{b.plan} {b.task} {b.unit}"
+
+    def say(where: str, b) -> str:
         if b.kind == "request" and b.row_id is None:
-            problem(_("{where}: the latest supervision request was deleted or replaced (it is not the one "
-                      "recorded last)").format(where=where))
-        elif b.kind == "request":
-            problem(_("{where}: supervision requests changed or deleted from request #{row} on (the hash "
-                      "chain breaks)").format(where=where, row=b.row_id))
-        elif b.row_id is None:
-            problem(_("{where}: the latest decision on its requests was deleted or replaced (it is not the one "
-                      "recorded last)").format(where=where))
-        else:
-            problem(_("{where}: decisions on its requests changed or deleted from decision row {row} on (the "
-                      "hash chain breaks)").format(where=where, row=b.row_id))
-    if len(broken) > 10:
-        problem(_("{n} more supervision histories were changed (tracker doctor --json lists all)").format(
-            n=len(broken) - 10))
+            return _("{where}: the latest supervision request was deleted or replaced (it is not the one "
+                     "recorded last)").format(where=where)
+        if b.kind == "request":
+            return _("{where}: supervision requests changed or deleted from request #{row} on (the hash "
+                     "chain breaks)").format(where=where, row=b.row_id)
+        if b.row_id is None:
+            return _("{where}: the latest decision on its requests was deleted or replaced (it is not the one "
+                     "recorded last)").format(where=where)
+        return _("{where}: decisions on its requests changed or deleted from decision row {row} on (the "
+                 "hash chain breaks)").format(where=where, row=b.row_id)
+
+    _name_broken(broken, problem, say, _("{n} more supervision histories were changed (tracker doctor --json "
+                                         "lists all)"))
 
 
 def _access(db, report: dict, problem) -> None:

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..archive import NotAZip, megabytes, unpacking_problems
+from ..archive import NotAZip, directory, megabytes, said, unpacking_problems
 from ..errors import N_, Phrase, Refusals, TrackerError
 from ..i18n import gettext_in, language, pgettext_in
 from .cells import CELL_LIMIT, from_csv_text
@@ -150,13 +150,13 @@ def check_archive(data: bytes, name: str) -> None:
     """Refuse a workbook whose parts would unpack past the bounds, from the zip's directory
     alone (tracker/archive.py): nothing is unpacked or parsed. Each bound passed is named."""
     try:
-        reasons = unpacking_problems(data, limit=MAX_BYTES, too_big=N_(
+        reasons = unpacking_problems(directory(data), limit=MAX_BYTES, too_big=N_(
             "its parts unpack to {size} MB, more than the {limit} MB a ledger may hold"))
     except NotAZip as exc:
         raise _damaged(exc.detail, name) from None
     if reasons:
         raise TrackerError(N_("the workbook was not opened: {reasons} (a zip bomb, or not a ledger)"), where=name,
-                           reasons=lambda lang: gettext_in(lang, "; ").join(r.words(lang) for r in reasons))
+                           reasons=said(reasons))
 
 
 def _damaged(detail: str, name: str) -> TrackerError:

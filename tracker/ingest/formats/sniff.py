@@ -3,13 +3,11 @@ strip extensions, and a `.doc` is often an HTML page or an RTF file in disguise.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 
 from ... import archive
 from ...errors import TrackerError
-from ...i18n import N_, gettext_in
+from ...i18n import N_
 
 PDF, DOCX, XLSX, HTML, MHTML, CSV, TEXT = "pdf", "docx", "xlsx", "html", "mhtml", "csv", "text"
 
@@ -51,15 +49,14 @@ def sniff(raw: bytes, suffix: str, *, where: str) -> str:
         return PDF
     if head.startswith(b"PK\x03\x04"):
         try:
-            members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
-            reasons = archive.unpacking_problems(raw, limit=MAX_UNPACKED, too_big=N_(
-                "its parts unpack to {size} MB, more than the {limit} MB a published plan may hold"))
-        except (zipfile.BadZipFile, archive.NotAZip):
-            members, reasons = [], []
+            members = archive.directory(raw)
+        except archive.NotAZip:
+            members = []
+        reasons = archive.unpacking_problems(members, limit=MAX_UNPACKED, too_big=N_(
+            "its parts unpack to {size} MB, more than the {limit} MB a published plan may hold"))
         if reasons:  # a zip bomb dressed as a document: refused before any reader opens it
             raise UnreadableFile(N_("the file was not opened: {reasons} (a zip bomb, or not a plan as published)"),
-                                 where=where, reasons=lambda lang: gettext_in(lang, "; ").join(
-                                     r.words(lang) for r in reasons))
+                                 where=where, reasons=archive.said(reasons))
         names = {m.filename for m in members}
         if "word/document.xml" in names:
             return DOCX
