@@ -200,6 +200,7 @@ def test_doctor_on_a_database_with_pending_migrations_says_so_and_reads_nothing_
     engine = make_engine(db_url)
     upgrade(engine, previous)
     engine.dispose()
+    before = snapshot(db_url)
     result = tracker_cli("doctor", "--json")
     assert result.exit_code == 1, result.output
     report = json.loads(result.output)
@@ -208,3 +209,4 @@ def test_doctor_on_a_database_with_pending_migrations_says_so_and_reads_nothing_
     assert len(report["problems"]) == 1 and "有1个迁移待执行" in report["problems"][0]
     english = tracker_cli("--lang", "en", "doctor")
     assert english.exit_code == 1 and "1 migration pending" in english.output and "Traceback" not in english.output
+    assert snapshot(db_url) == before  # doctor migrates nothing and writes nothing
